@@ -1,0 +1,113 @@
+"""Analysis layer: the analyst tables (SQL in ``sql/analysis``), pseudonymised, commented."""
+
+
+import dagster as dg
+import pandas as pd
+
+from assets import OWNERS, REFRESH_TAG
+from assets.extract import QUARANTINE_KEY, STAGING_KEYS
+from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HARMONISED_RESPONSES
+from assets.partitions import DUCKDB_WRITER_POOL
+from extraction.stage import row_accounting
+from pipelines.resources import PseudonymKey, WarehouseResource
+from warehouse.bookkeeping import record_check
+from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.pseudonym import pseudonyms
+
+ANALYSIS_TABLES = ("patients", "endpoints", "treatment_lines", "responses", "mrd",
+                   "transplants", "gvhd")
+QUALITY_TABLES = ("discrepancies", "quarantine_summary", "row_accounting")
+KEYS = {t: dg.AssetKey(f"analysis_{t}") for t in ANALYSIS_TABLES}
+QUALITY_KEYS = {t: dg.AssetKey(f"quality_{t}") for t in QUALITY_TABLES}
+_DEPS = {
+    "patients": [HARMONISED_PATIENTS],
+    "endpoints": [KEYS["patients"]],
+    "treatment_lines": [STAGING_KEYS["treatment_lines"], HARMONISED_PATIENTS],
+    "responses": [HARMONISED_RESPONSES],
+    "mrd": [STAGING_KEYS["mrd"], HARMONISED_PATIENTS],
+    "transplants": [STAGING_KEYS["transplants"], HARMONISED_PATIENTS],
+    "gvhd": [STAGING_KEYS["gvhd"], HARMONISED_PATIENTS],
+    "discrepancies": [HARMONISED_DISCREPANCIES],
+    "quarantine_summary": [QUARANTINE_KEY],
+    "row_accounting": [QUARANTINE_KEY, *STAGING_KEYS.values()],
+}
+_SPEC = {"kinds": {"duckdb", "sql"}, "owners": OWNERS}
+
+# (check name, asset, SQL file in sql/checks returning offending rows, description)
+ANALYSIS_CHECKS = (
+    ("patient_key_unique", KEYS["patients"], "checks/patient_key_unique",
+     "one row per patient_key"),
+    ("endpoint_times_valid", KEYS["endpoints"], "checks/endpoint_times_valid",
+     "every endpoint time >= 0 and status in 0, 1, 2"),
+    ("one_row_per_patient_and_endpoint", KEYS["endpoints"], "checks/endpoint_rows_unique",
+     "each transplanted patient has each endpoint once"),
+    ("facts_reference_patients", KEYS["transplants"], "checks/facts_reference_patients",
+     "every fact row's patient_key is in analysis.patients"),
+    ("no_identifiers_published", KEYS["patients"], "checks/no_identifiers_published",
+     "no analyst column holds local IDs or birth dates"),
+)
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(KEYS[t], deps=_DEPS[t], group_name="analysis",
+                        tags={"layer": "analysis"}, description=f"analysis.{t} (sql/analysis/"
+                        f"{t}.sql); columns documented in meta.data_dictionary.", **_SPEC)
+           for t in ANALYSIS_TABLES]
+    + [dg.AssetSpec(QUALITY_KEYS[t], deps=_DEPS[t], group_name="quality",
+                    tags={"layer": "quality"},
+                    description=f"quality.{t}: data-quality table published for data "
+                    "managers without identifiers.", **_SPEC) for t in QUALITY_TABLES],
+    check_specs=[dg.AssetCheckSpec(name, asset=asset, blocking=True, description=desc)
+                 for name, asset, _, desc in ANALYSIS_CHECKS],
+    can_subset=False, pool=DUCKDB_WRITER_POOL, name="analysis_tables",
+)
+def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                    pseudonym: PseudonymKey):
+    """Pseudonymise the patient keys and build the analyst tables from the SQL files."""
+    refresh_id = context.run.tags.get(REFRESH_TAG)
+    key = pseudonym.secret()
+    with warehouse.warehouse.connect() as con:
+        ids = con.execute("SELECT centre_id, patient_id FROM harmonised.patients").df()
+        ids["patient_key"] = pseudonyms(key, ids["centre_id"], ids["patient_id"])
+        con.execute("BEGIN TRANSACTION")
+        write_frame(con, "harmonised.patient_keys", ids, replace=True)
+        run_sql(con, "analysis/current_deliveries")
+        for table in ANALYSIS_TABLES:
+            run_sql(con, f"analysis/{table}")
+        run_sql(con, "analysis/discrepancies")
+        run_sql(con, "analysis/quarantine_summary")
+        write_frame(con, "quality.row_accounting", row_accounting(con), replace=True)
+        run_sql(con, "publish/data_dictionary")
+        run_sql(con, "publish/comments")
+        results = []
+        for name, asset, sql_file, desc in ANALYSIS_CHECKS:
+            offending = query_frame(con, sql_file)
+            passed = offending.empty
+            record_check(con, refresh_id, asset.to_user_string(), name, passed, "ERROR", desc,
+                         offending.head(20).to_dict("records") if not passed else None)
+            results.append((name, asset, passed, len(offending)))
+        counts = {t: con.execute(f"SELECT count(*) FROM analysis.{t}").fetchone()[0]
+                  for t in ANALYSIS_TABLES}
+        counts.update({f"quality.{t}": con.execute(f"SELECT count(*) FROM quality.{t}"
+                                                   ).fetchone()[0] for t in QUALITY_TABLES})
+        endpoint_summary = con.execute(
+            "SELECT endpoint, count(*) n, sum(CASE WHEN status = 1 THEN 1 ELSE 0 END) events "
+            "FROM analysis.endpoints GROUP BY endpoint ORDER BY endpoint").df()
+        con.execute("COMMIT")
+    for table in ANALYSIS_TABLES:
+        metadata: dict = {"rows": int(counts[table])}
+        if table == "endpoints":
+            metadata["events"] = dg.MetadataValue.md(_markdown(endpoint_summary))
+        yield dg.MaterializeResult(asset_key=KEYS[table], metadata=metadata)
+    for table in QUALITY_TABLES:
+        yield dg.MaterializeResult(asset_key=QUALITY_KEYS[table],
+                                   metadata={"rows": int(counts[f"quality.{table}"])})
+    for name, asset, passed, n in results:
+        yield dg.AssetCheckResult(check_name=name, asset_key=asset, passed=passed,
+                                  metadata={"offending_rows": n})
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
+    return head + "\n".join("| " + " | ".join(str(v) for v in row) + " |"
+                            for row in frame.itertuples(index=False))

@@ -1,0 +1,150 @@
+"""Raw and staging layers, one partition per centre.
+
+``raw_<table>``: every source row verbatim as text with lineage. ``staging_<table>``: typed
+canonical rows; ``quarantine_rows``: rejected rows with a reason. Row accounting is a
+blocking check: a centre whose rows do not add up stops before anything downstream.
+"""
+
+
+import dagster as dg
+
+from assets import OWNERS, REFRESH_TAG
+from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
+from extraction.load import extract_centre
+from extraction.readers import DeliveryError
+from extraction.stage import row_accounting, stage_centre
+from pipelines.resources import LandingArea, WarehouseResource
+from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
+from warehouse.bookkeeping import record_centre_run, record_check
+
+RAW_KEYS = {t: dg.AssetKey(f"raw_{t}") for t in TABLE_NAMES}
+STAGING_KEYS = {t: dg.AssetKey(f"staging_{t}") for t in TABLE_NAMES}
+QUARANTINE_KEY = dg.AssetKey("quarantine_rows")
+
+RAW_SPECS = [
+    dg.AssetSpec(
+        RAW_KEYS[t], group_name="raw", kinds={"duckdb", "pandas"}, owners=OWNERS,
+        tags={"layer": "raw"},
+        description=f"raw.{t}: every delivered row of '{t}' verbatim as text, with centre, "
+                    "delivery, file, source row, file sha256 and load time. "
+                    + CANONICAL_TABLES[t].description + ".",
+    )
+    for t in TABLE_NAMES
+]
+STAGING_SPECS = [
+    dg.AssetSpec(
+        STAGING_KEYS[t], group_name="staging", kinds={"duckdb", "pandas"}, owners=OWNERS,
+        deps=[RAW_KEYS[t]], tags={"layer": "staging"},
+        description=f"staging.{t}: typed canonical rows that passed the pandera model and the "
+                    "cross-table rules (every delivery, newest = current).",
+    )
+    for t in TABLE_NAMES
+] + [
+    dg.AssetSpec(
+        QUARANTINE_KEY, group_name="staging", kinds={"duckdb"}, owners=OWNERS,
+        deps=list(RAW_KEYS.values()), tags={"layer": "quarantine"},
+        description="quarantine.rows: one row per rejected source row with centre, delivery, "
+                    "file, row, column, value, rule and a readable reason.",
+    )
+]
+
+
+@dg.multi_asset(specs=RAW_SPECS, partitions_def=centre_partitions, can_subset=False,
+                pool=DUCKDB_WRITER_POOL, name="raw_centre_exports")
+def raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
+                       warehouse: WarehouseResource):
+    """Load the centre's complete, not yet loaded deliveries into the raw layer."""
+    centre = context.partition_key
+    refresh_id = context.run.tags.get(REFRESH_TAG)
+    dialect = landing.dialect(centre)
+    with warehouse.warehouse.connect() as con:
+        try:
+            result = extract_centre(con, landing.centre_folder(centre), dialect)
+        except DeliveryError as exc:
+            record_centre_run(con, refresh_id, centre, "failed", None, [], 0, 0, 0, 1, str(exc))
+            raise dg.Failure(description=str(exc),
+                             metadata={"centre": centre, "file": exc.file,
+                                       "delivery": exc.delivery, "problem": exc.problem}) from exc
+    for d in result.deliveries:
+        context.log.info(f"{centre}/{d.delivery}: {d.status} ({d.reason}); "
+                         f"{sum(d.rows_per_file.values())} rows")
+    newest = next((d for d in reversed(result.deliveries) if d.status != "incomplete"), None)
+    for table in TABLE_NAMES:
+        file = newest.file_per_table.get(table) if newest else None
+        files = {file: newest.rows_per_file[file]} if file else {}
+        yield dg.MaterializeResult(
+            asset_key=RAW_KEYS[table],
+            metadata={
+                "centre": centre,
+                "deliveries": ", ".join(f"{d.delivery}: {d.status}" for d in result.deliveries),
+                "newest_delivery": newest.delivery if newest else "none",
+                "rows_per_file": dg.MetadataValue.json(files),
+                "sha256": dg.MetadataValue.json(
+                    {f: h for f, h in (newest.sha256_per_file.items() if newest else [])
+                     if f in files}),
+                "rows_loaded_this_run": result.rows_loaded,
+            },
+        )
+
+
+@dg.multi_asset(
+    specs=STAGING_SPECS, partitions_def=centre_partitions, can_subset=False,
+    pool=DUCKDB_WRITER_POOL, name="staging_centre_tables",
+    check_specs=[
+        dg.AssetCheckSpec("row_accounting", asset=QUARANTINE_KEY, blocking=True,
+                          description="raw rows = staged rows + quarantined rows, per table "
+                                      "and delivery"),
+        dg.AssetCheckSpec("quarantine_share_below_20_percent", asset=QUARANTINE_KEY,
+                          description="warns when more than 20 % of a centre's rows are "
+                                      "quarantined"),
+    ],
+)
+def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingArea,
+                          warehouse: WarehouseResource):
+    """Type, validate and cross-check the centre's deliveries; quarantine what fails."""
+    centre = context.partition_key
+    refresh_id = context.run.tags.get(REFRESH_TAG)
+    dialect = landing.dialect(centre)
+    with warehouse.warehouse.connect() as con:
+        staged = stage_centre(con, dialect)
+        accounting = row_accounting(con, centre)
+        balanced = bool(accounting["balanced"].all()) if len(accounting) else True
+        current = accounting["delivery"].max() if len(accounting) else None
+        now_rows = accounting[accounting["delivery"] == current]
+        raw_rows = int(now_rows["raw_rows"].sum())
+        staged_rows = int(now_rows["staged_rows"].sum())
+        quarantined = int(now_rows["quarantined_rows"].sum())
+        share = quarantined / raw_rows if raw_rows else 0.0
+        unbalanced = accounting[~accounting["balanced"]].to_dict("records")
+        record_check(con, refresh_id, "quarantine_rows", "row_accounting", balanced, "ERROR",
+                     "raw rows = staged rows + quarantined rows", unbalanced, centre)
+        record_check(con, refresh_id, "quarantine_rows", "quarantine_share_below_20_percent",
+                     share <= 0.2, "WARN", "share of quarantined rows in the current delivery",
+                     {"share": share}, centre)
+        record_centre_run(con, refresh_id, centre, "loaded" if staged.staged_deliveries
+                          else "unchanged", current, staged.staged_deliveries, raw_rows,
+                          staged_rows, quarantined, 0 if balanced else 1,
+                          f"{quarantined} of {raw_rows} rows quarantined")
+    context.log.info(f"{centre}: staged deliveries {staged.staged_deliveries or 'none (unchanged)'}"
+                     f"; current {current}: {staged_rows} staged, {quarantined} quarantined")
+    for table in TABLE_NAMES:
+        t_rows = now_rows[now_rows["table_name"] == table]
+        yield dg.MaterializeResult(
+            asset_key=STAGING_KEYS[table],
+            metadata={"centre": centre, "current_delivery": str(current),
+                      "rows_staged": int(t_rows["staged_rows"].sum()),
+                      "rows_quarantined": int(t_rows["quarantined_rows"].sum())},
+        )
+    yield dg.MaterializeResult(
+        asset_key=QUARANTINE_KEY,
+        metadata={"centre": centre, "current_delivery": str(current),
+                  "rows_quarantined": quarantined,
+                  "reasons": dg.MetadataValue.json(staged.reasons)},
+    )
+    yield dg.AssetCheckResult(
+        check_name="row_accounting", asset_key=QUARANTINE_KEY, passed=balanced,
+        metadata={"tables_checked": len(accounting), "unbalanced": len(unbalanced)})
+    yield dg.AssetCheckResult(
+        check_name="quarantine_share_below_20_percent", asset_key=QUARANTINE_KEY,
+        passed=share <= 0.2, severity=dg.AssetCheckSeverity.WARN,
+        metadata={"share": round(share, 4), "quarantined": quarantined, "raw_rows": raw_rows})

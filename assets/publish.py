@@ -1,0 +1,73 @@
+"""Publishing: the analysts' database, swapped in atomically once every blocking check passed."""
+
+
+import json
+
+import dagster as dg
+
+from assets import OWNERS, REFRESH_TAG
+from assets.analysis import KEYS as ANALYSIS_KEYS
+from assets.analysis import QUALITY_KEYS
+from assets.partitions import DUCKDB_WRITER_POOL
+from pipelines.resources import WarehouseResource
+from pipelines.version import code_version
+from warehouse.bookkeeping import utcnow
+from warehouse.database import query_frame
+from warehouse.publish import publish_registry, publish_restricted_copy
+
+PUBLISHED_KEY = dg.AssetKey("published_registry")
+PUBLISH_DEPS: list[dg.AssetKey] = [*ANALYSIS_KEYS.values(), *QUALITY_KEYS.values()]
+
+
+class ChecksFailed(dg.Failure):
+    """A blocking check failed in this refresh: the last good database stays published."""
+
+
+@dg.asset(key=PUBLISHED_KEY, deps=list(PUBLISH_DEPS), group_name="publish",
+          kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_WRITER_POOL,
+          tags={"layer": "publish"},
+          description="WAREHOUSE/registry.duckdb: the analysts' read-only file (analysis, "
+                      "outcomes, meta, quality), built next to the published one and "
+                      "swapped in with os.replace; plus the restricted copy for data "
+                      "managers.")
+def published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseResource
+                       ) -> dg.MaterializeResult:
+    """Record the refresh in meta, then publish if no blocking check failed in it."""
+    refresh_id = context.run.tags.get(REFRESH_TAG)
+    wh = warehouse.warehouse
+    with wh.connect() as con:
+        checks = query_frame(con, "meta/refresh_checks", [refresh_id])
+        failed = checks[(~checks["passed"]) & (checks["severity"] == "ERROR")]
+        centres = query_frame(con, "meta/refresh_centres", [refresh_id])
+        status = "published" if failed.empty else "not_published"
+        message = ("all blocking checks passed" if failed.empty else
+                   "blocking checks failed: " + "; ".join(
+                       f"{r.asset}.{r.check_name} ({r.partition or 'registry'})"
+                       for r in failed.itertuples()))
+        counts = query_frame(con, "meta/layer_row_counts")
+        con.execute("DELETE FROM meta.refreshes WHERE refresh_id = ?", [refresh_id])
+        con.execute(
+            "INSERT INTO meta.refreshes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [refresh_id, context.run.tags.get("aml_registry/started_at") or utcnow(),
+             utcnow(), status, failed.empty,
+             json.dumps(centres.to_dict("records"), default=str),
+             json.dumps(dict(zip(counts["table_name"], counts["rows"], strict=True))),
+             json.dumps({f"{r.asset}.{r.check_name}.{r.partition or ''}": bool(r.passed)
+                         for r in checks.itertuples()}),
+             code_version(), message])
+        if not failed.empty:
+            raise ChecksFailed(description=f"not published: {message}",
+                               metadata={"failed_checks": len(failed)})
+        result = publish_registry(wh, con)
+        con.execute("CHECKPOINT")
+    restricted = publish_restricted_copy(wh)
+    context.log.info(f"published {result.path} ({len(result.tables)} tables)")
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(result.path)),
+        "restricted_copy": dg.MetadataValue.path(str(restricted)),
+        "tables": len(result.tables),
+        "rows": dg.MetadataValue.json(result.tables),
+        "refresh_id": str(refresh_id),
+        "code_version": code_version(),
+    })
+

@@ -1,0 +1,1 @@
+"""Quality layer: great-expectations data docs over the current staged data."""

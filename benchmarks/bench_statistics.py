@@ -1,0 +1,172 @@
+"""Benchmark of the statistics engine against lifelines and (when installed) R survival/cmprsk.
+
+Synthetic data: n subjects, 3 groups, 2 competing causes (+ censoring), continuous times.
+Tasks: KM by group (+ log-rank) and CIF with variance + Gray's test. R is timed inside R with
+``system.time`` (CSV reading excluded). Usage:
+
+    .venv/bin/python benchmarks/bench_statistics.py [--sizes 1000,100000,1000000]
+        [--max-competitor-n N] [--out benchmarks/results/statistics.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from survival_stats.cumulative_incidence import cumulative_incidence  # noqa: E402
+from survival_stats.gray_test import gray_test  # noqa: E402
+from survival_stats.kaplan_meier import kaplan_meier  # noqa: E402
+from survival_stats.logrank import logrank_test  # noqa: E402
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages({library(survival); library(cmprsk)})
+d <- read.csv(commandArgs(TRUE)[1])
+km <- system.time({f <- survfit(Surv(time, status > 0) ~ group, data = d);
+                   s <- survdiff(Surv(time, status > 0) ~ group, data = d)})[["elapsed"]]
+ci <- system.time(z <- cuminc(d$time, d$status, d$group))[["elapsed"]]
+cat(sprintf("%.6f %.6f\n", km, ci))
+"""
+
+
+def synthetic(n: int, seed: int = 2024) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 3, n)
+    t_event = rng.exponential(5.0 * (1 + 0.2 * group), n)
+    t_cens = rng.exponential(8.0, n)
+    cause = rng.choice([1, 2], n, p=[0.4, 0.6])
+    time = np.round(np.minimum(t_event, t_cens), 4)
+    status = np.where(t_event <= t_cens, cause, 0)
+    return pd.DataFrame({"time": time, "status": status, "group": group})
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def ours_km(d: pd.DataFrame) -> None:
+    e = (d["status"].to_numpy() > 0).astype(int)
+    kaplan_meier(d["time"].to_numpy(), e, d["group"].to_numpy())
+    logrank_test(d["time"].to_numpy(), e, d["group"].to_numpy())
+
+
+def ours_cif(d: pd.DataFrame) -> None:
+    t, s, g = d["time"].to_numpy(), d["status"].to_numpy(), d["group"].to_numpy()
+    cumulative_incidence(t, s, g)
+    gray_test(t, s, g)
+
+
+def lifelines_km(d: pd.DataFrame) -> None:
+    from lifelines import KaplanMeierFitter
+    from lifelines.statistics import multivariate_logrank_test
+
+    e = (d["status"] > 0).astype(int)
+    for g in range(3):
+        sel = d["group"] == g
+        KaplanMeierFitter().fit(d.loc[sel, "time"], e[sel])
+    multivariate_logrank_test(d["time"], d["group"], e)
+
+
+def lifelines_cif(d: pd.DataFrame) -> None:
+    """AalenJohansenFitter per group and cause (variance on); lifelines has no Gray test."""
+    from lifelines import AalenJohansenFitter
+
+    state = np.random.get_state()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for g in range(3):
+            sel = d["group"] == g
+            for cause in (1, 2):
+                AalenJohansenFitter(calculate_variance=True, seed=1).fit(
+                    d.loc[sel, "time"], d.loc[sel, "status"], event_of_interest=cause)
+    np.random.set_state(state)
+
+
+def r_times(d: pd.DataFrame) -> tuple[float, float] | None:
+    if shutil.which("Rscript") is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        csv = Path(tmp) / "data.csv"
+        script = Path(tmp) / "bench.R"
+        d.to_csv(csv, index=False)
+        script.write_text(R_SCRIPT)
+        proc = subprocess.run(["Rscript", str(script), str(csv)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            return None
+        km, ci = (float(x) for x in proc.stdout.split())
+        return km, ci
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="1000,100000,1000000")
+    ap.add_argument("--max-competitor-n", type=int, default=1_000_000,
+                    help="skip lifelines' AalenJohansenFitter above this n (it is the slowest)")
+    ap.add_argument("--out", default="benchmarks/results/statistics.json")
+    args = ap.parse_args(argv)
+    rows = []
+    for n in (int(x) for x in args.sizes.split(",")):
+        d = synthetic(n)
+        ours_km(d.head(100))
+        ours_cif(d.head(100))  # warm-up
+        row = {"n": n, "ours_km": timed(lambda d=d: ours_km(d)),
+               "ours_cif_gray": timed(lambda d=d: ours_cif(d)),
+               "lifelines_km": timed(lambda d=d: lifelines_km(d))}
+        row["lifelines_cif"] = (timed(lambda d=d: lifelines_cif(d))
+                                if n <= args.max_competitor_n else None)
+        r = r_times(d)
+        row["r_km"], row["r_cif_gray"] = r if r else (None, None)
+        for comp in ("lifelines_km", "r_km"):
+            row[f"ratio_{comp}"] = row[comp] / row["ours_km"] if row[comp] else None
+        for comp in ("lifelines_cif", "r_cif_gray"):
+            row[f"ratio_{comp}"] = row[comp] / row["ours_cif_gray"] if row[comp] else None
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    table = pd.DataFrame(rows)
+    notes = ["seconds; ratio = competitor / ours (> 1: ours faster)",
+             "KM task: KM by group + log-rank; CIF task: CIF with variance for 2 causes x 3 "
+             "groups + Gray's test (lifelines: AalenJohansenFitter, no Gray test exists)",
+             "R timed inside R with system.time (survfit+survdiff; cuminc incl. Gray's test)"]
+    skipped = [r["n"] for r in rows if r["lifelines_cif"] is None]
+    if skipped:
+        notes.append(f"lifelines AalenJohansenFitter skipped at n = {skipped} "
+                     f"(--max-competitor-n {args.max_competitor_n})")
+    if shutil.which("Rscript") is None:
+        notes.append("Rscript not found: R columns empty")
+    print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for note in notes:
+        print("note:", note)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"rows": rows, "notes": notes}, indent=2))
+    md = out.with_suffix(".md")
+    md.write_text(table.to_markdown(index=False, floatfmt=".3f") + "\n\n" +
+                  "\n".join(f"- {x}" for x in notes) + "\n"
+                  if _has_tabulate() else table.to_string(index=False) + "\n")
+    return 0
+
+
+def _has_tabulate() -> bool:
+    try:
+        import tabulate  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

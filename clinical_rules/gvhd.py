@@ -1,0 +1,116 @@
+"""Graft-versus-host disease after the first allograft.
+
+Source: ../shared/spec/clinical-rules.md ("GVHD"): acute GVHD by modified Glucksberg
+grade (Przepiorka et al., Bone Marrow Transplant 1995;15:825), chronic GVHD by NIH global
+severity (Jagasia et al., BBMT 2015;21:389) or the legacy limited/extensive scale
+(Shulman et al., Am J Med 1980;69:204); refined GRFS uses severe cGVHD.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
+
+KEY = ["centre_id", "patient_id"]
+ACUTE_GRADE: dict[str, int] = {
+    "0": 0, "1": 1, "2": 2, "3": 3, "4": 4, "I": 1, "II": 2, "III": 3, "IV": 4,
+    "GRADE 1": 1, "GRADE 2": 2, "GRADE 3": 3, "GRADE 4": 4,
+    "GRADE I": 1, "GRADE II": 2, "GRADE III": 3, "GRADE IV": 4,
+}
+NIH_SEVERITY = ("mild", "moderate", "severe")
+LEGACY_SEVERITY = ("limited", "extensive")
+
+
+def acute_grade_number(grade: pd.Series) -> pd.Series:
+    """Acute GVHD grade as an integer 0-4: "1".."4" and "I".."IV" both accepted (<NA> else).
+
+    Rule: clinical-rules.md ("modified Glucksberg grade I-IV").
+    """
+    g = grade.astype("string").str.strip().str.upper()
+    g = g.str.replace(r"\.0$", "", regex=True)
+    return g.map(ACUTE_GRADE).astype("Int64").rename("agvhd_grade")
+
+
+def gvhd_after_first_allograft(
+    gvhd: pd.DataFrame,
+    first_hsct: pd.DataFrame,
+    thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS,
+) -> pd.DataFrame:
+    """Per transplanted patient: acute and chronic GVHD endpoints after the first allograft.
+
+    Rules (clinical-rules.md "GVHD"; outcomes.md endpoints):
+    - acute GVHD counts only with onset 0..100 days after hsct_date (both inclusive):
+      ``agvhd_max_grade`` (0 = none recorded), ``agvhd_2_4_date`` / ``agvhd_3_4_date``
+      = first onset of grade >= II / >= III within that window.
+    - chronic GVHD: ``cgvhd_date`` = first onset on or after hsct_date; ``cgvhd_severe_date``
+      = first onset of NIH severe, or of extensive when the patient's chronic episodes
+      are graded only on the legacy scale (a patient with any NIH grade uses NIH only).
+    ``first_hsct``: centre_id, patient_id, hsct_date.
+    """
+    tx = first_hsct.loc[first_hsct["hsct_date"].notna(), [*KEY, "hsct_date"]]
+    base = tx[KEY].reset_index(drop=True)
+    g = gvhd[[*KEY, "kind", "onset_date", "grade"]].merge(tx, on=KEY, how="inner")
+    g = g.loc[g["onset_date"].notna() & (g["onset_date"] >= g["hsct_date"])]
+    day = (g["onset_date"] - g["hsct_date"]).dt.days
+
+    acute = g.loc[g["kind"].eq("acute").to_numpy() & (day <= thresholds.agvhd_window_days)]
+    acute = acute.assign(_g=acute_grade_number(acute["grade"]).astype("float64"))
+    acute = acute.loc[acute["_g"].notna()]
+    agg = acute.groupby(KEY, sort=False)["_g"].max().rename("agvhd_max_grade").reset_index()
+    d24 = (acute.loc[acute["_g"] >= 2].groupby(KEY, sort=False)["onset_date"].min()
+           .rename("agvhd_2_4_date").reset_index())
+    d34 = (acute.loc[acute["_g"] >= 3].groupby(KEY, sort=False)["onset_date"].min()
+           .rename("agvhd_3_4_date").reset_index())
+
+    chronic = g.loc[g["kind"].eq("chronic").to_numpy()]
+    sev = chronic["grade"].astype("string").str.strip().str.lower()
+    chronic = chronic.assign(_sev=sev)
+    nih_pat = chronic.assign(_nih=sev.isin(NIH_SEVERITY).fillna(False).to_numpy(dtype=bool))
+    nih_pat = nih_pat.groupby(KEY, sort=False)["_nih"].transform("any")
+    severe = sev.eq("severe").fillna(False) | (sev.eq("extensive").fillna(False) & ~nih_pat)
+    cg = chronic.groupby(KEY, sort=False)["onset_date"].min().rename("cgvhd_date").reset_index()
+    cs = (chronic.loc[severe.to_numpy(dtype=bool)].groupby(KEY, sort=False)["onset_date"].min()
+          .rename("cgvhd_severe_date").reset_index())
+
+    out = base
+    for part in (agg, d24, d34, cg, cs):
+        out = out.merge(part, on=KEY, how="left")
+    out["agvhd_max_grade"] = out["agvhd_max_grade"].fillna(0).astype("Int64")
+    for c in ("agvhd_2_4_date", "agvhd_3_4_date", "cgvhd_date", "cgvhd_severe_date"):
+        out[c] = pd.to_datetime(out[c])
+    return out
+
+
+def gvhd_discrepancies(gvhd: pd.DataFrame, first_hsct: pd.DataFrame) -> pd.DataFrame:
+    """Data-quality rows: GVHD onset before the first allograft, GVHD without a transplant,
+    and grades that cannot be read (flagged rather than dropped silently).
+
+    Rule: clinical-rules.md (every disagreement recorded for the data managers).
+    """
+    tx = first_hsct.loc[first_hsct["hsct_date"].notna(), [*KEY, "hsct_date"]]
+    g = gvhd[[*KEY, "kind", "onset_date", "grade"]].merge(tx, on=KEY, how="left")
+    grade = g["grade"].astype("string").str.strip()
+    acute_ok = acute_grade_number(g["grade"]).notna()
+    chronic_ok = grade.str.lower().isin(NIH_SEVERITY + LEGACY_SEVERITY).fillna(False)
+    kind = g["kind"].astype("object")
+    unread = np.where(kind.eq("acute"), ~acute_ok.to_numpy(dtype=bool),
+                      np.where(kind.eq("chronic"), ~chronic_ok.to_numpy(dtype=bool), True))
+    no_tx = g["hsct_date"].isna().to_numpy()
+    before = (~no_tx & (g["onset_date"] < g["hsct_date"]).fillna(False).to_numpy(dtype=bool))
+    onset = g["onset_date"].dt.strftime("%Y-%m-%d").fillna("?")
+    parts = []
+    for mask, reason in (
+        (before, "GVHD onset before the first allograft (" + onset + " < "
+         + g["hsct_date"].dt.strftime("%Y-%m-%d").fillna("?") + "); not counted"),
+        (no_tx, "GVHD episode for a patient without an allograft (" + onset + ")"),
+        (unread, "GVHD kind/grade not readable (" + onset + ")"),
+    ):
+        d = g.loc[mask]
+        parts.append(pd.DataFrame({
+            "centre_id": d["centre_id"], "patient_id": d["patient_id"],
+            "variable": "gvhd_" + d["kind"].astype(str), "reported": d["grade"].astype("object"),
+            "derived": None, "reason": reason[mask] if len(d) else pd.Series(dtype=object),
+        }))
+    return pd.concat(parts, ignore_index=True)

@@ -1,0 +1,232 @@
+"""Response to therapy (ELN 2022) per assessment and per salvage line.
+
+Source: Döhner et al., Blood 2022;140:1345-77 (Table 9, response criteria), as summarised
+in ../shared/spec/clinical-rules.md ("Response to therapy"). All functions are vectorised
+pandas: no per-row Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+KEY = ["centre_id", "patient_id"]
+
+#: Composite complete remission (clinical-rules.md). ``molecular_response`` is reported
+#: only after a molecular relapse, i.e. in a patient in morphological CR, and is counted
+#: as CRc (the study counts its molecular-relapse patients among the responders).
+CRC_LABELS: frozenset[str] = frozenset({"CR", "CRh", "CRi", "MLFS", "molecular_response"})
+#: Labels that cannot be derived from counts: always taken as reported, never compared.
+REPORTED_ONLY_LABELS: frozenset[str] = frozenset(
+    {"relapse", "molecular_relapse", "molecular_response"}
+)
+#: Reported labels that a derived NR confirms (ELN 2022 "NR"/"SD"/"PD" are all non-response;
+#: the counts cannot tell SD from PD, so the more specific reported label is kept).
+NON_RESPONSE_LABELS: frozenset[str] = frozenset({"NR", "SD", "PD"})
+#: best_response ranking, best first (CR > CRh > CRi > MLFS > PR > SD/NR > PD).
+RESPONSE_RANK: dict[str, int] = {
+    "CR": 0, "CRh": 1, "CRi": 2, "MLFS": 3, "molecular_response": 4, "PR": 5,
+    "SD": 6, "NR": 7, "PD": 8, "molecular_relapse": 9, "relapse": 10,
+}
+RANK_TO_LABEL = {v: k for k, v in RESPONSE_RANK.items()}
+
+# ELN 2022 count criteria (Table 9); guideline constants, not study configuration.
+CR_BLASTS_LT = 5.0
+CR_ANC_MIN = 1.0
+CR_PLATELETS_MIN = 100.0
+CRH_ANC_MIN = 0.5
+CRH_PLATELETS_MIN = 50.0
+PR_BLASTS_MAX = 25.0
+PR_MIN_DECREASE = 0.5
+
+
+def _bool_true(s: pd.Series) -> np.ndarray:
+    """True where a nullable boolean is True (missing counts as not present)."""
+    return s.astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def previous_blasts_in_line(responses: pd.DataFrame) -> pd.Series:
+    """Marrow blasts of the previous assessment (by date) of the same patient and line.
+
+    Rule: ELN 2022 PR is judged against the preceding blast count; the export has no
+    pre-treatment marrow, so the first assessment of a line has no previous value (NaN).
+    Source: Döhner et al., Blood 2022 (Table 9, PR).
+    """
+    if responses.empty:
+        return pd.Series(np.nan, index=responses.index, dtype="float64", name="previous_blasts")
+    order = responses.sort_values([*KEY, "line", "assessment_date"], kind="mergesort")
+    prev = order.groupby([*KEY, "line"], sort=False, dropna=False)["bm_blasts_pct"].shift(1)
+    return prev.reindex(responses.index).astype("float64").rename("previous_blasts")
+
+
+def derive_response(
+    responses: pd.DataFrame, previous_blasts: pd.Series | None = None
+) -> pd.Series:
+    """ELN 2022 response from the assessment's counts; <NA> where the counts do not decide.
+
+    Rule (Döhner et al., Blood 2022;140:1345, Table 9; clinical-rules.md):
+    - marrow blasts < 5 %, no circulating blasts, no extramedullary disease, then
+      CR if ANC >= 1.0 and platelets >= 100; else CRh if ANC >= 0.5 and platelets >= 50;
+      else CRi if ANC >= 1.0 or platelets >= 100 (one lineage recovered); else MLFS
+      (no recovery). ANC or platelets missing: <NA> (CR vs MLFS undecidable).
+    - marrow blasts < 5 % with circulating blasts or extramedullary disease: NR.
+    - marrow blasts 5-25 % with >= 50 % decrease from the previous assessment of the line:
+      PR; otherwise NR when the previous assessment is known; <NA> when it is not.
+    - marrow blasts > 25 %: NR.  Marrow blasts missing: <NA>.
+    Missing circulating_blasts / extramedullary flags are read as absent.
+    """
+    n = len(responses)
+    blasts = pd.to_numeric(responses["bm_blasts_pct"], errors="coerce").to_numpy(dtype=float)
+    anc = pd.to_numeric(responses["anc"], errors="coerce").to_numpy(dtype=float)
+    plt = pd.to_numeric(responses["platelets"], errors="coerce").to_numpy(dtype=float)
+    circ = _bool_true(responses["circulating_blasts"])
+    emd = _bool_true(responses["extramedullary"])
+    if previous_blasts is None:
+        previous_blasts = previous_blasts_in_line(responses)
+    prev = pd.to_numeric(previous_blasts, errors="coerce").to_numpy(dtype=float)
+    if prev.shape[0] != n:
+        raise ValueError("previous_blasts must align with responses")
+
+    has_blasts = ~np.isnan(blasts)
+    counts = ~np.isnan(anc) & ~np.isnan(plt)
+    low = has_blasts & (blasts < CR_BLASTS_LT)
+    clear = low & ~circ & ~emd
+    with np.errstate(invalid="ignore"):
+        cr = clear & counts & (anc >= CR_ANC_MIN) & (plt >= CR_PLATELETS_MIN)
+        crh = clear & counts & ~cr & (anc >= CRH_ANC_MIN) & (plt >= CRH_PLATELETS_MIN)
+        cri = clear & counts & ~cr & ~crh & ((anc >= CR_ANC_MIN) | (plt >= CR_PLATELETS_MIN))
+        mlfs = clear & counts & ~cr & ~crh & ~cri
+        mid = has_blasts & (blasts >= CR_BLASTS_LT) & (blasts <= PR_BLASTS_MAX)
+        has_prev = ~np.isnan(prev) & (prev > 0)
+        pr = mid & has_prev & (blasts <= (1.0 - PR_MIN_DECREASE) * prev)
+        nr = (low & (circ | emd)) | (has_blasts & (blasts > PR_BLASTS_MAX)) | (
+            mid & has_prev & ~pr
+        )
+    out = np.select(
+        [cr, crh, cri, mlfs, pr, nr], ["CR", "CRh", "CRi", "MLFS", "PR", "NR"], default=""
+    )
+    result = pd.Series(out, index=responses.index, dtype="object", name="response_derived")
+    return result.where(result != "", None)
+
+
+def reconcile_responses(responses: pd.DataFrame) -> pd.DataFrame:
+    """Per assessment: derived response, the response used, its source, and discrepancy.
+
+    Rule (clinical-rules.md: "derived from the assessment's counts where they are present,
+    else taken as reported"): relapse / molecular labels are reported-only; where counts
+    decide, the derived label is used (source ``derived``), except that a derived NR keeps
+    a reported SD/PD (same non-response category, more specific); else the reported label
+    (source ``reported``). ``response_discrepant`` is True where both exist and disagree
+    (NR vs SD/PD is no disagreement).
+    """
+    cols = [*KEY, "line", "cycle", "assessment_date"]
+    out = responses[cols].copy()
+    reported = responses["response"].astype("object")
+    reported = reported.where(reported.notna(), None)
+    derived = derive_response(responses)
+    rep_only = reported.isin(REPORTED_ONLY_LABELS)
+    derived_ok = derived.notna() & ~rep_only
+    confirmed_nonresp = derived_ok & (derived == "NR") & reported.isin(NON_RESPONSE_LABELS)
+    final = reported.where(~derived_ok | confirmed_nonresp, derived)
+    source = pd.Series(
+        np.where(derived_ok, "derived", np.where(reported.notna(), "reported", "")),
+        index=responses.index, dtype="object",
+    )
+    out["response_reported"] = reported
+    out["response_derived"] = derived.where(~rep_only, None)
+    out["response"] = final.where(final.notna(), None)
+    out["response_source"] = source.where(source != "", None)
+    out["response_discrepant"] = (
+        derived_ok & reported.notna() & (reported != derived) & ~confirmed_nonresp
+    )
+    return out
+
+
+def response_discrepancies(reconciled: pd.DataFrame) -> pd.DataFrame:
+    """Discrepancy rows (reported vs derived ELN 2022 response) from reconcile_responses."""
+    d = reconciled.loc[reconciled["response_discrepant"]]
+    date = d["assessment_date"].dt.strftime("%Y-%m-%d").fillna("?")
+    reason = (
+        "ELN 2022 response from counts (line " + d["line"].astype("string").fillna("?")
+        + ", cycle " + d["cycle"].astype("string").fillna("-") + ", " + date + ")"
+    )
+    return pd.DataFrame({
+        "centre_id": d["centre_id"], "patient_id": d["patient_id"], "variable": "response",
+        "reported": d["response_reported"], "derived": d["response_derived"],
+        "reason": reason,
+    }).reset_index(drop=True)
+
+
+def salvage_line_response(
+    reconciled: pd.DataFrame, salvage: pd.DataFrame
+) -> pd.DataFrame:
+    """Per patient: response to the salvage line (clinical-rules.md, "Per salvage line").
+
+    ``salvage`` has centre_id, patient_id, salvage_line, salvage_cycles, hsct_date.
+    Rules: an assessment with no cycle in a line of exactly one cycle counts as end of
+    cycle 1. ``c1_response`` = CRc at an end-of-cycle-1 assessment (<NA> when cycle 1 was
+    not assessed); ``crc_ever`` = CRc at any assessment of the line (<NA> without
+    assessments); ``response_timing`` = early (CRc at end of cycle 1), late (first CRc
+    after cycle 1: CRc at cycle >= 2, or CRc when cycle 1 was assessed without CRc), none
+    (assessed, never CRc), <NA> otherwise; ``best_response`` by CR > CRh > CRi > MLFS >
+    PR > SD/NR > PD; ``pre_hsct_status`` = CRc / refractory from the last assessment of
+    the line dated on or before hsct_date (<NA> when not transplanted or not assessed).
+    """
+    base = salvage[KEY].copy()
+    if reconciled.empty or salvage.empty:
+        return _empty_line_response(base)
+    s = salvage.loc[salvage["salvage_line"].notna(),
+                    [*KEY, "salvage_line", "salvage_cycles", "hsct_date"]]
+    r = reconciled[[*KEY, "line", "cycle", "assessment_date", "response"]]
+    m = r.merge(s, left_on=[*KEY, "line"], right_on=[*KEY, "salvage_line"], how="inner")
+    if m.empty:
+        return _empty_line_response(base)
+    cycle = m["cycle"].astype("Float64")
+    one_cycle_line = m["salvage_cycles"].astype("Float64").eq(1).fillna(False)
+    cycle = cycle.where(cycle.notna() | ~one_cycle_line, 1.0)
+    m["_c1"] = cycle.le(1).fillna(False).to_numpy(dtype=bool)
+    m["_later"] = cycle.ge(2).fillna(False).to_numpy(dtype=bool)
+    m["_crc"] = m["response"].isin(CRC_LABELS).to_numpy(dtype=bool)
+    m["_rank"] = m["response"].map(RESPONSE_RANK).astype("float64")
+    m["_c1_crc"] = m["_c1"] & m["_crc"]
+    m["_later_crc"] = m["_later"] & m["_crc"]
+    g = m.groupby(KEY, sort=False)
+    agg = g.agg(
+        _n=("_crc", "size"), _any_c1=("_c1", "any"), _c1_crc=("_c1_crc", "any"),
+        _crc=("_crc", "any"), _later_crc=("_later_crc", "any"), _best=("_rank", "min"),
+    ).reset_index()
+    c1 = pd.array(agg["_c1_crc"].to_numpy(), dtype="boolean")
+    c1[~agg["_any_c1"].to_numpy()] = pd.NA
+    agg["c1_response"] = c1
+    agg["crc_ever"] = pd.array(agg["_crc"].to_numpy(), dtype="boolean")
+    early = agg["_c1_crc"].to_numpy()
+    late = agg["_crc"].to_numpy() & ~early & (agg["_later_crc"].to_numpy()
+                                               | agg["_any_c1"].to_numpy())
+    none_ = ~agg["_crc"].to_numpy()
+    timing = np.select([early, late, none_], ["early", "late", "none"], default="")
+    agg["response_timing"] = pd.Series(timing, dtype="object").where(timing != "", None)
+    agg["best_response"] = agg["_best"].map(RANK_TO_LABEL).astype("object")
+    agg["best_response"] = agg["best_response"].where(agg["best_response"].notna(), None)
+
+    pre = m.loc[m["hsct_date"].notna() & (m["assessment_date"] <= m["hsct_date"])]
+    pre = pre.sort_values([*KEY, "assessment_date", "_rank"], ascending=[True, True, True, False],
+                          kind="mergesort", na_position="first")
+    last = pre.drop_duplicates(KEY, keep="last")[[*KEY, "_crc"]]
+    last = last.assign(pre_hsct_status=np.where(last["_crc"], "CRc", "refractory"))
+    out = base.merge(agg[[*KEY, "c1_response", "crc_ever", "response_timing", "best_response"]],
+                     on=KEY, how="left")
+    out = out.merge(last[[*KEY, "pre_hsct_status"]], on=KEY, how="left")
+    out["c1_response"] = out["c1_response"].astype("boolean")
+    out["crc_ever"] = out["crc_ever"].astype("boolean")
+    for c in ("response_timing", "best_response", "pre_hsct_status"):
+        out[c] = out[c].astype("object").where(out[c].notna(), None)
+    return out
+
+
+def _empty_line_response(base: pd.DataFrame) -> pd.DataFrame:
+    out = base.copy()
+    out["c1_response"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    out["crc_ever"] = pd.array([pd.NA] * len(out), dtype="boolean")
+    for c in ("response_timing", "best_response", "pre_hsct_status"):
+        out[c] = pd.Series([None] * len(out), index=out.index, dtype="object")
+    return out

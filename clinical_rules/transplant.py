@@ -1,0 +1,346 @@
+"""Transplant variables of the first allograft: donor type, conditioning intensity, HCT-CI
+group, CMV pair, in-vivo T-cell depletion and chimerism flags.
+
+Source: ../shared/spec/clinical-rules.md ("Transplant variables"); conditioning intensity
+per Bacigalupo et al., Biol Blood Marrow Transplant 2009;15:1628-33 (working definitions).
+Regimen texts are parsed once per distinct string, then mapped back (vectorised).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
+
+KEY = ["centre_id", "patient_id"]
+DONOR_TYPES = ("MSD", "MUD", "MMUD", "haplo", "cord", "MRD-other", "MMRD")
+INTENSITIES = ("NMA", "RIC", "MAC", "sequential")
+_LEVEL = {0: "NMA", 1: "RIC", 2: "MAC"}
+
+
+def first_allograft(transplants: pd.DataFrame) -> pd.DataFrame:
+    """One row per patient: the first allograft (earliest hsct_date, then lowest hsct_number).
+
+    Rule: outcomes.md, time origin = the first allograft (day 0).
+    """
+    t = transplants.loc[transplants["hsct_date"].notna()]
+    t = t.sort_values([*KEY, "hsct_date", "hsct_number"], kind="mergesort", na_position="last")
+    return t.drop_duplicates(KEY, keep="first").reset_index(drop=True)
+
+
+def derive_donor_type(donor_relation: pd.Series, hla_match: pd.Series) -> pd.Series:
+    """Donor type from the relation and the HLA match (x/y; full match when x == y).
+
+    Rule (clinical-rules.md): MSD = sibling fully matched; MUD = unrelated fully matched
+    (10/10, 8/8; any x/x); MMUD = unrelated with any mismatch; haplo = haploidentical
+    relation; cord = cord blood; MRD-other = other related fully matched. Documented
+    choice: a related donor (sibling or other) with a mismatch is ``MMRD`` (mismatched
+    related, not haploidentical by relation); without a parsable HLA match, sibling /
+    other-related / unrelated donors get <NA> (never a guess).
+    """
+    rel = donor_relation.astype("object")
+    codes, uniques = pd.factorize(hla_match.astype("object"))
+    parts = pd.Series(uniques, dtype="object").astype("string").str.extract(
+        r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+    u_num = np.append(pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float), np.nan)
+    u_den = np.append(pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float), np.nan)
+    num, den = u_num[codes], u_den[codes]  # code -1 (missing) picks the appended NaN
+    known = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
+    full = known & (num == den)
+    mism = known & (num < den)
+    sib = (rel == "sibling").to_numpy()
+    oth = (rel == "other_related").to_numpy()
+    unr = (rel == "unrelated").to_numpy()
+    out = np.select(
+        [(rel == "cord").to_numpy(), (rel == "haploidentical").to_numpy(), sib & full,
+         oth & full, (sib | oth) & mism, unr & full, unr & mism],
+        ["cord", "haplo", "MSD", "MRD-other", "MMRD", "MUD", "MMUD"], default="",
+    )
+    s = pd.Series(out, index=donor_relation.index, dtype="object", name="donor_type")
+    return s.where(s != "", None)
+
+
+# --- Conditioning -----------------------------------------------------------------------
+
+_AGENT_ALIASES: dict[str, str] = {
+    "FLAMSA": "FLAMSA", "FLU": "FLU", "FLUDA": "FLU", "FLUDARABINE": "FLU", "FLUDARA": "FLU",
+    "BU": "BU", "BUS": "BU", "BUSULFAN": "BU", "BUSULPHAN": "BU", "BUSULFEX": "BU",
+    "MEL": "MEL", "MELPHALAN": "MEL", "CY": "CY", "CYC": "CY", "CYCLO": "CY", "CTX": "CY",
+    "CYCLOPHOSPHAMIDE": "CY", "TBI": "TBI", "TEC": "TT", "TT": "TT", "THIO": "TT",
+    "THIOTEPA": "TT", "TREO": "TREO", "TREOSULFAN": "TREO", "ATG": "ATG", "THYMO": "ATG",
+    "THYMOGLOBULIN": "ATG", "GRAFALON": "ATG", "ATLG": "ATG", "ARAC": "ARAC",
+    "CYTARABINE": "ARAC", "AMSA": "AMSA", "AMSACRINE": "AMSA", "IDA": "IDA", "CLO": "CLO",
+    "CLOFARABINE": "CLO", "CLAD": "CLAD", "CLADRIBINE": "CLAD", "VP": "VP16", "VP16": "VP16",
+    "ETO": "VP16", "ETOPOSIDE": "VP16", "ALEM": "ALEM", "CAMPATH": "ALEM",
+    "ALEMTUZUMAB": "ALEM", "BCNU": "BCNU", "CARMUSTINE": "BCNU", "TBF": "TBF", "PTCY": "PTCY",
+}
+#: Fused abbreviations: FB2 = FLU-BU2, FM140 = FLU-MEL140, BUCY = BU-CY, CYTBI = CY-TBI.
+_FUSED = (
+    (re.compile(r"\bF\s*B\s*(\d)\b"), r"FLU-BU\1"),
+    (re.compile(r"\bF\s*M\s*(\d{2,3})\b"), r"FLU-MEL\1"),
+    (re.compile(r"\bBU\s*(\d?)\s*CY\b"), r"BU\1-CY"),
+    (re.compile(r"\bCY\s*TBI\s*(\d*)"), r"CY-TBI\1"),
+    (re.compile(r"\bFLU\s*BU\s*(\d?)\b"), r"FLU-BU\1"),
+    (re.compile(r"\bFLU\s*MEL\s*(\d*)\b"), r"FLU-MEL\1"),
+)
+_TOKEN = re.compile(r"^([A-Z]+?)(?:(\d+(?:[.,]\d+)?)(CGY|GY|MGKG|MGM2|GM2|MG|G|D|DAYS?)?)?$")
+_SPLIT = re.compile(r"[\s\-+/,;&()x×]+|\b(?:AND|WITH|PLUS|THEN)\b")
+#: Agents that do not set intensity by themselves (purine analogues, serotherapy, the
+#: FLAMSA block's drugs, Cy as a partner).  Bacigalupo 2009: Flu-Cy is NMA.
+_NEUTRAL = {"FLU", "CY", "ATG", "ARAC", "AMSA", "IDA", "CLO", "CLAD", "VP16", "ALEM", "PTCY"}
+#: Named regimens without doses in the text: standard doses assumed (documented).
+_NAMED_UNDOSED: dict[frozenset[str], tuple[str, str]] = {
+    frozenset({"TT", "FLU", "BU"}): ("MAC", "TBF: thiotepa 10 mg/kg (>= 10 mg/kg is MAC)"),
+    frozenset({"BU", "CY"}): ("MAC", "classic BuCy: busulfan 16 mg/kg oral"),
+    frozenset({"CY", "TBI"}): ("MAC", "classic Cy-TBI: TBI 12 Gy fractionated"),
+}
+
+
+@dataclass(frozen=True)
+class ConditioningCall:
+    """The catalogue's reading of one written conditioning regimen."""
+
+    normalised: str
+    intensity: str | None
+    rule: str
+    unknown: bool
+
+
+def _agent_level(agent: str, dose: float | None, unit: str | None) -> tuple[int | None, str]:
+    """Intensity level of one agent at one dose (0 NMA, 1 RIC, 2 MAC; None = undecidable).
+
+    Bacigalupo et al. BBMT 2009;15:1628: MAC = TBI >= 5 Gy single or >= 8 Gy fractionated,
+    busulfan > 8 mg/kg oral (> 6.4 mg/kg iv: >= 3 days of 3.2 mg/kg iv), melphalan > 140
+    mg/m2, thiotepa >= 10 mg/kg; RIC = TBI <= 500 cGy single / <= 800 cGy fractionated,
+    busulfan <= 8 mg/kg oral, melphalan <= 140, thiotepa < 10 mg/kg; NMA = TBI <= 2 Gy
+    +/- purine analogue, Flu-Cy +/- ATG. TBI written without fractionation: > 2 and < 8 Gy
+    is read as fractionated (RIC). Treosulfan (outside Bacigalupo 2009): > 30 g/m2 MAC
+    (FT14 = 42), <= 30 RIC (Beelen et al., Lancet Haematol 2020); a written dose <= 14 is
+    per day over 3 days (FT10, FT14). Busulfan: a number <= 4 is days of 3.2 mg/kg iv.
+    """
+    if agent in _NEUTRAL:
+        return 0, f"{agent} alone does not set intensity"
+    if dose is None:
+        return None, f"{agent} without dose"
+    if agent == "BU":
+        iv_mg_kg = dose * 3.2 if dose <= 4 and unit not in ("MGKG", "MG") else dose
+        return (2 if iv_mg_kg > 6.4 else 1), f"busulfan {iv_mg_kg:g} mg/kg iv"
+    if agent == "MEL":
+        return (2 if dose > 140 else 1), f"melphalan {dose:g} mg/m2"
+    if agent == "TBI":
+        gy = dose / 100 if (unit == "CGY" or dose >= 50) else dose
+        lvl = 0 if gy <= 2 else (2 if gy >= 8 else 1)
+        return lvl, f"TBI {gy:g} Gy"
+    if agent == "TT":
+        return (2 if dose >= 10 else 1), f"thiotepa {dose:g} mg/kg"
+    if agent == "TREO":
+        total = dose * 3 if dose <= 14 else dose  # FT10/FT14: g/m2 per day x 3 days
+        return (2 if total > 30 else 1), f"treosulfan {total:g} g/m2"
+    return None, f"{agent}: no catalogue rule"
+
+
+def classify_conditioning_text(text: str | None) -> ConditioningCall:
+    """Read one written conditioning regimen into agents, doses and an intensity.
+
+    Rule: Bacigalupo et al. BBMT 2009;15:1628 (see :func:`_agent_level`); sequential =
+    a FLAMSA block (fludarabine, amsacrine, cytarabine) followed by RIC (Schmid et al.,
+    JCO 2005); the intensity of a regimen is the highest level of its agents; undosed
+    alkylators make it unknown unless the named standard regimen is catalogued.
+    """
+    if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
+        return ConditioningCall("", None, "no regimen", False)
+    s = str(text).upper().replace("ARA-C", "ARAC").replace("VP-16", "VP16")
+    s = re.sub(r"(?<=[A-Z])\s+(?=\d)", "", s)            # "TBI 12" -> "TBI12"
+    s = re.sub(r"(?<=\d)\s+(?=C?GY\b|MG|G/M)", "", s)     # "12 Gy" -> "12Gy"
+    s = s.replace("MG/KG", "MGKG").replace("MG/M2", "MGM2").replace("G/M2", "GM2")
+    for pattern, repl in _FUSED:
+        s = pattern.sub(repl, s)
+    tokens = [t for t in _SPLIT.split(s) if t]
+    agents: list[tuple[str, float | None, str | None]] = []
+    unknown: list[str] = []
+    for tok in tokens:
+        m = _TOKEN.match(tok)
+        alias = m.group(1) if m else None
+        if m is None or alias not in _AGENT_ALIASES:
+            if re.fullmatch(r"\d+(?:[.,]\d+)?(?:CGY|GY|MGKG|MGM2|GM2|MG|G)?", tok) and agents:
+                # a dose written apart from its agent: "TBI, 12 Gy" -> attach to the last agent
+                a, d, u = agents[-1]
+                if d is None:
+                    n = re.match(r"\d+(?:[.,]\d+)?", tok)
+                    unit = re.sub(r"^[\d.,]+", "", tok) or None
+                    agents[-1] = (a, float(n.group(0).replace(",", ".")), unit)
+                    continue
+            unknown.append(tok)
+            continue
+        agent = _AGENT_ALIASES[alias]
+        dose = float(m.group(2).replace(",", ".")) if m.group(2) else None
+        agents.append((agent, dose, m.group(3)))
+    if any(a == "TBF" for a, _, _ in agents):
+        agents = [x for x in agents if x[0] != "TBF"]
+        agents += [("TT", None, None), ("FLU", None, None), ("BU", None, None)]
+    normalised = "-".join(
+        f"{a}{'' if d is None else f'{d:g}'}" for a, d, _ in agents) if agents else ""
+    if unknown or not agents:
+        return ConditioningCall(normalised, None, "unknown tokens: " + " ".join(unknown), True)
+    if any(a == "FLAMSA" for a, _, _ in agents):
+        return ConditioningCall(normalised, "sequential", "FLAMSA block + RIC (sequential)",
+                                False)
+    levels: list[int] = []
+    rules: list[str] = []
+    undosed: set[str] = set()
+    for a, d, u in agents:
+        lvl, why = _agent_level(a, d, u)
+        rules.append(why)
+        if lvl is None:
+            undosed.add(a)
+        else:
+            levels.append(lvl)
+    if undosed == {"TT"} and any(a == "BU" for a, _, _ in agents):
+        # TBF with busulfan days: TBF-RIC = thiotepa 5 mg/kg + Bu 2 days, TBF-MAC =
+        # thiotepa 10 mg/kg + Bu 3 days (Saraceni et al., Bone Marrow Transplant 2019).
+        return ConditioningCall(normalised, _LEVEL[max(levels)],
+                                "; ".join(rules) + "; TBF thiotepa follows busulfan days", False)
+    if undosed:
+        key = frozenset(a for a, _, _ in agents if a not in {"ATG", "ALEM", "PTCY"})
+        named = _NAMED_UNDOSED.get(key)
+        if named is not None and set(undosed) <= set(key):
+            return ConditioningCall(normalised, named[0], named[1], False)
+        return ConditioningCall(normalised, None, "; ".join(rules), True)
+    return ConditioningCall(normalised, _LEVEL[max(levels)], "; ".join(rules), False)
+
+
+def classify_conditioning(regimens: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`classify_conditioning_text` (one parse per distinct text).
+
+    Returns conditioning_normalised, conditioning_intensity_derived, conditioning_rule and
+    conditioning_unknown, aligned on ``regimens.index``.
+    """
+    uniques = pd.Index(pd.Series(regimens.dropna().unique(), dtype="object"))
+    calls = [classify_conditioning_text(u) for u in uniques]
+    codes = uniques.get_indexer(regimens.astype("object"))
+    valid = codes >= 0
+    idx = np.clip(codes, 0, None)
+
+    def col(values: list[object], default: object) -> np.ndarray:
+        arr = np.array(values + [default], dtype=object)
+        return np.where(valid, arr[np.where(valid, idx, len(values))], default)
+
+    out = pd.DataFrame(index=regimens.index)
+    out["conditioning_normalised"] = col([c.normalised for c in calls], None)
+    out["conditioning_intensity_derived"] = col([c.intensity for c in calls], None)
+    out["conditioning_rule"] = col([c.rule for c in calls], None)
+    out["conditioning_unknown"] = col([c.unknown for c in calls], False).astype(bool)
+    return out
+
+
+def hct_ci_group(hct_ci: pd.Series) -> pd.Series:
+    """HCT-CI group "0", "1", "2", ">=3" (Sorror et al., Blood 2005;106:2912; study grouping)."""
+    v = pd.to_numeric(hct_ci, errors="coerce").to_numpy(dtype=float)
+    out = np.select([v == 0, v == 1, v == 2, v >= 3], ["0", "1", "2", ">=3"], default="")
+    s = pd.Series(out, index=hct_ci.index, dtype="object", name="hct_ci_group")
+    return s.where(s != "", None)
+
+
+def cmv_pair(donor_cmv: pd.Series, recipient_cmv: pd.Series) -> pd.Series:
+    """CMV serostatus pair D-/R-, D-/R+, D+/R-, D+/R+ (<NA> when either is unknown).
+
+    Rule: clinical-rules.md ("Transplant variables").
+    """
+    sign = {"positive": "+", "negative": "-"}
+    d = donor_cmv.astype("object").map(sign)
+    r = recipient_cmv.astype("object").map(sign)
+    s = ("D" + d + "/R" + r).astype("object")
+    return s.where(d.notna() & r.notna(), None).rename("cmv_pair")
+
+
+def in_vivo_tcd(atg: pd.Series, ptcy: pd.Series) -> pd.Series:
+    """In-vivo T-cell depletion = ATG or PTCy (Kleene logic: True if either is True).
+
+    Rule: clinical-rules.md ("in_vivo_tcd: ATG or PTCy").
+    """
+    return (atg.astype("boolean") | ptcy.astype("boolean")).rename("in_vivo_tcd")
+
+
+def chimerism_flags(
+    transplants: pd.DataFrame, thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS
+) -> pd.DataFrame:
+    """Chimerism flags: ``mixed_chimerism_d30`` = marrow recipient >= 5 % at day 30;
+    ``partial_chimerism_d90`` = recipient >= 1 % at day 90 (<NA> when not measured).
+
+    Rule: clinical-rules.md ("Chimerism").
+    """
+    d30 = pd.to_numeric(transplants["chimerism_d30_recipient_pct"], errors="coerce")
+    d90 = pd.to_numeric(transplants["chimerism_d90_recipient_pct"], errors="coerce")
+    out = pd.DataFrame(index=transplants.index)
+    out["mixed_chimerism_d30"] = (d30 >= thresholds.chimerism_d30_recipient_pct).astype(
+        "boolean").mask(d30.isna())
+    out["partial_chimerism_d90"] = (
+        d90 >= thresholds.chimerism_d90_partial_recipient_pct).astype("boolean").mask(d90.isna())
+    return out
+
+
+def transplant_variables(
+    transplants: pd.DataFrame, thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS
+) -> pd.DataFrame:
+    """Per patient, the first allograft with its derived variables.
+
+    conditioning_intensity = the catalogue's intensity, or the reported one when the
+    regimen is unknown (``conditioning_intensity_source`` = derived / reported).
+    """
+    t = first_allograft(transplants).copy()
+    t["donor_type"] = derive_donor_type(t["donor_relation"], t["hla_match"])
+    cond = classify_conditioning(t["conditioning_regimen"])
+    t = pd.concat([t, cond], axis=1)
+    derived = t["conditioning_intensity_derived"]
+    reported = t["conditioning_intensity_reported"].astype("object")
+    t["conditioning_intensity"] = derived.where(derived.notna(), reported)
+    t["conditioning_intensity"] = t["conditioning_intensity"].where(
+        t["conditioning_intensity"].notna(), None)
+    src = np.where(derived.notna(), "derived", np.where(reported.notna(), "reported", ""))
+    t["conditioning_intensity_source"] = pd.Series(src, index=t.index, dtype="object").where(
+        src != "", None)
+    t["hct_ci_group"] = hct_ci_group(t["hct_ci"])
+    t["cmv_pair"] = cmv_pair(t["donor_cmv"], t["recipient_cmv"])
+    t["in_vivo_tcd"] = in_vivo_tcd(t["atg"], t["ptcy"])
+    t = pd.concat([t, chimerism_flags(t, thresholds)], axis=1)
+    return t
+
+
+def conditioning_discrepancies(tx: pd.DataFrame) -> pd.DataFrame:
+    """Reported vs derived conditioning intensity, and regimens the catalogue does not know.
+
+    Rule: clinical-rules.md (compare with the reported value; list unknown regimens).
+    """
+    rep = tx["conditioning_intensity_reported"].astype("object")
+    der = tx["conditioning_intensity_derived"]
+    bad = (rep.notna() & der.notna() & (rep != der)).to_numpy(dtype=bool)
+    d = tx.loc[bad]
+    a = pd.DataFrame({
+        "centre_id": d["centre_id"], "patient_id": d["patient_id"],
+        "variable": "conditioning_intensity", "reported": rep[bad], "derived": der[bad],
+        "reason": "Bacigalupo 2009 catalogue: " + d["conditioning_regimen"].astype(str)
+        + " (" + d["conditioning_rule"].astype(str) + ")",
+    })
+    unk = tx.loc[tx["conditioning_unknown"].to_numpy(dtype=bool)]
+    b = pd.DataFrame({
+        "centre_id": unk["centre_id"], "patient_id": unk["patient_id"],
+        "variable": "conditioning_regimen", "reported": unk["conditioning_regimen"],
+        "derived": None,
+        "reason": "regimen not in the conditioning catalogue; reported intensity used ("
+        + unk["conditioning_rule"].astype(str) + ")",
+    })
+    return pd.concat([a, b], ignore_index=True)
+
+
+def unknown_conditioning_regimens(tx: pd.DataFrame) -> pd.DataFrame:
+    """Distinct conditioning regimen texts the catalogue could not read, with counts."""
+    counts = tx.loc[tx["conditioning_unknown"].to_numpy(dtype=bool),
+                    "conditioning_regimen"].value_counts()
+    return pd.DataFrame({
+        "regimen": counts.index.astype("object"), "kind": "conditioning",
+        "count": counts.to_numpy(dtype="int64"),
+    })

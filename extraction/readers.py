@@ -1,0 +1,222 @@
+"""Reading one delivery's files, verbatim as text, with the centre's dialect.
+
+Source: ../shared/spec/export-format.md. Every source row is kept as text (no value is
+changed here); source columns are renamed to their canonical names, and columns the dialect
+does not know are kept in ``unmapped`` (JSON) so that staging can quarantine the row.
+A file that cannot be read as a whole (undecodable bytes, truncated, missing required
+column, unreadable workbook) raises :class:`DeliveryError`, which fails the centre.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from extraction.deliveries import Delivery
+from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
+from schemas.dialect import CentreDialect
+
+LINEAGE_COLUMNS = ("centre_id", "delivery", "file", "source_row", "file_sha256")
+
+
+class DeliveryError(RuntimeError):
+    """A delivery file that cannot be loaded; the message names centre, file, row and problem."""
+
+    def __init__(self, centre_id: str, delivery: str, file: str, problem: str,
+                 row: int | None = None, column: str | None = None) -> None:
+        self.centre_id, self.delivery, self.file = centre_id, delivery, file
+        self.problem, self.row, self.column = problem, row, column
+        where = f"centre {centre_id}, delivery {delivery}, file {file}"
+        if row is not None:
+            where += f", row {row}"
+        if column is not None:
+            where += f", column {column!r}"
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass
+class SourceTable:
+    """One canonical table of one delivery, as text, with lineage."""
+
+    table: str
+    file: str
+    sha256: str
+    frame: pd.DataFrame  # canonical text columns + source_row + unmapped
+    source_columns: list[str]
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+
+def _decode(data: bytes, dialect: CentreDialect, delivery: str, file: str) -> str:
+    try:
+        text = data.decode(dialect.encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n")  # header is line 0 -> data row number
+        raise DeliveryError(
+            dialect.centre_id, delivery, file,
+            f"cannot decode byte {data[exc.start:exc.start + 1]!r} at offset {exc.start} as "
+            f"{dialect.encoding} (wrong encoding?)", row=line) from exc
+    return text.removeprefix("\ufeff")
+
+
+def _map_header(header: list[str], table: str, dialect: CentreDialect, delivery: str,
+                file: str) -> tuple[list[str | None], list[str]]:
+    """Canonical name per source column (None = unknown to the dialect)."""
+    spec = CANONICAL_TABLES[table]
+    mapping = dialect.column_map(table)
+    known = set(spec.column_names)
+    canonical: list[str | None] = []
+    for name in header:
+        name = name.strip()
+        target = mapping.get(name, name if name in known else None)
+        canonical.append(target)
+    seen = [c for c in canonical if c is not None]
+    duplicated = sorted({c for c in seen if seen.count(c) > 1})
+    if duplicated:
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"several source columns map to canonical column(s) {duplicated}")
+    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
+    if missing:
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"missing required column(s) {missing} for table {table} "
+                            f"(header: {header})")
+    return canonical, [h.strip() for h in header]
+
+
+def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: CentreDialect,
+              delivery: str, file: str) -> tuple[pd.DataFrame, list[str]]:
+    canonical, source_cols = _map_header(header, table, dialect, delivery, file)
+    out = pd.DataFrame(index=rows.index)
+    out["source_row"] = np.arange(1, len(rows) + 1, dtype=np.int64)
+    for i, target in enumerate(canonical):
+        if target is not None:
+            out[target] = rows.iloc[:, i].astype(object)
+    for col in CANONICAL_TABLES[table].column_names:
+        if col not in out:
+            out[col] = None
+    unknown = [(i, source_cols[i]) for i, t in enumerate(canonical) if t is None]
+    if unknown and len(rows):
+        sub = rows.iloc[:, [i for i, _ in unknown]].astype(object)
+        sub.columns = [name for _, name in unknown]
+        out["unmapped"] = [json.dumps(r, ensure_ascii=False) for r in sub.to_dict("records")]
+    else:
+        out["unmapped"] = None
+    cols = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped"]
+    return out[cols].reset_index(drop=True), source_cols
+
+
+def read_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str) -> SourceTable:
+    """Read one CSV export file verbatim (all text) with the centre's dialect."""
+    file = path.name
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    text = _decode(data, dialect, delivery, file)
+    if not text.strip():
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            "file is empty (0 bytes or blank): a table with no rows must "
+                            "still have its header line")
+    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r")),
+                             delimiter=dialect.delimiter))
+    try:
+        rows = pd.read_csv(io.StringIO(text), sep=dialect.delimiter, dtype=str,
+                           keep_default_na=False, na_filter=False, header=0, engine="c",
+                           skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
+                           names=list(range(len(header))))
+    except pd.errors.ParserError as exc:
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"cannot parse as CSV with delimiter {dialect.delimiter!r}: {exc}"
+                            ) from exc
+    if len(rows.columns) != len(header):
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"header has {len(header)} columns but rows have {len(rows.columns)}")
+    if not text.endswith(("\n", "\r")) and len(rows):
+        last = rows.iloc[-1]
+        n_fields = len(next(csv.reader(io.StringIO(text.rsplit("\n", 1)[-1]),
+                                       delimiter=dialect.delimiter), []))
+        if n_fields < len(header) or (last == "").all():
+            raise DeliveryError(dialect.centre_id, delivery, file,
+                                f"file is truncated: the last row has {n_fields} of "
+                                f"{len(header)} fields and no line end", row=len(rows))
+    frame, source_cols = _assemble(rows, header, table, dialect, delivery, file)
+    return SourceTable(table, file, sha, frame, source_cols)
+
+
+def _cell_text(value: object, dialect: CentreDialect) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.strftime(dialect.strptime_format)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        text = str(int(value)) if value.is_integer() else repr(value)
+        return text.replace(".", dialect.decimal)
+    return str(value)
+
+
+def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[str, SourceTable]:
+    """Read every canonical sheet of one workbook verbatim (cells rendered as text)."""
+    from openpyxl import load_workbook  # imported lazily: only xlsx centres need it
+
+    file = path.name
+    data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"unreadable workbook: {type(exc).__name__}: {exc}") from exc
+    out: dict[str, SourceTable] = {}
+    try:
+        for table in TABLE_NAMES:
+            sheet = dialect.source_name(table)
+            if sheet not in wb.sheetnames:
+                continue
+            it = wb[sheet].iter_rows(values_only=True)
+            first = next(it, None)
+            if first is None:
+                raise DeliveryError(dialect.centre_id, delivery, f"{file}#{sheet}",
+                                    "sheet is empty: a table with no rows must keep its header")
+            header = [str(h) if h is not None else "" for h in first]
+            while header and header[-1] == "":
+                header.pop()
+            width = len(header)
+            body = []
+            for r in it:
+                cells = [_cell_text(v, dialect) for v in r[:width]]
+                cells += [""] * (width - len(cells))
+                if any(cells):
+                    body.append(cells)
+            rows = pd.DataFrame(body, columns=range(width), dtype=object)
+            frame, source_cols = _assemble(rows, header, table, dialect, delivery,
+                                           f"{file}#{sheet}")
+            out[table] = SourceTable(table, f"{file}#{sheet}", sha, frame, source_cols)
+    finally:
+        wb.close()
+    return out
+
+
+def read_delivery(delivery: Delivery, dialect: CentreDialect) -> dict[str, SourceTable]:
+    """Read all tables of one delivery; a table without a file is simply absent."""
+    if dialect.format == "xlsx":
+        path = delivery.path / dialect.workbook
+        if not path.exists():
+            raise DeliveryError(dialect.centre_id, delivery.delivery, dialect.workbook,
+                                "workbook not found in the delivery folder")
+        return read_xlsx_tables(path, dialect, delivery.delivery)
+    out: dict[str, SourceTable] = {}
+    for table in TABLE_NAMES:
+        path = delivery.path / dialect.source_name(table)
+        if path.exists():
+            out[table] = read_csv_table(path, table, dialect, delivery.delivery)
+    return out

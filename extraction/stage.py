@@ -1,0 +1,148 @@
+"""Staging one centre: every raw delivery typed into ``staging`` or moved to ``quarantine``.
+
+Source: ../shared/spec/architecture.md (raw -> staging -> quarantine). A delivery is staged
+again only when its raw content changed (its signature), so an unchanged centre is not
+re-read. Row accounting per table and delivery: raw rows = staged rows + quarantined rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
+from schemas.cross_table import apply_cross_table_rules
+from schemas.dialect import CentreDialect
+from schemas.staging import QUARANTINE_COLUMNS, StagedTable, stage_table
+from warehouse.database import query_frame, run_sql, write_frame
+
+_ARROW = {"text": pa.string(), "code": pa.string(), "date": pa.date32(), "int": pa.int64(),
+          "number": pa.float64(), "bool": pa.bool_()}
+
+
+def staging_arrow_schema(table: str) -> pa.Schema:
+    """Typed staging columns: lineage then the canonical columns with their types."""
+    fields = [pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
+              pa.field("file", pa.string()), pa.field("source_row", pa.int64())]
+    fields += [pa.field(c.name, _ARROW[c.kind]) for c in CANONICAL_TABLES[table].columns]
+    return pa.schema(fields)
+
+
+QUARANTINE_SCHEMA = pa.schema([
+    pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
+    pa.field("table_name", pa.string()), pa.field("file", pa.string()),
+    pa.field("source_row", pa.int64()), pa.field("column_name", pa.string()),
+    pa.field("value", pa.string()), pa.field("rule", pa.string()),
+    pa.field("reason", pa.string()), pa.field("n_issues", pa.int64()),
+    pa.field("quarantined_at", pa.timestamp("us")),
+])
+
+
+@dataclass
+class CentreStaging:
+    """What staging did for one centre."""
+
+    centre_id: str
+    staged_deliveries: list[str] = field(default_factory=list)
+    rows_staged: dict[str, int] = field(default_factory=dict)
+    rows_quarantined: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+def stage_delivery(raw_tables: dict[str, pd.DataFrame], dialect: CentreDialect
+                   ) -> dict[str, StagedTable]:
+    """Type, validate and cross-check the eight tables of one delivery (pure)."""
+    staged = {t: stage_table(raw_tables[t], t, dialect) for t in TABLE_NAMES}
+    apply_cross_table_rules(staged)
+    return staged
+
+
+def _to_arrow(typed: pd.DataFrame, table: str) -> pa.Table:
+    schema = staging_arrow_schema(table)
+    frame = typed[[f.name for f in schema]].copy()
+    for f in schema:
+        if f.type == pa.date32():
+            frame[f.name] = frame[f.name].dt.date.where(frame[f.name].notna(), None)
+    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+
+
+def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
+                 now: dt.datetime | None = None) -> CentreStaging:
+    """Stage every raw delivery of a centre whose raw content changed since it was staged."""
+    run_sql(con, "staging/create_staging_bookkeeping")
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    centre = dialect.centre_id
+    raw_deliveries = query_frame(con, "raw/centre_deliveries", [centre])
+    staged_before = query_frame(con, "staging/staged_deliveries", [centre])
+    done = dict(zip(staged_before["delivery"], staged_before["signature"], strict=True))
+    result = CentreStaging(centre)
+    for delivery, signature in zip(raw_deliveries["delivery"], raw_deliveries["signature"],
+                                   strict=True):
+        if done.get(delivery) == signature:
+            continue
+        raw_tables = {t: query_frame(con, "raw/delivery_rows", [centre, delivery], table=t)
+                      for t in TABLE_NAMES}
+        staged = stage_delivery(raw_tables, dialect)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table, st in staged.items():
+                write_frame(con, f"staging.{table}", _to_arrow(st.typed, table),
+                            delete_where="centre_id = ? AND delivery = ?",
+                            delete_params=[centre, delivery])
+                q = st.quarantine.copy()
+                q["quarantined_at"] = now
+                write_frame(con, "quarantine.rows", q[[*QUARANTINE_COLUMNS, "quarantined_at"]],
+                            schema=QUARANTINE_SCHEMA,
+                            delete_where="centre_id = ? AND delivery = ? AND table_name = ?",
+                            delete_params=[centre, delivery, table])
+                result.rows_staged[table] = result.rows_staged.get(table, 0) + len(st.typed)
+                result.rows_quarantined[table] = (result.rows_quarantined.get(table, 0)
+                                                  + len(st.quarantine))
+                for rule, n in st.quarantine["rule"].value_counts().items():
+                    result.reasons[str(rule)] = result.reasons.get(str(rule), 0) + int(n)
+            con.execute("DELETE FROM staging.deliveries WHERE centre_id = ? AND delivery = ?",
+                        [centre, delivery])
+            con.execute("INSERT INTO staging.deliveries VALUES (?, ?, ?, ?)",
+                        [centre, delivery, signature, now])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+        result.staged_deliveries.append(delivery)
+    return result
+
+
+def row_accounting(con: duckdb.DuckDBPyConnection, centre_id: str | None = None) -> pd.DataFrame:
+    """raw rows vs staged + quarantined rows per centre, delivery and table."""
+    frame = query_frame(con, "staging/row_accounting")
+    if centre_id is not None:
+        frame = frame[frame["centre_id"] == centre_id]
+    return frame.reset_index(drop=True)
+
+
+def read_current_staging(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
+    """Each centre's newest staged delivery, typed as the clinical rules expect.
+
+    Dates as datetime64[ns], integers as Int64, booleans as nullable boolean, text as object.
+    """
+    out: dict[str, pd.DataFrame] = {}
+    for table in TABLE_NAMES:
+        frame = query_frame(con, "staging/current_table", table=table)
+        for col in CANONICAL_TABLES[table].columns:
+            if col.kind == "date":
+                frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[ns]")
+            elif col.kind == "int":
+                frame[col.name] = frame[col.name].astype("Int64")
+            elif col.kind == "bool":
+                frame[col.name] = frame[col.name].astype("boolean")
+            elif col.kind == "number":
+                frame[col.name] = frame[col.name].astype("float64")
+            else:
+                frame[col.name] = frame[col.name].astype(object).where(frame[col.name].notna(),
+                                                                       None)
+        out[table] = frame
+    return out

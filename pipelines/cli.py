@@ -1,0 +1,115 @@
+"""The `aml-registry` command: generate, refresh, status, estimate.
+
+Interfaces are stable (../shared/spec/architecture.md, "Interfaces"): scripts and schedules
+depend on them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from synthetic_registry import generate_registry
+    from warehouse.pseudonym import DEMO_MARKER
+
+    summary = generate_registry(Path(args.landing), seed=args.seed, patients=args.patients,
+                                defect_rate=args.defect_rate)
+    (Path(args.landing) / DEMO_MARKER).write_text(
+        "This landing area was written by `aml-registry generate`: synthetic patients only.\n"
+        "A refresh of it may use the labelled demo pseudonymisation key.\n", encoding="utf-8")
+    print(summary.describe() if hasattr(summary, "describe") else summary)
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
+    from pipelines.refresh import run_refresh
+    from warehouse.pseudonym import MissingPseudonymKey
+
+    try:
+        outcome = run_refresh(args.landing, args.warehouse, args.centre or None)
+    except (MissingPseudonymKey, FileNotFoundError, ValueError) as exc:
+        print(f"aml-registry refresh: {exc}", file=sys.stderr)
+        return 2
+    for centre, problem in outcome.failures.items():
+        print(f"centre {centre} failed: {problem}", file=sys.stderr)
+    if outcome.published:
+        print(f"published {outcome.published_path}")
+    else:
+        print(f"aml-registry refresh: {outcome.message}", file=sys.stderr)
+    return outcome.exit_code
+
+
+def _status(args: argparse.Namespace) -> int:
+    from pipelines.status import print_status
+
+    return print_status(Path(args.warehouse))
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    from survival_stats.query import estimate_from_duckdb, format_table
+
+    times = [float(t) for t in args.times.split(",")] if args.times else None
+    try:
+        result = estimate_from_duckdb(args.db, args.sql, args.method, times, args.ci)
+    except Exception as exc:  # report any query/engine error as a one-line message
+        print(f"aml-registry estimate: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(result, allow_nan=False))
+    else:
+        print(format_table(result))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface of the architecture spec."""
+    parser = argparse.ArgumentParser(prog="aml-registry", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a synthetic multicentre ProMISE landing area")
+    gen.add_argument("landing")
+    gen.add_argument("--seed", type=int, default=None)
+    gen.add_argument("--patients", type=int, default=None,
+                     help="scale mode: total patients (default: the study-sized registry)")
+    gen.add_argument("--defect-rate", type=float, default=0.0,
+                     help="share of rows with an injected, manifested defect")
+    gen.set_defaults(func=_generate)
+
+    ref = sub.add_parser("refresh", help="extract, stage, harmonise, analyse and publish")
+    ref.add_argument("--landing", required=True)
+    ref.add_argument("--warehouse", required=True)
+    ref.add_argument("--centre", action="append", metavar="ID",
+                     help="refresh only these centres (repeatable); others keep stored data")
+    ref.set_defaults(func=_refresh)
+
+    st = sub.add_parser("status", help="summary of the last refresh")
+    st.add_argument("--warehouse", required=True)
+    st.set_defaults(func=_status)
+
+    est = sub.add_parser("estimate", help="run the statistics engine on a DuckDB query")
+    est.add_argument("--db", required=True)
+    est.add_argument("--sql", required=True)
+    est.add_argument("--method", required=True, choices=["km", "cif", "logrank", "gray", "cox"])
+    est.add_argument("--times", default=None, help="comma-separated times, e.g. 365,730")
+    est.add_argument("--ci", default="log", choices=["log", "log-log", "plain"])
+    est.add_argument("--format", default="table", choices=["json", "table"])
+    est.set_defaults(func=_estimate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `aml-registry` console script."""
+    args = build_parser().parse_args(argv)
+    if getattr(args, "seed", "unset") is None:
+        from synthetic_registry import DEFAULT_SEED
+
+        args.seed = DEFAULT_SEED
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""The Dagster definitions: one module, so `dagster dev`, the command line and the tests load
+exactly the same assets, checks, jobs, schedules and sensors.
+
+Resources are configured once, from the environment: ``AML_REGISTRY_LANDING``,
+``AML_REGISTRY_WAREHOUSE`` and the secret ``AML_REGISTRY_PSEUDONYM_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from assets import analysis, extract, harmonised, publish, quality
+from assets.partitions import centre_partitions
+from pipelines.resources import (
+    LANDING_ENV,
+    PSEUDONYM_KEY_ENV,
+    WAREHOUSE_ENV,
+    LandingArea,
+    PseudonymKey,
+    WarehouseResource,
+)
+from warehouse.pseudonym import DEMO_MARKER, DEMO_PSEUDONYM_KEY
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_LANDING = REPO_ROOT / "demo" / "landing"
+DEFAULT_WAREHOUSE = REPO_ROOT / "demo" / "warehouse"
+
+CENTRE_ASSETS = dg.AssetSelection.groups("raw", "staging")
+REGISTRY_ASSETS = dg.AssetSelection.groups(
+    "harmonised", "analysis", "outcomes", "quality", "publish")
+
+centre_refresh_job = dg.define_asset_job(
+    "centre_refresh", selection=CENTRE_ASSETS, partitions_def=centre_partitions,
+    description="Extract and stage one centre (partition): raw, staging and quarantine.")
+registry_refresh_job = dg.define_asset_job(
+    "registry_refresh", selection=REGISTRY_ASSETS,
+    description="Rebuild the registry-wide layers from stored per-centre data and publish.")
+
+
+def all_assets() -> list:
+    """Every asset and asset check of the project, layer by layer."""
+    return [
+        *dg.load_assets_from_modules([extract, harmonised, analysis, quality, publish]),
+    ]
+
+
+def all_checks() -> list:
+    return [*dg.load_asset_checks_from_modules([harmonised, analysis, quality, publish])]
+
+
+def build_definitions(landing: str | Path, warehouse: str | Path,
+                      pseudonym_key: str | dg.EnvVar) -> dg.Definitions:
+    """Definitions bound to one landing area and warehouse (used by the CLI and the tests)."""
+    from pipelines.operations import operations_definitions
+
+    ops = operations_definitions()
+    return dg.Definitions(
+        assets=all_assets(),
+        asset_checks=all_checks(),
+        jobs=[centre_refresh_job, registry_refresh_job, *ops.jobs],
+        schedules=ops.schedules,
+        sensors=ops.sensors,
+        resources={
+            "landing": LandingArea(path=str(landing)),
+            "warehouse": WarehouseResource(root=str(warehouse)),
+            "pseudonym": PseudonymKey(key=pseudonym_key),
+        },
+    )
+
+
+def _module_definitions() -> dg.Definitions:
+    landing = os.environ.get(LANDING_ENV, str(DEFAULT_LANDING))
+    warehouse = os.environ.get(WAREHOUSE_ENV, str(DEFAULT_WAREHOUSE))
+    if os.environ.get(PSEUDONYM_KEY_ENV):
+        key: str | dg.EnvVar = dg.EnvVar(PSEUDONYM_KEY_ENV)
+    elif (Path(landing) / DEMO_MARKER).exists():
+        key = DEMO_PSEUDONYM_KEY  # labelled demo key, synthetic registry only
+    else:
+        key = dg.EnvVar(PSEUDONYM_KEY_ENV)  # fails clearly at run time when unset
+    return build_definitions(landing, warehouse, key)
+
+
+defs = _module_definitions()

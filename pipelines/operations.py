@@ -1,0 +1,143 @@
+"""Operations: the nightly schedule, the landing-area sensor and the registry follow-up sensor.
+
+Source: ../shared/spec/architecture.md ("Operations"). The schedule and the delivery sensor
+start per-centre runs (unchanged centres are skipped cheaply by extraction); once every centre
+run of one refresh has finished, ``registry_after_centres`` starts the registry-wide rebuild
+and publication for that refresh, exactly once (run_key = refresh id).
+"""
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+
+import dagster as dg
+
+from assets import REFRESH_TAG
+from assets.partitions import centre_partitions
+from extraction.deliveries import complete_deliveries
+from pipelines.resources import LandingArea
+from schemas.dialect import DialectError, load_dialect
+
+NIGHTLY_CRON_ENV = "AML_REGISTRY_NIGHTLY_CRON"
+TIMEZONE_ENV = "AML_REGISTRY_TIMEZONE"
+CENTRE_JOB = "centre_refresh"
+REGISTRY_JOB = "registry_refresh"
+FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
+            dg.DagsterRunStatus.CANCELED}
+
+
+@dataclass
+class OperationsDefinitions:
+    """The schedules, sensors and jobs of operations."""
+
+    jobs: list
+    schedules: list
+    sensors: list
+
+
+def delivery_fingerprint(landing: LandingArea, centre_id: str) -> str | None:
+    """Newest complete delivery of a centre, with its files' names, sizes and mtimes, hashed."""
+    try:
+        dialect = load_dialect(landing.centre_folder(centre_id) / "centre.yaml")
+    except DialectError:
+        return None
+    deliveries = complete_deliveries(landing.centre_folder(centre_id), dialect)
+    if not deliveries:
+        return None
+    newest = deliveries[-1]
+    parts = [newest.delivery] + sorted(
+        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in newest.path.iterdir() if p.is_file())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _centre_requests(context, landing: LandingArea, refresh_id: str,
+                     centres: list[str]) -> tuple[list[dg.RunRequest], list[str]]:
+    known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
+    new = [c for c in centres if c not in known]
+    requests = [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}",
+                              tags={REFRESH_TAG: refresh_id}, job_name=CENTRE_JOB)
+                for c in centres]
+    return requests, new
+
+
+@dg.schedule(
+    name="nightly_refresh", job_name=CENTRE_JOB,
+    cron_schedule=os.environ.get(NIGHTLY_CRON_ENV, "0 2 * * *"),
+    execution_timezone=os.environ.get(TIMEZONE_ENV, "Europe/Paris"),
+    description="Every night: a run per centre (unchanged centres are skipped cheaply), then "
+                "registry_after_centres rebuilds the registry layers and publishes.",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea):
+    """Request a centre run for every centre known as a partition."""
+    scheduled = context.scheduled_execution_time
+    refresh_id = f"nightly-{scheduled:%Y%m%dT%H%M}" if scheduled else "nightly"
+    known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
+    centres = [c for c in sorted(landing.centres()) if c in known]
+    if not centres:
+        return dg.SkipReason("no centre partition yet (the delivery sensor adds them)")
+    return [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}",
+                          tags={REFRESH_TAG: refresh_id}) for c in centres]
+
+
+@dg.sensor(
+    name="landing_delivery_sensor", job_name=CENTRE_JOB, minimum_interval_seconds=60,
+    description="Starts a centre's refresh when a new complete delivery appears; adds a "
+                "partition for a new centre folder. The cursor holds each centre's newest "
+                "delivery fingerprint, so a delivery starts exactly one run.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: LandingArea):
+    """Compare each centre's newest complete delivery with the cursor."""
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    current = {c: delivery_fingerprint(landing, c) for c in sorted(landing.centres())}
+    changed = [c for c, fp in current.items() if fp is not None and seen.get(c) != fp]
+    if not changed:
+        return dg.SensorResult(skip_reason="no new complete delivery", cursor=context.cursor)
+    refresh_id = "delivery-" + hashlib.sha256(
+        json.dumps({c: current[c] for c in changed}, sort_keys=True).encode()).hexdigest()[:12]
+    requests, new = _centre_requests(context, landing, refresh_id, changed)
+    cursor = {**seen, **{c: current[c] for c in changed}}
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[centre_partitions.build_add_request(new)] if new else [],
+        cursor=json.dumps(cursor, sort_keys=True))
+
+
+@dg.sensor(
+    name="registry_after_centres", job_name=REGISTRY_JOB, minimum_interval_seconds=30,
+    description="When every centre run of a refresh has finished, rebuild the registry-wide "
+                "layers and publish once for that refresh.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def registry_after_centres(context: dg.SensorEvaluationContext):
+    """Start ``registry_refresh`` for each refresh whose centre runs are all finished."""
+    runs = context.instance.get_runs(
+        filters=dg.RunsFilter(job_name=CENTRE_JOB), limit=500)
+    by_refresh: dict[str, list[dg.DagsterRun]] = {}
+    for run in runs:
+        refresh_id = run.tags.get(REFRESH_TAG)
+        if refresh_id:
+            by_refresh.setdefault(refresh_id, []).append(run)
+    requests = []
+    for refresh_id, centre_runs in sorted(by_refresh.items()):
+        if not all(r.status in FINISHED for r in centre_runs):
+            continue
+        done = context.instance.get_runs(filters=dg.RunsFilter(
+            job_name=REGISTRY_JOB, tags={REFRESH_TAG: refresh_id}), limit=1)
+        if done:
+            continue
+        requests.append(dg.RunRequest(run_key=f"registry:{refresh_id}",
+                                      tags={REFRESH_TAG: refresh_id}))
+    if not requests:
+        return dg.SkipReason("no refresh waiting for its registry rebuild")
+    return requests
+
+
+def operations_definitions() -> OperationsDefinitions:
+    """Schedules and sensors for `Definitions` (jobs are defined in pipelines.definitions)."""
+    return OperationsDefinitions(
+        jobs=[], schedules=[nightly_refresh],
+        sensors=[landing_delivery_sensor, registry_after_centres])

@@ -1,0 +1,132 @@
+"""A full or per-centre refresh, run in process with the same Dagster jobs as the schedule.
+
+Each centre is its own run of the partitioned ``centre_refresh`` job, so one broken delivery
+fails only its centre; then one ``registry_refresh`` run rebuilds the registry-wide layers
+from the stored per-centre data and publishes when every blocking check passed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from assets import REFRESH_TAG
+from assets.partitions import centre_partitions
+from pipelines.definitions import REPO_ROOT, build_definitions
+from schemas.dialect import DialectError, discover_centres, load_dialect
+from warehouse.pseudonym import DEMO_MARKER, resolve_pseudonym_key
+
+DAGSTER_STORAGE_ENV = "AML_REGISTRY_DAGSTER_STORAGE"
+#: The command line prints its own progress; Dagster's console logger only shows problems.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class RefreshOutcome:
+    """What a refresh did: per-centre status, whether it published, and where."""
+
+    refresh_id: str
+    published: bool
+    centres: dict[str, str] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+    published_path: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 published with every centre loaded; 3 published with failed centres; 1 not."""
+        if not self.published:
+            return 1
+        return 3 if self.failures else 0
+
+
+def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
+    """``$DAGSTER_HOME``'s instance, else a local one under ``WAREHOUSE/.dagster``."""
+    if os.environ.get("DAGSTER_HOME"):
+        os.environ.setdefault(DAGSTER_STORAGE_ENV,
+                              str(Path(os.environ["DAGSTER_HOME"]) / "storage"))
+        return dg.DagsterInstance.get()
+    home = Path(warehouse) / ".dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ.setdefault(DAGSTER_STORAGE_ENV, str(home / "storage"))
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    messages = []
+    for event in result.get_step_failure_events():
+        data = event.step_failure_data
+        text = data.user_failure_data.description if data.user_failure_data else None
+        if not text and data.error is not None:
+            error = data.error
+            while error.cause is not None:
+                error = error.cause
+            text = (error.message or "").strip().splitlines()[0] if error.message else ""
+        messages.append(f"{event.step_key}: {text}")
+    return "; ".join(messages) or "run failed"
+
+
+def run_refresh(landing: Path | str, warehouse: Path | str, centres: list[str] | None = None,
+                progress: Callable[[str], None] = print,
+                instance: dg.DagsterInstance | None = None) -> RefreshOutcome:
+    """Extract and stage the selected centres (all by default), rebuild, check and publish."""
+    started = dt.datetime.now(dt.UTC)
+    landing, warehouse = Path(landing), Path(warehouse)
+    key, is_demo = resolve_pseudonym_key((landing / DEMO_MARKER).exists())
+    if is_demo:
+        progress("NOTE: AML_REGISTRY_PSEUDONYM_KEY is unset; using the labelled DEMO key "
+                 "(allowed only for the synthetic registry).")
+    available = discover_centres(landing)
+    if not available:
+        raise FileNotFoundError(f"no centre folder with a centre.yaml under {landing}")
+    selected = sorted(centres) if centres else sorted(available)
+    unknown = sorted(set(selected) - set(available))
+    if unknown:
+        raise ValueError(f"unknown centre(s) {unknown}; the landing area has {sorted(available)}")
+    defs = build_definitions(landing, warehouse, key)
+    instance = instance or dagster_instance(warehouse)
+    known = set(instance.get_dynamic_partitions(centre_partitions.name))
+    new = [c for c in available if c not in known]
+    if new:
+        instance.add_dynamic_partitions(centre_partitions.name, new)
+    refresh_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
+    tags = {REFRESH_TAG: refresh_id, "aml_registry/started_at": started.replace(
+        tzinfo=None).isoformat(sep=" ")}
+    outcome = RefreshOutcome(refresh_id, published=False)
+    centre_job = defs.resolve_job_def("centre_refresh")
+    for i, centre in enumerate(selected, 1):
+        progress(f"[{i}/{len(selected)}] {centre}: extracting and staging")
+        try:
+            load_dialect(available[centre] / "centre.yaml")
+        except DialectError as exc:
+            outcome.centres[centre], outcome.failures[centre] = "failed", str(exc)
+            progress(f"    {centre}: FAILED: {exc}")
+            continue
+        result = centre_job.execute_in_process(partition_key=centre, instance=instance,
+                                               tags=tags, raise_on_error=False,
+                                               run_config=QUIET_RUN_CONFIG)
+        if result.success:
+            outcome.centres[centre] = "ok"
+        else:
+            outcome.centres[centre] = "failed"
+            outcome.failures[centre] = _failure_message(result)
+            progress(f"    {centre}: FAILED: {outcome.failures[centre]}")
+    progress("registry: harmonising, building analysis and outcome tables, publishing")
+    result = defs.resolve_job_def("registry_refresh").execute_in_process(
+        instance=instance, tags=tags, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
+    outcome.published = result.success
+    outcome.published_path = warehouse / "registry.duckdb" if result.success else None
+    outcome.message = ("published" if result.success else
+                       "NOT published (last good database kept): " + _failure_message(result))
+    outcome.seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+    progress(f"registry: {outcome.message} ({outcome.seconds:.1f} s)")
+    return outcome

@@ -1,0 +1,177 @@
+"""pandera models of the typed staging tables: the structural data dictionary.
+
+Source: ../shared/spec/export-format.md ("Canonical tables"). One model per canonical table,
+one field per column with its type, check and description. Key uniqueness is checked
+separately (:func:`schemas.staging.duplicate_issues`) so that the first copy of a duplicated
+row is kept and later copies are quarantined by name.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from schemas.canonical import RESPONSE_CODES, RISK_CODES
+
+Date = Series[pa.DateTime]
+Int = Series[pd.Int64Dtype]
+Bool = Series[pd.BooleanDtype]
+
+
+class StagingModel(pa.DataFrameModel):
+    """Every staging row carries its patient key and lineage."""
+
+    centre_id: Series[str] = pa.Field(description="Centre code (folder name of the landing area)")
+    delivery: Series[str] = pa.Field(description="Export date of the delivery (ISO)")
+    source_row: Series[int] = pa.Field(ge=1, description="1-based data row in the source file")
+    patient_id: Series[str] = pa.Field(str_length={"min_value": 1},
+                                       description="Centre-local patient identifier (UPN)")
+
+    class Config:
+        strict = False
+        coerce = False
+
+
+class PatientsModel(StagingModel):
+    """patients: one row per patient."""
+
+    sex: Series[str] = pa.Field(isin=["female", "male"], description="Sex")
+    birth_date: Date = pa.Field(description="Date of birth")
+    diagnosis_date: Date = pa.Field(description="Date of AML diagnosis")
+    aml_type: Series[str] = pa.Field(nullable=True, isin=[
+        "de_novo", "secondary_mds", "secondary_mpn", "therapy_related"], description="AML type")
+    karyotype: Series[str] = pa.Field(nullable=True, description="ISCN 2020 karyotype as written")
+    eln2022_reported: Series[str] = pa.Field(nullable=True, isin=list(RISK_CODES),
+                                             description="ELN 2022 risk reported by the centre")
+    eln2024_reported: Series[str] = pa.Field(nullable=True, isin=list(RISK_CODES),
+                                             description="ELN 2024 risk reported by the centre")
+
+
+class MutationsModel(StagingModel):
+    """mutations: one row per gene tested at diagnosis."""
+
+    gene: Series[str] = pa.Field(str_matches=r"^[A-Z0-9-]+$", description="HGNC gene symbol")
+    detected: Bool = pa.Field(description="Mutation detected (false = tested negative)")
+    variant: Series[str] = pa.Field(nullable=True, description="Variant detail (ITD, TKD, HGVS)")
+    vaf: Series[float] = pa.Field(nullable=True, ge=0.0, le=1.0,
+                                  description="Variant allele fraction 0-1")
+
+
+class TreatmentLinesModel(StagingModel):
+    """treatment_lines: one row per line of therapy before transplant."""
+
+    line: Int = pa.Field(ge=1, le=20, description="Line number, 1 = frontline")
+    regimen: Series[str] = pa.Field(str_length={"min_value": 1}, description="Regimen as written")
+    indication: Series[str] = pa.Field(isin=[
+        "frontline", "refractory", "relapse", "molecular_relapse"], description="Indication")
+    start_date: Date = pa.Field(description="First day of the line")
+    end_date: Date = pa.Field(nullable=True, description="Last day of the line")
+    cycles: Int = pa.Field(nullable=True, ge=0, le=50, description="Cycles given in the line")
+
+
+class ResponsesModel(StagingModel):
+    """responses: one row per response assessment."""
+
+    line: Int = pa.Field(ge=1, le=20, description="Treatment line assessed")
+    cycle: Int = pa.Field(nullable=True, ge=0, le=50, description="End of which cycle")
+    assessment_date: Date = pa.Field(description="Date of the assessment")
+    response: Series[str] = pa.Field(isin=list(RESPONSE_CODES), description="Reported response")
+    bm_blasts_pct: Series[float] = pa.Field(nullable=True, ge=0, le=100,
+                                            description="Bone-marrow blasts, %")
+    anc: Series[float] = pa.Field(nullable=True, ge=0, le=200, description="ANC, 10^9/L")
+    platelets: Series[float] = pa.Field(nullable=True, ge=0, le=3000,
+                                        description="Platelets, 10^9/L")
+    circulating_blasts: Bool = pa.Field(nullable=True, description="Circulating blasts present")
+    extramedullary: Bool = pa.Field(nullable=True, description="Extramedullary disease present")
+
+
+class MrdModel(StagingModel):
+    """mrd: one row per MRD measurement."""
+
+    sample_date: Date = pa.Field(description="Sample date")
+    method: Series[str] = pa.Field(isin=["MFC", "NPM1", "WT1", "other_pcr"],
+                                   description="MRD method")
+    tissue: Series[str] = pa.Field(isin=["BM", "PB"], description="Tissue")
+    value: Series[float] = pa.Field(nullable=True, ge=0,
+                                    description="MFC %; PCR transcript/control ratio")
+    result_reported: Series[str] = pa.Field(nullable=True, isin=["positive", "negative"],
+                                            description="Result as reported")
+
+
+class TransplantsModel(StagingModel):
+    """transplants: one row per allogeneic HSCT."""
+
+    hsct_number: Int = pa.Field(ge=1, le=5, description="1 = first allograft")
+    hsct_date: Date = pa.Field(description="Transplant date, day 0")
+    donor_relation: Series[str] = pa.Field(isin=[
+        "sibling", "other_related", "haploidentical", "unrelated", "cord"],
+        description="Donor relation")
+    hla_match: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,2}/\d{1,2}$",
+                                      description="HLA match, e.g. 10/10")
+    stem_cell_source: Series[str] = pa.Field(nullable=True, isin=["PB", "BM", "CB"],
+                                             description="Stem-cell source")
+    conditioning_regimen: Series[str] = pa.Field(nullable=True,
+                                                 description="Conditioning regimen as written")
+    conditioning_intensity_reported: Series[str] = pa.Field(
+        nullable=True, isin=["MAC", "RIC", "NMA", "sequential"],
+        description="Conditioning intensity as reported")
+    atg: Bool = pa.Field(nullable=True, description="Anti-thymocyte globulin")
+    ptcy: Bool = pa.Field(nullable=True, description="Post-transplant cyclophosphamide")
+    gvhd_prophylaxis: Series[str] = pa.Field(nullable=True, description="GVHD prophylaxis")
+    donor_cmv: Series[str] = pa.Field(nullable=True, isin=["positive", "negative"],
+                                      description="Donor CMV serostatus")
+    recipient_cmv: Series[str] = pa.Field(nullable=True, isin=["positive", "negative"],
+                                          description="Recipient CMV serostatus")
+    hct_ci: Int = pa.Field(nullable=True, ge=0, le=30, description="HCT-CI score")
+    chimerism_d30_recipient_pct: Series[float] = pa.Field(
+        nullable=True, ge=0, le=100, description="Recipient marrow chimerism day 30, %")
+    chimerism_d90_recipient_pct: Series[float] = pa.Field(
+        nullable=True, ge=0, le=100, description="Recipient marrow chimerism day 90, %")
+
+
+class GvhdModel(StagingModel):
+    """gvhd: one row per GVHD episode."""
+
+    kind: Series[str] = pa.Field(isin=["acute", "chronic"], description="Acute or chronic")
+    onset_date: Date = pa.Field(description="Onset date")
+    grade: Series[str] = pa.Field(isin=[
+        "1", "2", "3", "4", "mild", "moderate", "severe", "limited", "extensive"],
+        description="Acute 1-4; chronic NIH mild/moderate/severe or legacy limited/extensive")
+
+    @pa.dataframe_check(description="acute grades are 1-4, chronic grades are NIH or legacy")
+    def grade_fits_kind(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
+        acute = df["kind"].eq("acute")
+        numeric = df["grade"].isin(["1", "2", "3", "4"])
+        return (acute & numeric) | (~acute & ~numeric) | df["kind"].isna()
+
+
+class FollowupModel(StagingModel):
+    """followup: one row per patient."""
+
+    last_contact_date: Date = pa.Field(description="Date of last contact")
+    vital_status: Series[str] = pa.Field(isin=["alive", "dead"], description="Vital status")
+    death_date: Date = pa.Field(nullable=True, description="Date of death")
+    death_cause: Series[str] = pa.Field(nullable=True, isin=[
+        "relapse", "gvhd", "infection", "toxicity", "secondary_malignancy", "other"],
+        description="Cause of death")
+    relapse_date: Date = pa.Field(nullable=True, description="First post-transplant relapse")
+    relapse_type: Series[str] = pa.Field(nullable=True, isin=["haematological", "molecular"],
+                                         description="Relapse type")
+
+    @pa.dataframe_check(description="a death date is given if and only if the patient is dead")
+    def death_date_only_if_dead(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
+        dead = df["vital_status"].eq("dead")
+        return dead.eq(df["death_date"].notna()) | df["vital_status"].isna()
+
+
+STAGING_MODELS: dict[str, type[StagingModel]] = {
+    "patients": PatientsModel,
+    "mutations": MutationsModel,
+    "treatment_lines": TreatmentLinesModel,
+    "responses": ResponsesModel,
+    "mrd": MrdModel,
+    "transplants": TransplantsModel,
+    "gvhd": GvhdModel,
+    "followup": FollowupModel,
+}

@@ -1,0 +1,18 @@
+-- analysis.responses: every response assessment, reported and ELN 2022-derived response.
+CREATE OR REPLACE TABLE analysis.responses AS
+SELECT
+    k.patient_key,
+    r.centre_id,
+    r.line,
+    r.cycle,
+    r.assessment_date,
+    r.response_reported,
+    r.response_derived,
+    r.response,
+    r.response_source,
+    r.response_discrepant,
+    r.crc,
+    r.salvage_line
+FROM harmonised.responses r
+JOIN harmonised.patient_keys k USING (centre_id, patient_id)
+ORDER BY r.centre_id, k.patient_key, r.assessment_date;

@@ -1,0 +1,1 @@
+SELECT delivery, signature FROM staging.deliveries WHERE centre_id = ? ORDER BY delivery;

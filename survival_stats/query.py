@@ -1,0 +1,178 @@
+"""The ``aml-registry estimate`` back end: run the statistics engine on any DuckDB query.
+
+The query returns ``time`` and ``status`` (km/logrank/cox: 0 censored, 1 event; cif/gray:
+0 censored, 1, 2, ... causes), optionally ``group``, and for ``cox`` the covariates as the
+remaining columns. The result is the JSON object of the architecture spec (Interfaces).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from survival_stats.cox import cox_ph
+from survival_stats.cumulative_incidence import cumulative_incidence
+from survival_stats.gray_test import gray_test
+from survival_stats.kaplan_meier import kaplan_meier
+from survival_stats.logrank import logrank_test
+
+METHODS = ("km", "cif", "logrank", "gray", "cox")
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe scalars: numpy -> Python, NaN/inf -> None."""
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _label(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value)
+
+
+def _read(db_path: str, sql: str) -> pd.DataFrame:
+    con = duckdb.connect(db_path, read_only=True)
+    try:
+        return con.execute(sql).fetchdf()
+    finally:
+        con.close()
+
+
+def estimate_from_duckdb(
+    db_path: str, sql: str, method: str, times: list[float] | None = None, ci: str = "log"
+) -> dict:
+    """Run ``method`` (km|cif|logrank|gray|cox) on the rows of ``sql`` over a DuckDB file.
+
+    The file is opened read-only. Rows with a missing time/status (or group) are dropped;
+    ``n`` is the number of rows analysed (for cox: complete cases). Returned keys by method:
+    km: estimates + median (+ tests: log-rank when there are >= 2 groups); cif: estimates (+
+    Gray's tests per cause with >= 2 groups); logrank, gray: tests; cox: coefficients.
+    ``group``/``cause`` are strings/ints or null; NaN becomes null. Without ``times`` the
+    estimates are given at every distinct event time (of the cause, for cif). ``ci`` is the
+    KM confidence interval type (log | log-log | plain); CIF intervals always use the
+    log(-log) transform. For cox a ``group`` column is used as a (categorical) covariate; text
+    columns are categorical with the alphabetically first level as reference, terms named as
+    R does (``<column><level>``).
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    df = _read(db_path, sql)
+    missing = {"time", "status"} - set(df.columns)
+    if missing:
+        raise ValueError(f"query must return columns time and status (missing: {sorted(missing)})")
+    has_group = "group" in df.columns
+    if method == "cox":
+        return _clean(_cox(df))
+    needed = ["time", "status"] + (["group"] if has_group else [])
+    df = df.dropna(subset=needed)
+    t = df["time"].to_numpy(dtype=float)
+    s = df["status"].to_numpy(dtype=float).astype(np.int64)
+    g = df["group"].to_numpy() if has_group else None
+    n_groups = len(pd.unique(g)) if g is not None else 1
+    out: dict[str, Any] = {"method": method, "n": len(df)}
+    if method in ("logrank", "km") and np.any((s != 0) & (s != 1)):
+        raise ValueError(f"{method}: status must be 0 (censored) or 1 (event)")
+    if method == "km":
+        curves = kaplan_meier(t, s, g, conf_type=ci)
+        est = []
+        for c in curves:
+            at = c.at(times if times is not None else c.time[c.n_event > 0])
+            for i in range(at["time"].size):
+                est.append({"group": _label(c.group) if has_group else None, "cause": None,
+                            "time": at["time"][i], "estimate": at["surv"][i],
+                            "se": at["se_surv"][i], "lower": at["lower"][i],
+                            "upper": at["upper"][i], "n_risk": int(at["n_risk"][i])})
+        out["estimates"] = est
+        out["median"] = [{"group": _label(c.group) if has_group else None, **c.median()}
+                         for c in curves]
+        if n_groups > 1:
+            out["tests"] = [_logrank(t, s, g)]
+    elif method == "cif":
+        est = []
+        for c in cumulative_incidence(t, s, g):
+            at = c.at(times if times is not None else c.time)
+            for i in range(at["time"].size):
+                est.append({"group": _label(c.group) if has_group else None, "cause": c.cause,
+                            "time": at["time"][i], "estimate": at["estimate"][i],
+                            "se": at["se"][i], "lower": at["lower"][i],
+                            "upper": at["upper"][i], "n_risk": int(at["n_risk"][i])})
+        out["estimates"] = est
+        if n_groups > 1:
+            out["tests"] = _gray(t, s, g)
+    elif method == "logrank":
+        if g is None:
+            raise ValueError("logrank needs a group column")
+        out["tests"] = [_logrank(t, s, g)]
+    elif method == "gray":
+        if g is None:
+            raise ValueError("gray needs a group column")
+        out["tests"] = _gray(t, s, g)
+    return _clean(out)
+
+
+def _logrank(t, s, g) -> dict:
+    r = logrank_test(t, s, g)
+    return {"cause": None, "statistic": r.statistic, "df": r.df, "p": r.p}
+
+
+def _gray(t, s, g) -> list[dict]:
+    return [{"cause": r.cause, "statistic": r.statistic, "df": r.df, "p": r.p}
+            for r in gray_test(t, s, g)]
+
+
+def _cox(df: pd.DataFrame) -> dict:
+    covariates = [c for c in df.columns if c not in ("time", "status")]
+    if not covariates:
+        raise ValueError("cox needs at least one covariate column besides time and status")
+    res = cox_ph(df, "time", "status", covariates)
+    return {
+        "method": "cox",
+        "n": res.n,
+        "coefficients": [{"term": t.term, "coef": t.coef, "se": t.se, "hr": t.hr,
+                          "lower": t.lower, "upper": t.upper, "p": t.p} for t in res.terms],
+    }
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "NA"
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return str(v)
+
+
+def _text_table(rows: list[dict]) -> str:
+    cols = list(rows[0].keys())
+    cells = [[_fmt(r[c]) for c in cols] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(cols, widths, strict=True))]
+    lines += ["  ".join(x.rjust(w) for x, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
+def format_table(result: dict) -> str:
+    """Plain aligned text of an :func:`estimate_from_duckdb` result (``--format table``)."""
+    parts = [f"method: {result['method']}   n: {result['n']}"]
+    for key in ("estimates", "median", "tests", "coefficients"):
+        rows = result.get(key)
+        if rows:
+            parts.append(f"\n{key}\n{_text_table(rows)}")
+        elif key in result:
+            parts.append(f"\n{key}\n(none)")
+    return "\n".join(parts) + "\n"

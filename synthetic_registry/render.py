@@ -1,0 +1,202 @@
+"""Render canonical typed tables into a centre's dialect and write CSV files or workbooks."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from schemas.canonical import CANONICAL_TABLES
+from synthetic_registry.centres import Centre, grade_label
+
+LUT_START = np.datetime64("1900-01-01", "D")
+LUT_DAYS = 150 * 366
+_LUT_BASE = float((LUT_START - np.datetime64("1970-01-01", "D")).astype(np.int64))
+_DATE_LUTS: dict[str, np.ndarray] = {}
+FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+FIXED_DOC_TIME = dt.datetime(2026, 1, 1)
+
+#: decimals written per number column (trailing zeros stripped)
+DECIMALS = {"vaf": 3, "bm_blasts_pct": 1, "anc": 2, "platelets": 0, "value": 7,
+            "chimerism_d30_recipient_pct": 1, "chimerism_d90_recipient_pct": 1}
+
+
+def date_lut(fmt: str) -> np.ndarray:
+    """Formatted text of every day from 1900 on (vectorised date formatting)."""
+    if fmt not in _DATE_LUTS:
+        days = np.arange(LUT_DAYS) + LUT_START
+        if fmt == "xlsx":
+            _DATE_LUTS[fmt] = np.array(days.astype(dt.date), dtype=object)
+        else:
+            f = "%Y-%m-%d" if fmt == "iso" else fmt
+            iso = np.datetime_as_string(days, unit="D").tolist()
+            _DATE_LUTS[fmt] = np.array(
+                [f.replace("%Y", x[:4]).replace("%m", x[5:7]).replace("%d", x[8:10])
+                 for x in iso], dtype=object)
+    return _DATE_LUTS[fmt]
+
+
+def format_date(days: float, centre: Centre) -> str:
+    """One date (float days since 1970) as text in the centre's date format."""
+    return str(date_lut("iso" if centre.date_format == "iso" else centre.date_format)[
+        int(days - _LUT_BASE)])
+
+
+def _num_text(x: np.ndarray, decimals: int, sep: str) -> np.ndarray:
+    out = np.empty(len(x), dtype=object)
+    ok = ~np.isnan(x)
+    vals = np.round(x[ok], decimals)
+    txt = [f"{v:.{decimals}f}" for v in vals.tolist()]
+    if decimals:
+        txt = [t.rstrip("0").rstrip(".") for t in txt]
+    txt = ["0" if t in ("-0", "") else t for t in txt]
+    if sep != ".":
+        txt = [t.replace(".", sep) for t in txt]
+    out[ok] = txt
+    return out
+
+
+def number_text(value: float, decimals: int, centre: Centre) -> str:
+    return str(_num_text(np.array([float(value)]), decimals, centre.decimal)[0])
+
+
+def render(table: str, frame: pd.DataFrame, pid: np.ndarray, centre: Centre,
+           xlsx: bool | None = None) -> pd.DataFrame:
+    """Canonical typed frame -> frame of written cell values (canonical column names).
+
+    CSV: every cell is text (missing = the centre's missing marker). Workbook: dates are real
+    dates, numbers real numbers, missing is None.
+    """
+    xlsx = centre.format == "xlsx" if xlsx is None else xlsx
+    miss: Any = None if xlsx else centre.missing_out
+    out: dict[str, np.ndarray] = {}
+    n = len(frame)
+    for col in CANONICAL_TABLES[table].columns:
+        name = col.name
+        if name == "patient_id":
+            out[name] = pid
+            continue
+        if name not in frame:
+            out[name] = np.full(n, miss, dtype=object)
+            continue
+        v = frame[name].to_numpy()
+        if col.kind == "date":
+            v = v.astype(float)
+            ok = ~np.isnan(v)
+            lut = date_lut("xlsx" if xlsx else centre.date_format)
+            cell = np.full(n, miss, dtype=object)
+            cell[ok] = lut[(v[ok] - _LUT_BASE).astype(np.int64)]
+        elif col.kind in ("number", "int"):
+            v = v.astype(float)
+            if name == "vaf" and centre.vaf_percent:
+                v = v * 100.0
+            dec = 0 if col.kind == "int" else DECIMALS.get(name, 2)
+            if name == "vaf" and centre.vaf_percent:
+                dec = 1
+            if xlsx:
+                cell = np.full(n, None, dtype=object)
+                ok = ~np.isnan(v)
+                vals = np.round(v[ok], dec)
+                cell[ok] = [int(x) for x in vals] if dec == 0 else vals.tolist()
+            else:
+                cell = _num_text(v, dec, centre.decimal)
+                cell[np.equal(cell, None)] = miss
+        elif col.kind == "bool":
+            cell = np.full(n, miss, dtype=object)
+            vb = pd.array(v, dtype="boolean")
+            t = centre.label(name, "true")
+            f = centre.label(name, "false")
+            ok = ~np.asarray(vb.isna())
+            cell[ok] = np.where(np.asarray(vb[ok], dtype=bool), t, f)
+        elif col.kind == "code":
+            cell = np.full(n, miss, dtype=object)
+            ok = ~pd.isna(v)
+            codes = v[ok].astype(str)
+            uniq = np.unique(codes)
+            labels = {u: (grade_label(centre, u) if name == "grade" else centre.label(name, u))
+                      for u in uniq}
+            cell[ok] = pd.Series(codes).map(labels).to_numpy(dtype=object)
+        else:  # text
+            cell = np.full(n, miss, dtype=object)
+            ok = ~pd.isna(v) & (v != "")
+            cell[ok] = v[ok]
+        out[name] = cell
+    return pd.DataFrame(out)
+
+
+def header(table: str, centre: Centre) -> list[str]:
+    return [centre.source_column(table, c) for c in CANONICAL_TABLES[table].column_names]
+
+
+class CsvTableWriter:
+    """Streams one table of one delivery to a CSV file in the centre's dialect."""
+
+    def __init__(self, path: Path, table: str, centre: Centre, encoding: str | None = None):
+        self.path = path
+        self.rows = 0
+        self.fh = open(path, "w", encoding=encoding or centre.encoding, newline="")  # noqa: SIM115
+        self.writer = csv.writer(self.fh, delimiter=centre.delimiter,
+                                 lineterminator=centre.lineterminator,
+                                 quoting=csv.QUOTE_MINIMAL)
+        self.writer.writerow(header(table, centre))
+
+    def write(self, frame: pd.DataFrame) -> None:
+        self.writer.writerows(frame.itertuples(index=False, name=None))
+        self.rows += len(frame)
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class XlsxDeliveryWriter:
+    """Streams every table of one delivery into one workbook (openpyxl write-only mode)."""
+
+    def __init__(self, path: Path, centre: Centre, tables: list[str]):
+        from openpyxl import Workbook
+
+        self.path = path
+        self.wb = Workbook(write_only=True)
+        self.wb.properties.created = FIXED_DOC_TIME
+        self.wb.properties.modified = FIXED_DOC_TIME
+        self.wb.properties.creator = "ProMISE export"
+        self.sheets = {}
+        self.rows = dict.fromkeys(tables, 0)
+        for t in tables:
+            ws = self.wb.create_sheet(centre.source_file(t))
+            ws.append(header(t, centre))
+            self.sheets[t] = ws
+
+    def write(self, table: str, frame: pd.DataFrame) -> None:
+        ws = self.sheets[table]
+        for row in frame.itertuples(index=False, name=None):
+            ws.append(list(row))
+        self.rows[table] += len(frame)
+
+    def close(self) -> None:
+        buf = io.BytesIO()
+        self.wb.save(buf)
+        self.path.write_bytes(deterministic_zip(buf.getvalue()))
+
+
+def deterministic_zip(data: bytes) -> bytes:
+    """Rewrite a zip archive with fixed member timestamps (byte-identical reruns)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<",
+                              rb"<dcterms:modified\1>2026-01-01T00:00:00Z<", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o600 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()

@@ -1,0 +1,37 @@
+"""Session fixtures: each registry is generated once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from synthetic_registry import DEFAULT_SEED, GenerationSummary, generate_registry, simulate_truth
+from synthetic_registry.model import ChunkTruth
+
+LARGE_SAMPLE = 20_000
+
+
+@pytest.fixture(scope="session")
+def default_registry(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
+    return generate_registry(tmp_path_factory.mktemp("default") / "landing")
+
+
+@pytest.fixture(scope="session")
+def defect_registry(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
+    return generate_registry(tmp_path_factory.mktemp("defects") / "landing", defect_rate=0.02)
+
+
+@pytest.fixture(scope="session")
+def default_truth() -> ChunkTruth:
+    return simulate_truth(DEFAULT_SEED)
+
+
+@pytest.fixture(scope="session")
+def large_truth() -> ChunkTruth:
+    return simulate_truth(DEFAULT_SEED, LARGE_SAMPLE)
+
+
+def all_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}

@@ -1,0 +1,38 @@
+"""Recording refreshes, centre runs and check results in the ``meta`` schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+import duckdb
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC timestamp (DuckDB TIMESTAMP)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def record_check(con: duckdb.DuckDBPyConnection, refresh_id: str | None, asset: str,
+                 check_name: str, passed: bool, severity: str, description: str,
+                 details: Any = None, partition: str | None = None) -> None:
+    """One asset check result, queryable by analysts and data managers."""
+    con.execute(
+        "INSERT INTO meta.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [refresh_id, asset, check_name, partition, bool(passed), severity, description,
+         json.dumps(details, default=str) if details is not None else None, utcnow()])
+
+
+def record_centre_run(con: duckdb.DuckDBPyConnection, refresh_id: str | None, centre_id: str,
+                      status: str, current_delivery: str | None, deliveries_loaded: list[str],
+                      rows_delivered: int, rows_staged: int, rows_quarantined: int,
+                      checks_failed: int, message: str) -> None:
+    """What one centre's refresh did (loaded, unchanged or failed, with counts)."""
+    con.execute(
+        "DELETE FROM meta.centre_runs WHERE refresh_id IS NOT DISTINCT FROM ? AND centre_id = ?",
+        [refresh_id, centre_id])
+    con.execute(
+        "INSERT INTO meta.centre_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [refresh_id, centre_id, status, current_delivery, ",".join(deliveries_loaded),
+         rows_delivered, rows_staged, rows_quarantined, checks_failed, message, utcnow()])
