@@ -55,10 +55,14 @@ def harmonised_registry(context: dg.AssetExecutionContext, warehouse: WarehouseR
         with_key = result.patients[["centre_id", "patient_id"]]
         unique = not with_key.duplicated().any() and len(result.patients) == n_staged
         con.execute("BEGIN TRANSACTION")
-        write_frame(con, "harmonised.patients", result.patients, replace=True)
-        write_frame(con, "harmonised.responses", result.responses, replace=True)
-        write_frame(con, "harmonised.discrepancies", result.discrepancies, replace=True)
-        write_frame(con, "harmonised.unknown_regimens", result.unknown_regimens, replace=True)
+        write_frame(con, "harmonised.patients", result.patients, replace=True,
+                    timestamps_as_dates=True)
+        write_frame(con, "harmonised.responses", result.responses, replace=True,
+                    timestamps_as_dates=True)
+        write_frame(con, "harmonised.discrepancies", result.discrepancies, replace=True,
+                    timestamps_as_dates=True)
+        write_frame(con, "harmonised.unknown_regimens", result.unknown_regimens, replace=True,
+                    timestamps_as_dates=True)
         thresholds = pd.DataFrame([{"name": k, "value": str(v)}
                                    for k, v in vars(result.thresholds).items()])
         write_frame(con, "harmonised.thresholds", thresholds, replace=True)

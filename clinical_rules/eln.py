@@ -90,12 +90,29 @@ _CATS = np.array([FAVORABLE, INTERMEDIATE, ADVERSE, UNKNOWN], dtype=object)
 
 #: myelodysplasia-related genes, ELN 2022 Table 6 (adverse unless with a favourable subtype).
 MR_GENES: tuple[str, ...] = (
-    "ASXL1", "BCOR", "EZH2", "RUNX1", "SF3B1", "SRSF2", "STAG2", "U2AF1", "ZRSR2",
+    "ASXL1",
+    "BCOR",
+    "EZH2",
+    "RUNX1",
+    "SF3B1",
+    "SRSF2",
+    "STAG2",
+    "U2AF1",
+    "ZRSR2",
 )
 #: ELN 2022 Table 6 footnote: TP53 adverse at VAF >= 10 %.
 TP53_VAF_CUTOFF: float = 0.10
 _STATUS_GENES: tuple[str, ...] = (
-    "NPM1", "FLT3", "CEBPA", "TP53", "IDH1", "IDH2", "DDX41", "NRAS", "KRAS", *MR_GENES,
+    "NPM1",
+    "FLT3",
+    "CEBPA",
+    "TP53",
+    "IDH1",
+    "IDH2",
+    "DDX41",
+    "NRAS",
+    "KRAS",
+    *MR_GENES,
 )
 _GENE_CODE = {g: i for i, g in enumerate(_STATUS_GENES)}
 NOT_TESTED, WILD_TYPE, MUTATED = 0, 1, 2
@@ -105,11 +122,21 @@ NO, YES, UNSPEC = 0, 1, 2
 _TRI_NAMES = np.array(["negative", "positive", "unknown"], dtype=object)
 
 ELN2022_COLUMNS: tuple[str, ...] = (
-    "centre_id", "patient_id", "eln2022", "eln2022_reason", "adverse_cytogenetics",
-    "complex_karyotype", "monosomal_karyotype", "karyotype_unparsed",
+    "centre_id",
+    "patient_id",
+    "eln2022",
+    "eln2022_reason",
+    "adverse_cytogenetics",
+    "complex_karyotype",
+    "monosomal_karyotype",
+    "karyotype_unparsed",
 )
 ELN2024_COLUMNS: tuple[str, ...] = (
-    "centre_id", "patient_id", "eln2024", "eln2024_reason", "eln2024_applicable",
+    "centre_id",
+    "patient_id",
+    "eln2024",
+    "eln2024_reason",
+    "eln2024_applicable",
 )
 
 # --------------------------------------------------------------------------------------
@@ -331,8 +358,19 @@ def _findings_arrays(patients: pd.DataFrame, mutations: pd.DataFrame) -> dict[st
 
 # decision codes, in precedence order; category of each code
 (
-    D_T821, D_INV16, D_T911, D_ADV_CYTO, D_NPM1_ADV_CYTO, D_TP53, D_NPM1, D_CEBPA, D_MR,
-    D_NPM1_ITD, D_ITD, D_OTHER, D_NOINFO,
+    D_T821,
+    D_INV16,
+    D_T911,
+    D_ADV_CYTO,
+    D_NPM1_ADV_CYTO,
+    D_TP53,
+    D_NPM1,
+    D_CEBPA,
+    D_MR,
+    D_NPM1_ITD,
+    D_ITD,
+    D_OTHER,
+    D_NOINFO,
 ) = range(13)
 _CAT22 = np.array([0, 0, 1, 2, 2, 2, 0, 0, 2, 1, 1, 1, 3], dtype=np.int8)
 _T6 = "(ELN 2022 Table 6)"
@@ -356,20 +394,21 @@ _KSTAT = {"not_done": 0, "partial": 1, "done": 2}
 _UNC22 = ("NPM1 not tested", "FLT3-ITD not tested/unspecified", "CEBPA variant unspecified")
 
 
-def _reason22(code: int, cyto: Iterable[str], mr: Iterable[str], kstat: int, unc: int,
-              kind: int) -> str:
+def _reason22(
+    code: int, cyto: Iterable[str], mr: Iterable[str], kstat: int, unc: int, kind: int
+) -> str:
     """Reason text. kind 0 = decided, 1 = unknown (depends on untested genes)."""
     notes = [u for i, u in enumerate(_UNC22) if unc >> i & 1]
+    if code == D_NOINFO:
+        what = "no karyotype" if kstat == 0 else "karyotype partly unparsed"
+        text = f"{what} and no class-defining mutation -> unknown"
+        return text + (" [" + "; ".join(notes) + "]" if notes else "")
     if kind == 1:
-        if kstat < 2:
-            notes.append("karyotype not done" if kstat == 0 else "karyotype partly unparsed")
         return "unknown: result depends on " + "; ".join(notes)
-    text = _TEXT22[code].format(
-        cyto=", ".join(LESIONS[c] for c in cyto), mr=", ".join(mr)
-    )
+    text = _TEXT22[code].format(cyto=", ".join(LESIONS[c] for c in cyto), mr=", ".join(mr))
     if code in (D_TP53, D_NPM1, D_CEBPA, D_MR, D_NPM1_ITD, D_ITD, D_OTHER) and kstat < 2:
         text += " [karyotype not done]" if kstat == 0 else " [karyotype partly unparsed]"
-    if notes and code != D_NOINFO:
+    if notes:
         text += " [" + "; ".join(notes) + ": no effect]"
     return text
 
@@ -378,12 +417,32 @@ def _decide22(cbf821, inv16, t911, adv_cyto, informative, npm1, itd, bzip, tp53,
     """ELN 2022 precedence (module docstring) on arrays or scalars; returns decision codes."""
     class_mut = npm1 | bzip | tp53 | mr
     conds = [
-        cbf821, inv16, t911, adv_cyto & npm1, adv_cyto, ~informative & ~class_mut,
-        tp53, npm1 & ~itd, bzip, mr, npm1 & itd, itd,
+        cbf821,
+        inv16,
+        t911,
+        adv_cyto & npm1,
+        adv_cyto,
+        ~informative & ~class_mut,
+        tp53,
+        npm1 & ~itd,
+        bzip,
+        mr,
+        npm1 & itd,
+        itd,
     ]
     codes = [
-        D_T821, D_INV16, D_T911, D_NPM1_ADV_CYTO, D_ADV_CYTO, D_NOINFO,
-        D_TP53, D_NPM1, D_CEBPA, D_MR, D_NPM1_ITD, D_ITD,
+        D_T821,
+        D_INV16,
+        D_T911,
+        D_NPM1_ADV_CYTO,
+        D_ADV_CYTO,
+        D_NOINFO,
+        D_TP53,
+        D_NPM1,
+        D_CEBPA,
+        D_MR,
+        D_NPM1_ITD,
+        D_ITD,
     ]
     return np.select(conds, codes, D_OTHER)
 
@@ -407,11 +466,20 @@ def eln2022_one(karyotype: Karyotype | str | None, findings: GeneFindings) -> tu
         npm1 = n if npm1_unc else findings.get("NPM1") == MUTATED
         itd = f if itd_unc else findings.flt3_itd == YES
         bzip = c if bzip_unc else findings.cebpa_bzip == YES
-        code = int(_decide22(
-            np.bool_("t_8_21" in les), np.bool_("inv_16" in les), np.bool_("t_9_11" in les),
-            np.bool_(bool(cyto)), np.bool_(kstat == 2), np.bool_(npm1), np.bool_(itd),
-            np.bool_(bzip), np.bool_(findings.tp53_adverse_2022), np.bool_(bool(mr)),
-        ))
+        code = int(
+            _decide22(
+                np.bool_("t_8_21" in les),
+                np.bool_("inv_16" in les),
+                np.bool_("t_9_11" in les),
+                np.bool_(bool(cyto)),
+                np.bool_(kstat == 2),
+                np.bool_(npm1),
+                np.bool_(itd),
+                np.bool_(bzip),
+                np.bool_(findings.tp53_adverse_2022),
+                np.bool_(bool(mr)),
+            )
+        )
         results.append(code)
     cats = {int(_CAT22[c]) for c in results}
     base = results[0]
@@ -463,11 +531,16 @@ def eln2022_risk(patients: pd.DataFrame, mutations: pd.DataFrame) -> pd.DataFram
     agree = np.ones(n, dtype=bool)
     for nv, fv, cv in itertools.product((False, True), repeat=3):
         code = _decide22(
-            les["t_8_21"], les["inv_16"], les["t_9_11"], adv_cyto, informative,
+            les["t_8_21"],
+            les["inv_16"],
+            les["t_9_11"],
+            adv_cyto,
+            informative,
             np.where(npm1_unc, nv, npm1_known == MUTATED),
             np.where(itd_unc, fv, f["itd"] == YES),
             np.where(bzip_unc, cv, f["bzip"] == YES),
-            f["tp53_adv"], mr_mask > 0,
+            f["tp53_adv"],
+            mr_mask > 0,
         )
         if base_code is None:
             base_code = code
@@ -477,7 +550,11 @@ def eln2022_risk(patients: pd.DataFrame, mutations: pd.DataFrame) -> pd.DataFram
     kind = (~agree).astype(np.int64)
     combo = (
         base_code.astype(np.int64)
-        | adv_mask << 4 | mr_mask << 15 | kstat << 24 | unc << 26 | kind << 29
+        | adv_mask << 4
+        | mr_mask << 15
+        | kstat << 24
+        | unc << 26
+        | kind << 29
     )
 
     def build(x: int) -> str:
@@ -485,7 +562,9 @@ def eln2022_risk(patients: pd.DataFrame, mutations: pd.DataFrame) -> pd.DataFram
             x & 15,
             [name for i, name in enumerate(ADVERSE_LESIONS) if x >> (4 + i) & 1],
             [g for i, g in enumerate(MR_GENES) if x >> (15 + i) & 1],
-            x >> 24 & 3, x >> 26 & 7, x >> 29 & 1,
+            x >> 24 & 3,
+            x >> 26 & 7,
+            x >> 29 & 1,
         )
 
     return pd.DataFrame(
@@ -521,8 +600,12 @@ _TEXT24 = {
     E_OTHER: f"other findings ({_NEG}) -> favorable " + _T1,
 }
 _ACT = ("FLT3-ITD positive", "NRAS mutated", "KRAS mutated")
-_UNC24 = ("TP53 not tested", "FLT3-ITD not tested/unspecified", "NRAS not tested",
-          "KRAS not tested")
+_UNC24 = (
+    "TP53 not tested",
+    "FLT3-ITD not tested/unspecified",
+    "NRAS not tested",
+    "KRAS not tested",
+)
 
 
 def _reason24(code: int, act: int, unc: int, kind: int) -> str:
@@ -556,22 +639,33 @@ def eln2024_one(findings: GeneFindings) -> tuple[str, str]:
     Table 1); reference implementation of ``eln2024_risk``. Returns (category, reason)."""
     genes = ("TP53", "FLT3", "NRAS", "KRAS")
     unc_flags = [
-        findings.get("TP53") == NOT_TESTED, findings.flt3_itd == UNSPEC,
-        findings.get("NRAS") == NOT_TESTED, findings.get("KRAS") == NOT_TESTED,
+        findings.get("TP53") == NOT_TESTED,
+        findings.flt3_itd == UNSPEC,
+        findings.get("NRAS") == NOT_TESTED,
+        findings.get("KRAS") == NOT_TESTED,
     ]
     known = [
-        findings.get("TP53") == MUTATED, findings.flt3_itd == YES,
-        findings.get("NRAS") == MUTATED, findings.get("KRAS") == MUTATED,
+        findings.get("TP53") == MUTATED,
+        findings.flt3_itd == YES,
+        findings.get("NRAS") == MUTATED,
+        findings.get("KRAS") == MUTATED,
     ]
     unc = sum(int(u) << i for i, u in enumerate(unc_flags))
     codes, acts = [], []
     for combo in itertools.product((False, True), repeat=len(genes)):
         vals = [c if u else k for c, u, k in zip(combo, unc_flags, known, strict=True)]
-        code = int(_decide24(
-            np.bool_(vals[0]), np.bool_(findings.get("DDX41") == MUTATED), np.bool_(vals[1]),
-            np.bool_(vals[2]), np.bool_(vals[3]), np.bool_(findings.get("NPM1") == MUTATED),
-            np.bool_(findings.get("IDH2") == MUTATED), np.bool_(findings.get("IDH1") == MUTATED),
-        ))
+        code = int(
+            _decide24(
+                np.bool_(vals[0]),
+                np.bool_(findings.get("DDX41") == MUTATED),
+                np.bool_(vals[1]),
+                np.bool_(vals[2]),
+                np.bool_(vals[3]),
+                np.bool_(findings.get("NPM1") == MUTATED),
+                np.bool_(findings.get("IDH2") == MUTATED),
+                np.bool_(findings.get("IDH1") == MUTATED),
+            )
+        )
         codes.append(code)
         acts.append(int(vals[1]) | int(vals[2]) << 1 | int(vals[3]) << 2)
     if len({int(_CAT24[c]) for c in codes}) > 1:
@@ -596,8 +690,10 @@ def eln2024_risk(
         return st[:, _GENE_CODE[g]] == MUTATED
 
     unc_flags = [
-        st[:, _GENE_CODE["TP53"]] == NOT_TESTED, f["itd"] == UNSPEC,
-        st[:, _GENE_CODE["NRAS"]] == NOT_TESTED, st[:, _GENE_CODE["KRAS"]] == NOT_TESTED,
+        st[:, _GENE_CODE["TP53"]] == NOT_TESTED,
+        f["itd"] == UNSPEC,
+        st[:, _GENE_CODE["NRAS"]] == NOT_TESTED,
+        st[:, _GENE_CODE["KRAS"]] == NOT_TESTED,
     ]
     known = [mut("TP53"), f["itd"] == YES, mut("NRAS"), mut("KRAS")]
     unc = np.zeros(n, dtype=np.int64)
@@ -607,12 +703,14 @@ def eln2024_risk(
     agree = np.ones(n, dtype=bool)
     for combo in itertools.product((False, True), repeat=4):
         vals = [np.where(u, c, k) for c, u, k in zip(combo, unc_flags, known, strict=True)]
-        code = _decide24(vals[0], mut("DDX41"), vals[1], vals[2], vals[3], mut("NPM1"),
-                         mut("IDH2"), mut("IDH1"))
+        code = _decide24(
+            vals[0], mut("DDX41"), vals[1], vals[2], vals[3], mut("NPM1"), mut("IDH2"), mut("IDH1")
+        )
         if base is None:
             base = code
             base_act = (
-                vals[1].astype(np.int64) | vals[2].astype(np.int64) << 1
+                vals[1].astype(np.int64)
+                | vals[2].astype(np.int64) << 1
                 | vals[3].astype(np.int64) << 2
             )
         else:

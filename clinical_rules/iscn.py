@@ -178,15 +178,33 @@ LESIONS: dict[str, str] = {
 
 #: lesions that make the cytogenetics ELN 2022 adverse (Döhner 2022 Table 6).
 ADVERSE_LESIONS: tuple[str, ...] = (
-    "t_6_9", "kmt2a_r", "t_9_22", "t_8_16", "inv_3", "mecom_r", "minus_5_del_5q", "minus_7",
-    "minus_17_abn_17p", "complex_karyotype", "monosomal_karyotype",
+    "t_6_9",
+    "kmt2a_r",
+    "t_9_22",
+    "t_8_16",
+    "inv_3",
+    "mecom_r",
+    "minus_5_del_5q",
+    "minus_7",
+    "minus_17_abn_17p",
+    "complex_karyotype",
+    "monosomal_karyotype",
 )
 
 #: class-defining recurrent rearrangements that exclude "complex karyotype"
 #: (Döhner 2022 Table 6 footnote; WHO 2022 / ICC 2022 AML with recurrent genetic abnormalities).
 CLASS_DEFINING_LESIONS: tuple[str, ...] = (
-    "t_15_17", "t_8_21", "inv_16", "t_9_11", "kmt2a_r", "t_6_9", "inv_3", "mecom_r", "t_9_22",
-    "t_8_16", "other_class_defining",
+    "t_15_17",
+    "t_8_21",
+    "inv_16",
+    "t_9_11",
+    "kmt2a_r",
+    "t_6_9",
+    "inv_3",
+    "mecom_r",
+    "t_9_22",
+    "t_8_16",
+    "other_class_defining",
 )
 
 _CBF = ("t_8_21", "inv_16")
@@ -231,8 +249,9 @@ def _segment_lesions(seg: Segment) -> set[str]:
     out: set[str] = set()
     if _is(seg, _T, ("8", ("q22",)), ("21", ("q22",))):
         out.add("t_8_21")
-    if _inv_one(seg, "16", ("p13",), ("q22",)) or _is(seg, _T, ("16", ("p13", "q22")),
-                                                       ("16", ("p13", "q22"))):
+    if _inv_one(seg, "16", ("p13",), ("q22",)) or _is(
+        seg, _T, ("16", ("p13", "q22")), ("16", ("p13", "q22"))
+    ):
         out.add("inv_16")
     t911 = _is(seg, _TI, ("9", ("p21", "p22")), ("11", ("q23",)))
     if t911:
@@ -245,8 +264,9 @@ def _segment_lesions(seg: Segment) -> set[str]:
         out.add("t_9_22")
     if _is(seg, _T, ("8", ("p11",)), ("16", ("p13",))):
         out.add("t_8_16")
-    inv3 = _inv_one(seg, "3", ("q21",), ("q26",)) or _is(seg, _T, ("3", ("q21", "q26")),
-                                                         ("3", ("q21", "q26")))
+    inv3 = _inv_one(seg, "3", ("q21",), ("q26",)) or _is(
+        seg, _T, ("3", ("q21", "q26")), ("3", ("q21", "q26"))
+    )
     if inv3:
         out.add("inv_3")
     elif seg.kind in _REARR and seg.has_band("3", ("q26",)):
@@ -276,14 +296,18 @@ def _loses_arm(abn: Abnormality, chrom: str, arm: str) -> bool:
         if chrom not in seg.chromosomes:
             continue
         if seg.kind in ("i", "idic", "ider") and (
-            (chrom, other) in seg.arms and not seg.bands
-            or seg.has_band(chrom, (f"{other}10",))
+            (chrom, other) in seg.arms and not seg.bands or seg.has_band(chrom, (f"{other}10",))
         ):
             return True
-        on_arm = (chrom, arm) in seg.arms or any(
-            c == chrom and b.startswith(arm) for c, b in seg.bands
-        )
-        if on_arm and unbalanced:
+        for c, b in seg.bands:
+            if c != chrom or not unbalanced:
+                continue
+            if b in ("p10", "q10"):  # whole-arm derivative: the named arm is the one kept
+                if b[0] == other and len(seg.chromosomes) > 1:
+                    return True
+            elif b.startswith(arm):
+                return True
+        if unbalanced and (chrom, arm) in seg.arms and not seg.bands:
             return True
     return False
 
@@ -295,7 +319,7 @@ def _abn_17p(abn: Abnormality) -> bool:
     if _loses_arm(abn, "17", "p"):
         return True
     return any(
-        c == "17" and b.startswith("p") for s in abn.segments for c, b in s.bands
+        c == "17" and b.startswith("p") and b != "p10" for s in abn.segments for c, b in s.bands
     ) or any(("17", "p") in s.arms and s.kind not in ("i", "idic", "ider") for s in abn.segments)
 
 
@@ -468,9 +492,27 @@ class Karyotype:
 # --------------------------------------------------------------------------------------
 
 _NOT_DONE = {
-    "", "nd", "n/a", "na", "nan", "none", "not done", "notdone", "not performed", "failed",
-    "failure", "no growth", "no metaphases", "no mitoses", "no metaphase", "no mitosis", "-",
-    ".", "?", "unknown", "inconclusive",
+    "",
+    "nd",
+    "n/a",
+    "na",
+    "nan",
+    "none",
+    "not done",
+    "notdone",
+    "not performed",
+    "failed",
+    "failure",
+    "no growth",
+    "no metaphases",
+    "no mitoses",
+    "no metaphase",
+    "no mitosis",
+    "-",
+    ".",
+    "?",
+    "unknown",
+    "inconclusive",
 }
 _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2212\uff0d"), "-")
 _DASHES.update({ord("\u223c"): "~", ord("\uff5e"): "~", ord("\u02dc"): "~"})
@@ -484,8 +526,28 @@ _CELLS = re.compile(r"^(cp)?(?:n=)?(\d{1,4})(?:cells?)?$")
 _INHERIT = re.compile(r"^(idem|sl|sdl)(\d*)(?:x\d)?$")
 _SEG = re.compile(r"([a-z]+)((?:\([^()]*\))+)")
 _KINDS = {
-    "t", "inv", "del", "der", "dup", "i", "idic", "dic", "ins", "add", "r", "trp", "qdp", "hsr",
-    "tas", "rob", "fis", "ider", "tan", "psu", "trc", "fra",
+    "t",
+    "inv",
+    "del",
+    "der",
+    "dup",
+    "i",
+    "idic",
+    "dic",
+    "ins",
+    "add",
+    "r",
+    "trp",
+    "qdp",
+    "hsr",
+    "tas",
+    "rob",
+    "fis",
+    "ider",
+    "tan",
+    "psu",
+    "trc",
+    "fra",
 }
 _BAND = re.compile(r"[pq](?:ter|\d{1,2}(?:\.\d{1,3})?|\?)?|cen|\?")
 _SEG_CHROM = re.compile(rf"^(?:{_CHROM}|\?|v)$")
@@ -615,8 +677,12 @@ def _parse_abnormality(token: str) -> Abnormality | None:
             return None
         text = f"+{kind}{num}" if kind != "dmin" else "dmin"
         return Abnormality(
-            text=text, kind="marker", sign=sign or "", constitutional=bool(const),
-            uncertain=bool(q1), count=1 if kind == "dmin" else n,
+            text=text,
+            kind="marker",
+            sign=sign or "",
+            constitutional=bool(const),
+            uncertain=bool(q1),
+            count=1 if kind == "dmin" else n,
         )
     return _parse_structural(token)
 
@@ -733,8 +799,12 @@ def parse_karyotype(text: str | None) -> Karyotype:
 
 #: columns of ``parse_karyotypes``.
 FLAG_COLUMNS: tuple[str, ...] = (
-    "karyotype_status", "karyotype_normal", "n_abnormalities", *LESIONS,
-    "adverse_cytogenetics", "karyotype_unparsed",
+    "karyotype_status",
+    "karyotype_normal",
+    "n_abnormalities",
+    *LESIONS,
+    "adverse_cytogenetics",
+    "karyotype_unparsed",
 )
 
 

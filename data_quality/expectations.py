@@ -382,8 +382,8 @@ def _keys_in(left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
     """For each (centre_id, patient_id) of ``left``: does it occur in ``right``?"""
     if len(right) == 0:
         return np.zeros(len(left), dtype=bool)
-    idx = pd.MultiIndex.from_frame(right[["centre_id", "patient_id"]].astype(str))
-    return pd.MultiIndex.from_frame(left[["centre_id", "patient_id"]].astype(str)).isin(idx)
+    idx = pd.MultiIndex.from_frame(right[["centre_id", "patient_id"]])
+    return pd.MultiIndex.from_frame(left[["centre_id", "patient_id"]]).isin(idx)
 
 
 def build_patient_profile(tables: Mapping[str, pd.DataFrame],
@@ -411,19 +411,17 @@ def build_patient_profile(tables: Mapping[str, pd.DataFrame],
     out["karyotype_done"] = pd.array(done.to_numpy(dtype=bool), dtype="boolean")
 
     m = _typed_table(tables, "mutations")
-    genes = (m["gene"].astype("string").str.strip().str.upper() if "gene" in m.columns
-             else pd.Series(pd.NA, index=m.index, dtype="string"))
-    for gene in ("NPM1", "FLT3", "TP53"):
-        tested = m.loc[(genes == gene).fillna(False).to_numpy(), key] if len(m) else m[key]
+    genes = m["gene"] if "gene" in m.columns else pd.Series(None, index=m.index, dtype=object)
+    for gene in ("NPM1", "FLT3", "TP53"):  # HGNC symbols, as staging delivers them
+        tested = m.loc[genes.eq(gene).fillna(False).to_numpy(dtype=bool), key]
         out[f"{gene.lower()}_tested"] = pd.array(_keys_in(out, tested), dtype="boolean")
 
     tr = _typed_table(tables, "transplants")
     tr = tr.loc[tr["hsct_date"].notna(), key + ["hsct_date"]] if _has(tr, "hsct_date") \
         else tr[key].assign(hsct_date=pd.Series(dtype="datetime64[ns]"))
-    first = (tr.astype({"centre_id": str, "patient_id": str})
-             .groupby(key, sort=False)["hsct_date"].agg(["size", "min"])
+    first = (tr.groupby(key, sort=False)["hsct_date"].agg(["size", "min"])
              .rename(columns={"size": "hsct_count", "min": "first_hsct"}).reset_index())
-    merged = out[key].astype(str).merge(first, on=key, how="left")
+    merged = out[key].merge(first, on=key, how="left")
     out["hsct_count"] = pd.array(merged["hsct_count"].fillna(0).astype("int64"), dtype="Int64")
     first_hsct = merged["first_hsct"]
     if "diagnosis_date" in p.columns:
@@ -436,7 +434,6 @@ def build_patient_profile(tables: Mapping[str, pd.DataFrame],
     before = np.zeros(len(out), dtype=bool)
     if len(mrd) and _has(mrd, "sample_date") and len(first):
         mm = (mrd.loc[mrd["sample_date"].notna(), key + ["sample_date"]]
-              .astype({"centre_id": str, "patient_id": str})
               .merge(first[key + ["first_hsct"]], on=key, how="inner"))
         days = (mm["first_hsct"] - mm["sample_date"]).dt.days
         ok = mm.loc[((days >= 0) & (days <= t.mrd_before_hsct_window_days)).to_numpy(), key]

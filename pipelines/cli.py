@@ -27,11 +27,11 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     from pipelines.refresh import run_refresh
-    from warehouse.pseudonym import MissingPseudonymKey
+    from warehouse.pseudonym import MissingPseudonymKeyError
 
     try:
         outcome = run_refresh(args.landing, args.warehouse, args.centre or None)
-    except (MissingPseudonymKey, FileNotFoundError, ValueError) as exc:
+    except (MissingPseudonymKeyError, FileNotFoundError, ValueError) as exc:
         print(f"aml-registry refresh: {exc}", file=sys.stderr)
         return 2
     for centre, problem in outcome.failures.items():

@@ -26,13 +26,28 @@ QUARANTINE_COLUMNS = ["centre_id", "delivery", "table_name", "file", "source_row
 ISSUE_COLUMNS = ["source_row", "column_name", "value", "rule", "detail"]
 
 
+#: dataframe-level pandera checks: (column named in the reason, other column shown, rule text)
+DATAFRAME_CHECKS: dict[str, tuple[str, str, str]] = {
+    "death_date_only_if_dead": ("death_date", "vital_status",
+                                "a death date is given if and only if the patient is dead"),
+    "grade_fits_kind": ("grade", "kind",
+                        "acute GVHD is graded 1-4 (I-IV), chronic GVHD mild/moderate/severe "
+                        "or limited/extensive"),
+}
+
+
 @dataclass
 class StagedTable:
-    """Typed rows that passed, and one quarantine row per rejected source row."""
+    """Typed rows that passed, and one quarantine row per rejected source row.
+
+    ``source`` holds the verbatim text of every row (indexed by ``source_row``), so that a
+    rule applied later (cross-table) can quote the value as the centre wrote it.
+    """
 
     table: str
     typed: pd.DataFrame
     quarantine: pd.DataFrame
+    source: pd.DataFrame | None = None
 
 
 def _issues(rows: pd.Series, column: str, values: pd.Series, rule: str,
@@ -55,9 +70,9 @@ def type_column(text: pd.Series, kind: str, field: str, dialect: CentreDialect,
     empty = pd.DataFrame(columns=ISSUE_COLUMNS)
     if kind in ("text", "code", "bool"):
         mapping = dialect.value_map(field)
-        if mapping:
-            s = s.map(lambda v: mapping.get(v, v) if v is not pd.NA else v, na_action="ignore")
-            s = s.astype("string")
+        if mapping:  # vectorised label -> code lookup; unmapped labels keep their text
+            mapped = s.map(mapping)
+            s = s.where(mapped.isna(), mapped).astype("string")
     if kind == "text":
         return s.astype(object).where(s.notna(), None), empty
     if kind == "code":
@@ -66,16 +81,19 @@ def type_column(text: pd.Series, kind: str, field: str, dialect: CentreDialect,
         return s.astype(object).where(s.notna(), None), empty
     if kind == "bool":
         lowered = s.str.lower()
-        out = lowered.map(BOOL_WORDS.get, na_action="ignore").astype("boolean")
+        out = lowered.map(BOOL_WORDS).astype("boolean")
         bad = s.notna() & out.isna()
         issues = (_issues(source_row[bad], field, text[bad], "boolean",
-                          "is not a yes/no value known to the dialect") if bad.any() else empty)
+                          "is not a yes/no value: neither a label mapped in the centre's "
+                          "centre.yaml nor one of true/false, yes/no, 1/0") if bad.any() else empty)
         return out, issues
     if kind == "date":
         out = pd.to_datetime(s, format=dialect.strptime_format, errors="coerce")
         bad = s.notna() & out.isna()
         issues = (_issues(source_row[bad], field, text[bad], "date",
-                          f"is not a valid date in format {dialect.date_format!r}")
+                          f"is not a valid calendar date in the centre's format "
+                          f"{dialect.strptime_format!r} (impossible day or month, or another "
+                          f"format)")
                   if bad.any() else empty)
         return out.astype("datetime64[ns]"), issues
     # numbers and integers
@@ -83,7 +101,8 @@ def type_column(text: pd.Series, kind: str, field: str, dialect: CentreDialect,
     out = pd.to_numeric(numeric_text, errors="coerce").astype("float64")
     bad = s.notna() & out.isna()
     issues = [_issues(source_row[bad], field, text[bad], "number",
-                      f"is not a number (decimal separator {dialect.decimal!r})")] if bad.any() else []
+                      f"is not a number (the centre's decimal separator is "
+                      f"{dialect.decimal!r})")] if bad.any() else []
     if kind == "int":
         fractional = out.notna() & (out != np.round(out))
         if fractional.any():
@@ -97,19 +116,25 @@ def type_column(text: pd.Series, kind: str, field: str, dialect: CentreDialect,
 
 def duplicate_issues(typed: pd.DataFrame, table: str) -> pd.DataFrame:
     """Rows repeating an earlier row's key: exact copies and conflicting duplicates."""
-    key = list(CANONICAL_TABLES[table].key)
-    present = typed.dropna(subset=key)
+    spec = CANONICAL_TABLES[table]
+    key = list(spec.key)
+    # an optional key part (responses.cycle) may be empty: two rows both without it are
+    # still the same assessment; only rows missing a required key part are left out here
+    required = [c for c in key if spec.column(c).required]
+    present = typed.dropna(subset=required)
     dup = present.duplicated(subset=key, keep="first")
     if not dup.any():
         return pd.DataFrame(columns=ISSUE_COLUMNS)
     canon = [c for c in CANONICAL_TABLES[table].column_names]
     exact = present.duplicated(subset=canon, keep="first")
-    first_row = present.groupby(key, dropna=True, sort=False)["source_row"].transform("first")
+    first_row = present.groupby(key, dropna=False, sort=False)["source_row"].transform("first")
     rows = present[dup]
-    details = np.where(exact[dup], "is an exact duplicate of row ", "repeats the key of row ")
+    details = np.where(exact[dup], "is an exact duplicate of row ",
+                       "repeats the key (with different values) of row ")
     detail = [f"{d}{int(r)} (key {', '.join(key)})" for d, r in zip(details, first_row[dup],
                                                                       strict=True)]
-    key_text = rows[key].astype(str).agg("|".join, axis=1)
+    key_text = rows[key].astype(object).where(rows[key].notna(), "").astype(str).agg(
+        "|".join, axis=1)
     return pd.DataFrame({"source_row": rows["source_row"].to_numpy(), "column_name": ",".join(key),
                          "value": key_text.to_numpy(), "rule": "unique_key", "detail": detail})
 
@@ -124,29 +149,55 @@ def pandera_issues(typed: pd.DataFrame, table: str) -> pd.DataFrame:
         fc = fc[fc["index"].notna()]
         if fc.empty:
             raise
-        idx = fc["index"].astype(int).to_numpy()
-        column = fc["column"].fillna("").astype(str).to_numpy()
-        check = fc["check"].astype(str).to_numpy()
-        rules, details = zip(*(describe_check(c) for c in check), strict=True)
-        return pd.DataFrame({
-            "source_row": typed["source_row"].to_numpy()[idx],
-            "column_name": column,
-            "value": fc["failure_case"].astype(object).to_numpy(),
-            "rule": rules,
-            "detail": details,
-        })
+        frame_level = fc["schema_context"].eq("DataFrameSchema") & fc["check"].isin(
+            list(DATAFRAME_CHECKS))
+        column_level = fc[~frame_level]
+        out = []
+        if len(column_level):
+            idx = column_level["index"].astype(int).to_numpy()
+            check = column_level["check"].astype(str)
+            described = {c: describe_check(c) for c in check.unique()}
+            out.append(pd.DataFrame({
+                "source_row": typed["source_row"].to_numpy()[idx],
+                "column_name": column_level["column"].fillna("").astype(str).to_numpy(),
+                "value": column_level["failure_case"].astype(object).to_numpy(),
+                "rule": check.map(lambda c: described[c][0]).to_numpy(),
+                "detail": check.map(lambda c: described[c][1]).to_numpy(),
+            }))
+        for name, (column, other, text) in DATAFRAME_CHECKS.items():
+            hit = fc.loc[frame_level & fc["check"].eq(name), "index"].astype(int).unique()
+            if not len(hit):
+                continue
+            rows = typed.iloc[np.sort(hit)]
+            other_text = rows[other].astype(object).where(rows[other].notna(), "(empty)")
+            out.append(pd.DataFrame({
+                "source_row": rows["source_row"].to_numpy(), "column_name": column,
+                "value": rows[column].astype(object).to_numpy(), "rule": name,
+                "detail": (f"does not fit {other} " + other_text.astype(str).map(repr)
+                           + f": {text}").to_numpy(),
+            }))
+        return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=ISSUE_COLUMNS)
     return pd.DataFrame(columns=ISSUE_COLUMNS)
 
 
+_RANGE_WORDS = {"greater_than_or_equal_to": "is below the minimum",
+                "greater_than": "is not above", "less_than_or_equal_to": "is above the maximum",
+                "less_than": "is not below", "in_range": "is outside the range"}
+
+
 def describe_check(check: str) -> tuple[str, str]:
-    """A pandera check name as (rule, human-readable explanation)."""
+    """A pandera check name as (rule, explanation a data manager can act on)."""
     if check.startswith("isin("):
-        return "allowed_codes", (f"is neither a label the centre dialect maps nor a canonical "
-                                 f"code {check[5:-1]}")
+        codes = check[5:-1].strip("[]").replace("'", "")
+        return "allowed_codes", ("is not a known label: the centre's centre.yaml does not map "
+                                 f"it and it is not a canonical code ({codes}); a typo, or a "
+                                 "label to add to centre.yaml")
     if check == "not_nullable":
-        return "required", "is missing but the column is required"
+        return "required", "is missing (empty or a missing-value marker) but the column is required"
     if check.startswith(("greater_than", "less_than", "in_range")):
-        return "range", f"is out of the plausible range ({check})"
+        name, _, bound = check.partition("(")
+        words = _RANGE_WORDS.get(name, "is out of the plausible range")
+        return "range", f"{words} {bound.rstrip(')')} allowed for this column"
     if check.startswith(("str_matches", "str_length")):
         return "format", f"does not have the expected form ({check})"
     if check.startswith("dtype("):
@@ -183,7 +234,11 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
         issues.append(col_issues)
     typing_issues = pd.concat([i for i in issues if len(i)], ignore_index=True) if any(
         len(i) for i in issues) else pd.DataFrame(columns=ISSUE_COLUMNS)
+    source = raw.set_index("source_row", drop=False)
     structural = pandera_issues(typed, table)
+    if len(structural):
+        structural["value"] = verbatim(source, structural["source_row"],
+                                       structural["column_name"], structural["value"])
     if len(structural) and len(typing_issues):
         # a value that could not be typed is already explained; its null is a consequence
         seen = set(zip(typing_issues["source_row"], typing_issues["column_name"], strict=True))
@@ -199,7 +254,20 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
                                  if len(raw) else "", table, file_by_row)
     bad_rows = set(quarantine["source_row"].tolist())
     passing = typed[~typed["source_row"].isin(bad_rows)].reset_index(drop=True)
-    return StagedTable(table, passing, quarantine)
+    return StagedTable(table, passing, quarantine, source)
+
+
+def verbatim(source: pd.DataFrame, rows: pd.Series, columns: pd.Series,
+             fallback: pd.Series) -> np.ndarray:
+    """The text the centre wrote in (row, column); ``fallback`` where it is not a source column."""
+    out = fallback.astype(object).to_numpy().copy()
+    rows_arr, cols_arr = rows.to_numpy(), columns.to_numpy()
+    for col in pd.unique(cols_arr):
+        if col not in source.columns:
+            continue
+        sel = cols_arr == col
+        out[sel] = source[col].reindex(rows_arr[sel]).to_numpy()
+    return out
 
 
 def quarantine_rows(issues: pd.DataFrame, centre_id: str, delivery: str, table: str,
@@ -209,8 +277,8 @@ def quarantine_rows(issues: pd.DataFrame, centre_id: str, delivery: str, table: 
         return pd.DataFrame(columns=QUARANTINE_COLUMNS)
     issues = issues.copy()
     issues["source_row"] = issues["source_row"].astype("int64")
-    issues["value"] = issues["value"].map(lambda v: None if v is None or v is pd.NA
-                                          or (isinstance(v, float) and np.isnan(v)) else str(v))
+    issues["value"] = issues["value"].astype(object).where(issues["value"].notna(), None)
+    issues["value"] = issues["value"].map(str, na_action="ignore")
     issues["file"] = issues["source_row"].map(file_by_row)
     issues["text"] = [
         f"centre {centre_id}, file {f}, row {r}, column {c!r}: value {v!r} {d}"
@@ -236,12 +304,22 @@ def quarantine_rows(issues: pd.DataFrame, centre_id: str, delivery: str, table: 
 
 
 def quarantine_by_rule(typed: pd.DataFrame, mask: pd.Series, table: str, column: str, rule: str,
-                       detail: str) -> pd.DataFrame:
-    """Cross-table rule violations as quarantine rows (one per offending staged row)."""
+                       detail: str | pd.Series, source: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Cross-table rule violations as quarantine rows (one per offending staged row).
+
+    ``source`` (verbatim text indexed by source_row) lets the reason quote the value as written;
+    ``detail`` is one text for all rows or one per row of ``typed``.
+    """
     rows = typed[mask]
     if rows.empty:
         return pd.DataFrame(columns=QUARANTINE_COLUMNS)
-    values = rows[column].astype(str) if column in rows else pd.Series("", index=rows.index)
+    details = ([detail] * len(rows) if isinstance(detail, str)
+               else pd.Series(detail).to_numpy()[np.asarray(mask, dtype=bool)])
+    if source is not None and column in source.columns:
+        values = source[column].reindex(rows["source_row"].to_numpy()).fillna("").astype(str)
+        values.index = rows.index
+    else:
+        values = rows[column].astype(str) if column in rows else pd.Series("", index=rows.index)
     return pd.DataFrame({
         "centre_id": rows["centre_id"].to_numpy(),
         "delivery": rows["delivery"].to_numpy(),
@@ -251,9 +329,9 @@ def quarantine_by_rule(typed: pd.DataFrame, mask: pd.Series, table: str, column:
         "column_name": column,
         "value": values.to_numpy(),
         "rule": rule,
-        "reason": [f"centre {c}, file {f}, row {r}, column {column!r}: value {v!r} {detail}"
-                   for c, f, r, v in zip(rows["centre_id"], rows.get("file", ""),
-                                         rows["source_row"], values, strict=True)],
+        "reason": [f"centre {c}, file {f}, row {r}, column {column!r}: value {v!r} {d}"
+                   for c, f, r, v, d in zip(rows["centre_id"], rows.get("file", ""),
+                                            rows["source_row"], values, details, strict=True)],
         "n_issues": 1,
     })[QUARANTINE_COLUMNS]
 

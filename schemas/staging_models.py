@@ -143,7 +143,8 @@ class GvhdModel(StagingModel):
     def grade_fits_kind(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
         acute = df["kind"].eq("acute")
         numeric = df["grade"].isin(["1", "2", "3", "4"])
-        return (acute & numeric) | (~acute & ~numeric) | df["kind"].isna()
+        # an unknown kind is reported by its own isin check, not again here
+        return (acute & numeric) | (~acute & ~numeric) | ~df["kind"].isin(["acute", "chronic"])
 
 
 class FollowupModel(StagingModel):
@@ -162,7 +163,8 @@ class FollowupModel(StagingModel):
     @pa.dataframe_check(description="a death date is given if and only if the patient is dead")
     def death_date_only_if_dead(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
         dead = df["vital_status"].eq("dead")
-        return dead.eq(df["death_date"].notna()) | df["vital_status"].isna()
+        # an unknown vital status is reported by its own isin check, not again here
+        return dead.eq(df["death_date"].notna()) | ~df["vital_status"].isin(["alive", "dead"])
 
 
 STAGING_MODELS: dict[str, type[StagingModel]] = {

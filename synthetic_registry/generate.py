@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -152,11 +152,11 @@ class DeliverySink:
             return f"export.xlsx#{self.centre.source_file(table)}"
         return self.centre.source_file(table)
 
-    def write(self, table: str, frame: pd.DataFrame) -> None:
+    def write(self, table: str, cells: dict[str, np.ndarray]) -> None:
         if self.xlsx:
-            self.xlsx.write(table, frame)
+            self.xlsx.write(table, cells)
         else:
-            self.csv[table].write(frame)
+            self.csv[table].write(cells)
 
     def close(self) -> list[tuple]:
         manifest: list[tuple] = []
@@ -204,10 +204,23 @@ class DeliverySink:
                 "wrong_encoding", "", "centre_fails")
 
 
-def write_centre_yaml(folder: Path, centre: Centre) -> None:
+SCALE_XLSX_NOTE = ("# Scale mode: this centre normally delivers export.xlsx; openpyxl streams\n"
+                   "# only ~1,000 rows/s, so at scale it delivers CSV files instead.\n")
+
+
+def scale_variant(centre: Centre) -> Centre:
+    """In scale mode a workbook centre delivers CSV (same columns, labels and dates)."""
+    if centre.format != "xlsx":
+        return centre
+    return replace(centre, format="csv", delimiter=";", encoding="utf-8", decimal=",",
+                   files={})
+
+
+def write_centre_yaml(folder: Path, centre: Centre, note: str = "") -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(centre.yaml_dict(), sort_keys=False, allow_unicode=True, width=100)
-    (folder / "centre.yaml").write_text(text, encoding="utf-8")
+    text = yaml.dump(centre.yaml_dict(), Dumper=yaml.SafeDumper, sort_keys=False,
+                     allow_unicode=True, width=100)
+    (folder / "centre.yaml").write_text(note + text, encoding="utf-8")
 
 
 def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | None = None,
@@ -228,6 +241,9 @@ def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | N
     scale = patients is not None
     totals = composition(patients)
     centres = [c for c in CENTRES if totals[c.centre_id] > 0]
+    notes = {c.centre_id: SCALE_XLSX_NOTE for c in centres if scale and c.format == "xlsx"}
+    if scale:
+        centres = [scale_variant(c) for c in centres]
     deliveries = {c.centre_id: [c.deliveries[-1]] if scale else list(c.deliveries)
                   for c in centres}
     file_defects: dict[str, set[str]] = {c.centre_id: set() for c in centres}
@@ -238,7 +254,7 @@ def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | N
                 file_defects[cid].add(f"{kind}:{table}")
     sinks: dict[tuple[str, str], DeliverySink] = {}
     for c in centres:
-        write_centre_yaml(landing / c.centre_id, c)
+        write_centre_yaml(landing / c.centre_id, c, notes.get(c.centre_id, ""))
         for d in deliveries[c.centre_id]:
             newest = d == deliveries[c.centre_id][-1]
             sinks[(c.centre_id, d)] = DeliverySink(
@@ -279,33 +295,42 @@ def _write_chunk(truth: ChunkTruth, centres: list[Centre], deliveries: dict[str,
     manifest: list[tuple] = []
     ctx_all = pd.DataFrame({"birth_date": pat["birth_date"], "diagnosis_date":
                             pat["diagnosis_date"], "hsct_date": pat["hsct_date"]})
-    by_table = {}
+    # per table: columns as arrays, rows sorted by (centre, patient rank), split by centre
+    split: dict[str, dict[str, dict[str, np.ndarray]]] = {}
     for t, f in truth.tables.items():
-        f = f.assign(_rank=rank[f["_row"].to_numpy()])
-        by_table[t] = f.sort_values("_rank", kind="stable")
+        r = f["_row"].to_numpy()
+        order = np.lexsort((rank[r], centre_of[r]))
+        arrays = {c: f[c].to_numpy()[order] for c in f.columns}
+        cen = centre_of[r][order]
+        split[t] = {}
+        for c in centres:
+            lo, hi = np.searchsorted(cen, c.centre_id, "left"), np.searchsorted(
+                cen, c.centre_id, "right")
+            split[t][c.centre_id] = {k: v[lo:hi] for k, v in arrays.items()}
     for c in centres:
         cid = c.centre_id
         for d in deliveries[cid]:
             newest = d == deliveries[cid][-1]
-            cut = day(d)
             sink = sinks[(cid, d)]
             kept = None
             for t in TABLE_NAMES:
-                f = by_table[t]
-                f = f[centre_of[f["_row"].to_numpy()] == cid]
+                cols = split[t][cid]
                 if not newest:
-                    f = snapshot(t, f, cut)
+                    f = snapshot(t, pd.DataFrame(cols), day(d))
                     if t == "patients":
                         kept = set(f["_row"].tolist())
                     else:
                         f = f[f["_row"].isin(kept)]
-                f = f.reset_index(drop=True)
-                cells = render(t, f, ids[f["_row"].to_numpy()], c)
+                    cols = {k: f[k].to_numpy() for k in f.columns}
+                rows = cols["_row"]
+                cells = render(t, cols, ids[rows], c)
                 if newest and rate > 0 and not file_defects[cid]:
                     target = FileTarget(c, d, t, sink.file_label(t), c.format == "xlsx")
-                    ctx = ctx_all.iloc[f["_row"].to_numpy()].reset_index(drop=True)
-                    cells, rows = inject_row_defects(drng, rate, cells, f, ctx, target,
-                                                     sink.rows(t))
-                    manifest += rows
+                    ctx = ctx_all.iloc[rows].reset_index(drop=True)
+                    typed = pd.DataFrame(cols)
+                    frame, found = inject_row_defects(drng, rate, pd.DataFrame(cells), typed,
+                                                      ctx, target, sink.rows(t))
+                    cells = {k: frame[k].to_numpy() for k in frame.columns}
+                    manifest += found
                 sink.write(t, cells)
     return manifest

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -67,9 +68,12 @@ def number_text(value: float, decimals: int, centre: Centre) -> str:
     return str(_num_text(np.array([float(value)]), decimals, centre.decimal)[0])
 
 
-def render(table: str, frame: pd.DataFrame, pid: np.ndarray, centre: Centre,
-           xlsx: bool | None = None) -> pd.DataFrame:
-    """Canonical typed frame -> frame of written cell values (canonical column names).
+Columns = dict[str, np.ndarray]
+
+
+def render(table: str, frame: Mapping[str, np.ndarray], pid: np.ndarray, centre: Centre,
+           xlsx: bool | None = None) -> Columns:
+    """Canonical typed columns -> written cell values per canonical column (in order).
 
     CSV: every cell is text (missing = the centre's missing marker). Workbook: dates are real
     dates, numbers real numbers, missing is None.
@@ -77,7 +81,7 @@ def render(table: str, frame: pd.DataFrame, pid: np.ndarray, centre: Centre,
     xlsx = centre.format == "xlsx" if xlsx is None else xlsx
     miss: Any = None if xlsx else centre.missing_out
     out: dict[str, np.ndarray] = {}
-    n = len(frame)
+    n = len(pid)
     for col in CANONICAL_TABLES[table].columns:
         name = col.name
         if name == "patient_id":
@@ -86,7 +90,7 @@ def render(table: str, frame: pd.DataFrame, pid: np.ndarray, centre: Centre,
         if name not in frame:
             out[name] = np.full(n, miss, dtype=object)
             continue
-        v = frame[name].to_numpy()
+        v = np.asarray(frame[name])
         if col.kind == "date":
             v = v.astype(float)
             ok = ~np.isnan(v)
@@ -110,11 +114,10 @@ def render(table: str, frame: pd.DataFrame, pid: np.ndarray, centre: Centre,
                 cell[np.equal(cell, None)] = miss
         elif col.kind == "bool":
             cell = np.full(n, miss, dtype=object)
-            vb = pd.array(v, dtype="boolean")
             t = centre.label(name, "true")
             f = centre.label(name, "false")
-            ok = ~np.asarray(vb.isna())
-            cell[ok] = np.where(np.asarray(vb[ok], dtype=bool), t, f)
+            ok = ~pd.isna(v)
+            cell[ok] = np.where(v[ok].astype(bool), t, f)
         elif col.kind == "code":
             cell = np.full(n, miss, dtype=object)
             ok = ~pd.isna(v)
@@ -122,13 +125,13 @@ def render(table: str, frame: pd.DataFrame, pid: np.ndarray, centre: Centre,
             uniq = np.unique(codes)
             labels = {u: (grade_label(centre, u) if name == "grade" else centre.label(name, u))
                       for u in uniq}
-            cell[ok] = pd.Series(codes).map(labels).to_numpy(dtype=object)
+            cell[ok] = [labels[c] for c in codes.tolist()]
         else:  # text
             cell = np.full(n, miss, dtype=object)
             ok = ~pd.isna(v) & (v != "")
             cell[ok] = v[ok]
         out[name] = cell
-    return pd.DataFrame(out)
+    return out
 
 
 def header(table: str, centre: Centre) -> list[str]:
@@ -147,9 +150,10 @@ class CsvTableWriter:
                                  quoting=csv.QUOTE_MINIMAL)
         self.writer.writerow(header(table, centre))
 
-    def write(self, frame: pd.DataFrame) -> None:
-        self.writer.writerows(frame.itertuples(index=False, name=None))
-        self.rows += len(frame)
+    def write(self, cols: Columns) -> None:
+        arrays = [c.tolist() for c in cols.values()]
+        self.writer.writerows(zip(*arrays, strict=True))
+        self.rows += len(arrays[0]) if arrays else 0
 
     def close(self) -> None:
         self.fh.close()
@@ -173,11 +177,12 @@ class XlsxDeliveryWriter:
             ws.append(header(t, centre))
             self.sheets[t] = ws
 
-    def write(self, table: str, frame: pd.DataFrame) -> None:
+    def write(self, table: str, cols: Columns) -> None:
         ws = self.sheets[table]
-        for row in frame.itertuples(index=False, name=None):
+        arrays = [c.tolist() for c in cols.values()]
+        for row in zip(*arrays, strict=True):
             ws.append(list(row))
-        self.rows[table] += len(frame)
+        self.rows[table] += len(arrays[0]) if arrays else 0
 
     def close(self) -> None:
         buf = io.BytesIO()

@@ -62,16 +62,20 @@ def table_exists(con: duckdb.DuckDBPyConnection, fqn: str) -> bool:
 
 def write_frame(con: duckdb.DuckDBPyConnection, fqn: str, frame: pd.DataFrame | pa.Table,
                 schema: pa.Schema | None = None, delete_where: str | None = None,
-                delete_params: Sequence[Any] | None = None, replace: bool = False) -> int:
+                delete_params: Sequence[Any] | None = None, replace: bool = False,
+                timestamps_as_dates: bool = False) -> int:
     """Insert a frame into ``fqn`` by column name, creating the table on first use.
 
     ``delete_where`` removes the rows being replaced first (e.g. one centre's delivery);
     ``replace`` recreates the table from the frame. An empty frame still deletes.
+    ``timestamps_as_dates`` stores pandas datetimes as DATE (calendar dates, as delivered).
     """
     _check_identifier(fqn)
     table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(
         frame, schema=schema, preserve_index=False)
     table = _untyped_nulls_as_text(table)
+    if timestamps_as_dates:
+        table = _timestamps_as_dates(table)
     con.register("_incoming_frame", table)
     try:
         if replace:
@@ -93,6 +97,14 @@ def _untyped_nulls_as_text(table: pa.Table) -> pa.Table:
         if pa.types.is_null(f.type):
             table = table.set_column(i, pa.field(f.name, pa.string()),
                                      table.column(i).cast(pa.string()))
+    return table
+
+
+def _timestamps_as_dates(table: pa.Table) -> pa.Table:
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type):
+            table = table.set_column(i, pa.field(f.name, pa.date32()),
+                                     table.column(i).cast(pa.date32()))
     return table
 
 

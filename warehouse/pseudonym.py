@@ -17,7 +17,7 @@ DEMO_PSEUDONYM_KEY = "DEMO-KEY-synthetic-registry-only-NOT-SECRET"
 DEMO_MARKER = "SYNTHETIC_REGISTRY.txt"
 
 
-class MissingPseudonymKey(RuntimeError):
+class MissingPseudonymKeyError(RuntimeError):
     """The pseudonymisation key is not set outside the synthetic demo."""
 
 
@@ -35,17 +35,17 @@ def pseudonyms(key: bytes, centre_ids: Iterable[str], patient_ids: Iterable[str]
 def resolve_pseudonym_key(landing_is_synthetic: bool) -> tuple[str, bool]:
     """The key from the environment, or the labelled demo key for the synthetic registry.
 
-    Returns (key, is_demo_key). Raises :class:`MissingPseudonymKey` when the variable is unset
+    Returns (key, is_demo_key). Raises :class:`MissingPseudonymKeyError` when the variable is unset
     and the landing area is not the bundled synthetic registry.
     """
     key = os.environ.get(PSEUDONYM_KEY_ENV, "")
     if key:
         if len(key) < 16:
-            raise MissingPseudonymKey(f"{PSEUDONYM_KEY_ENV} must be at least 16 characters")
+            raise MissingPseudonymKeyError(f"{PSEUDONYM_KEY_ENV} must be at least 16 characters")
         return key, False
     if landing_is_synthetic:
         return DEMO_PSEUDONYM_KEY, True
-    raise MissingPseudonymKey(
+    raise MissingPseudonymKeyError(
         f"{PSEUDONYM_KEY_ENV} is not set. Set it to the registry's secret pseudonymisation key "
         "(at least 16 characters; keep it out of the repository). Only a synthetic demo "
         f"registry (with {DEMO_MARKER}) may run without it, on a labelled demo key.")

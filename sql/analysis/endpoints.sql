@@ -7,7 +7,7 @@ WITH base AS (
         patient_key, centre_id, cohort, hsct_date AS origin_date,
         greatest(last_contact_date, death_date) AS end_date,
         death_date, relapse_date, agvhd_2_4_date, agvhd_3_4_date, cgvhd_date, cgvhd_severe_date,
-        hsct_date + INTERVAL 100 DAY AS day100
+        CAST(hsct_date + INTERVAL 100 DAY AS DATE) AS day100
     FROM analysis.patients
     WHERE hsct_date IS NOT NULL AND last_contact_date IS NOT NULL
 ),
