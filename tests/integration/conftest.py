@@ -7,11 +7,10 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from integration_support import TEST_KEY, write_demo_marker
 
 from pipelines.refresh import RefreshOutcome, run_refresh
 from synthetic_registry import generate_registry
-
-from integration_support import TEST_KEY, write_demo_marker
 
 
 @pytest.fixture(scope="session")

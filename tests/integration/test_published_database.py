@@ -8,11 +8,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from integration_support import TEST_KEY
 
 from schemas.dialect import discover_centres, load_dialect
 from warehouse.pseudonym import pseudonym
-
-from integration_support import TEST_KEY
 
 ENDPOINTS = {"OS", "CIR", "NRM", "GRFS", "AGVHD_2_4", "AGVHD_3_4", "CGVHD", "CGVHD_SEVERE"}
 
