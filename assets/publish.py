@@ -8,6 +8,7 @@ import dagster as dg
 from assets import OWNERS, REFRESH_TAG
 from assets.analysis import KEYS as ANALYSIS_KEYS
 from assets.analysis import QUALITY_KEYS
+from assets.outcomes import OUTCOME_KEYS, REPORT_KEY
 from assets.partitions import DUCKDB_WRITER_POOL
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
@@ -16,7 +17,8 @@ from warehouse.database import query_frame
 from warehouse.publish import publish_registry, publish_restricted_copy
 
 PUBLISHED_KEY = dg.AssetKey("published_registry")
-PUBLISH_DEPS: list[dg.AssetKey] = [*ANALYSIS_KEYS.values(), *QUALITY_KEYS.values()]
+PUBLISH_DEPS: list[dg.AssetKey] = [*ANALYSIS_KEYS.values(), *QUALITY_KEYS.values(),
+                                   *OUTCOME_KEYS.values(), REPORT_KEY]
 
 
 class ChecksFailed(dg.Failure):

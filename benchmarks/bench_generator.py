@@ -23,6 +23,11 @@ from synthetic_registry import DEFAULT_SEED, generate_registry  # noqa: E402
 from synthetic_registry.generate import CHUNK_PATIENTS  # noqa: E402
 
 
+def cpu_seconds() -> float:
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process (ru_maxrss is KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -45,9 +50,11 @@ def main(argv: list[str] | None = None) -> dict:
         landing = tmp / "landing"
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
+    c0 = cpu_seconds()
     summary = generate_registry(landing, seed=args.seed, patients=args.patients,
                                 defect_rate=args.defect_rate)
     elapsed = time.perf_counter() - t0
+    cpu = cpu_seconds() - c0
     rows = sum(summary.rows.values())
     size = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
     result = {
@@ -56,6 +63,8 @@ def main(argv: list[str] | None = None) -> dict:
         "chunk_patients": CHUNK_PATIENTS,
         "seconds": round(elapsed, 2),
         "patients_per_second": round(summary.patients / elapsed, 1),
+        "cpu_seconds": round(cpu, 2),
+        "patients_per_cpu_second": round(summary.patients / cpu, 1),
         "rows_written": rows,
         "rows_per_second": round(rows / elapsed, 1),
         "bytes_written": size,
@@ -67,8 +76,8 @@ def main(argv: list[str] | None = None) -> dict:
         "python": platform.python_version(),
         "machine": platform.machine(),
     }
-    for k in ("patients", "seconds", "patients_per_second", "rows_written", "bytes_written",
-              "peak_rss_mb"):
+    for k in ("patients", "seconds", "patients_per_second", "cpu_seconds",
+              "patients_per_cpu_second", "rows_written", "bytes_written", "peak_rss_mb"):
         print(f"{k:>22}: {result[k]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")

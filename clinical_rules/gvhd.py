@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clinical_rules.response import date_text
 from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 
 KEY = ["centre_id", "patient_id"]
@@ -99,18 +100,20 @@ def gvhd_discrepancies(gvhd: pd.DataFrame, first_hsct: pd.DataFrame) -> pd.DataF
                       np.where(kind.eq("chronic"), ~chronic_ok.to_numpy(dtype=bool), True))
     no_tx = g["hsct_date"].isna().to_numpy()
     before = (~no_tx & (g["onset_date"] < g["hsct_date"]).fillna(False).to_numpy(dtype=bool))
-    onset = g["onset_date"].dt.strftime("%Y-%m-%d").fillna("?")
     parts = []
-    for mask, reason in (
-        (before, "GVHD onset before the first allograft (" + onset + " < "
-         + g["hsct_date"].dt.strftime("%Y-%m-%d").fillna("?") + "); not counted"),
-        (no_tx, "GVHD episode for a patient without an allograft (" + onset + ")"),
-        (unread, "GVHD kind/grade not readable (" + onset + ")"),
-    ):
+    for mask, what in ((before, "before"), (no_tx, "no_tx"), (unread, "unread")):
         d = g.loc[mask]
+        onset = date_text(d["onset_date"])
+        if what == "before":
+            reason = ("GVHD onset before the first allograft (" + onset + " < "
+                      + date_text(d["hsct_date"]) + "); not counted")
+        elif what == "no_tx":
+            reason = "GVHD episode for a patient without an allograft (" + onset + ")"
+        else:
+            reason = "GVHD kind/grade not readable (" + onset + ")"
         parts.append(pd.DataFrame({
             "centre_id": d["centre_id"], "patient_id": d["patient_id"],
             "variable": "gvhd_" + d["kind"].astype(str), "reported": d["grade"].astype("object"),
-            "derived": None, "reason": reason[mask] if len(d) else pd.Series(dtype=object),
+            "derived": None, "reason": reason,
         }))
     return pd.concat(parts, ignore_index=True)

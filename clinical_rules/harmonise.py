@@ -66,7 +66,7 @@ PATIENT_COLUMNS = [
 RESPONSE_COLUMNS = [
     "centre_id", "patient_id", "line", "cycle", "assessment_date", "response_reported",
     "response_derived", "response", "response_source", "response_discrepant", "crc",
-    "salvage_line",
+    "is_salvage_line",
 ]
 
 
@@ -266,8 +266,8 @@ def harmonise_registry(
     out = _finalise_patients(out)
 
     responses = rec.merge(sal[[*KEY, "salvage_line"]], on=KEY, how="left")
-    responses["salvage_line"] = (responses["line"] == responses["salvage_line"]).fillna(False)
-    responses["salvage_line"] = responses["salvage_line"].astype(bool)
+    responses["is_salvage_line"] = (responses["line"] == responses["salvage_line"]).fillna(
+        False).astype(bool)
     responses["crc"] = responses["response"].isin(CRC_LABELS).astype("boolean").mask(
         responses["response"].isna())
     responses = codec.decode(responses[RESPONSE_COLUMNS]).reset_index(drop=True)
@@ -285,16 +285,12 @@ def harmonise_registry(
         disc[c] = disc[c].astype("object").where(disc[c].notna(), None)
 
     unknown = pd.concat([unknown_treatment_regimens(typed["treatment_lines"]),
-                         _unknown_conditioning(tx)], ignore_index=True)
+                         unknown_conditioning_regimens(tx)], ignore_index=True)
     unknown = unknown.reindex(columns=UNKNOWN_REGIMEN_COLUMNS)
     unknown["count"] = unknown["count"].astype("int64")
     unknown["regimen"] = unknown["regimen"].astype("object")
     unknown["kind"] = unknown["kind"].astype("object")
     return HarmonisedTables(out, responses, disc, unknown, thresholds)
-
-
-def _unknown_conditioning(tx: pd.DataFrame) -> pd.DataFrame:
-    return unknown_conditioning_regimens(tx)
 
 
 def _orphan_discrepancies(enc: dict[str, pd.DataFrame], codec: _KeyCodec) -> pd.DataFrame:

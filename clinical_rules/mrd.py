@@ -10,10 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from clinical_rules.response import date_text
 from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 
 KEY = ["centre_id", "patient_id"]
 MRD_STATUSES = ("negative", "positive", "not_done", "not_applicable")
+MRD_METHODS = ("MFC", "NPM1", "WT1", "other_pcr")
+TISSUES = ("BM", "PB")
 
 
 def classify_mrd_measurement(
@@ -28,13 +31,13 @@ def classify_mrd_measurement(
     Returns ``threshold_positive`` (boolean, <NA> without a threshold or value),
     ``reported_positive`` and ``positive`` (threshold where available, else reported).
     """
-    method = mrd["method"].astype("object")
-    tissue = mrd["tissue"].astype("object")
+    method = pd.Categorical(mrd["method"], categories=MRD_METHODS).codes
+    tissue = pd.Categorical(mrd["tissue"], categories=TISSUES).codes
     value = pd.to_numeric(mrd["value"], errors="coerce").to_numpy(dtype=float)
     has_value = ~np.isnan(value)
-    mfc = (method == "MFC").to_numpy() & (tissue == "BM").to_numpy()
-    npm1 = (method == "NPM1").to_numpy()
-    wt1 = (method == "WT1").to_numpy() & (tissue == "PB").to_numpy()
+    mfc = (method == 0) & (tissue == 0)
+    npm1 = method == 1
+    wt1 = (method == 2) & (tissue == 1)
     with np.errstate(invalid="ignore"):
         pos = np.select(
             [mfc, npm1, wt1],
@@ -46,9 +49,9 @@ def classify_mrd_measurement(
     thr_ok = (mfc | npm1 | wt1) & has_value
     thr = pd.array(pos.astype(bool), dtype="boolean")
     thr[~thr_ok] = pd.NA
-    rep = mrd["result_reported"].astype("object")
-    rep_pos = pd.array(rep.eq("positive").to_numpy(), dtype="boolean")
-    rep_pos[~rep.isin(["positive", "negative"]).to_numpy()] = pd.NA
+    rep = pd.Categorical(mrd["result_reported"], categories=["negative", "positive"]).codes
+    rep_pos = pd.array(rep == 1, dtype="boolean")
+    rep_pos[rep < 0] = pd.NA
     out = pd.DataFrame(index=mrd.index)
     out["threshold_positive"] = thr
     out["reported_positive"] = rep_pos
@@ -70,8 +73,7 @@ def mrd_discrepancies(
     derived = np.where(c.loc[d.index, "threshold_positive"].to_numpy(dtype=bool),
                        "positive", "negative")
     reason = ("MRD threshold " + d["method"].astype(str) + "/" + d["tissue"].astype(str)
-              + " value " + d["value"].astype(str) + " on "
-              + d["sample_date"].dt.strftime("%Y-%m-%d").fillna("?"))
+              + " value " + d["value"].astype(str) + " on " + date_text(d["sample_date"]))
     return pd.DataFrame({
         "centre_id": d["centre_id"], "patient_id": d["patient_id"], "variable": "mrd_result",
         "reported": d["result_reported"].astype("object"), "derived": derived,
@@ -100,23 +102,26 @@ def pre_transplant_mrd(
     tx = first_hsct.loc[first_hsct["hsct_date"].notna(), [*KEY, "hsct_date"]]
     base = tx[KEY].reset_index(drop=True)
     c = classify_mrd_measurement(mrd, thresholds)
-    m = mrd[[*KEY, "sample_date", "method", "tissue"]].assign(
-        _pos=c["positive"].to_numpy())
-    m = m.loc[m["_pos"].notna()]
+    m = mrd[[*KEY, "sample_date"]].assign(
+        _pos=c["positive"].to_numpy(),
+        _method=pd.Categorical(mrd["method"], categories=MRD_METHODS).codes,
+        _tissue=pd.Categorical(mrd["tissue"], categories=TISSUES).codes)
+    m = m.loc[m["_pos"].notna().to_numpy() & (m["_method"] >= 0).to_numpy()]
     m = m.merge(tx, on=KEY, how="inner")
     lo = m["hsct_date"] - pd.Timedelta(days=thresholds.mrd_window_days)
     m = m.loc[(m["sample_date"] >= lo) & (m["sample_date"] <= m["hsct_date"])]
     m = m.assign(_pos=m["_pos"].astype(bool))
-    latest = m.groupby([*KEY, "method", "tissue"], sort=False)["sample_date"].transform("max")
+    latest = m.groupby([*KEY, "_method", "_tissue"], sort=False)["sample_date"].transform("max")
     m = m.loc[m["sample_date"] == latest]
-    per_method = m.groupby([*KEY, "method"], sort=False)["_pos"].any().reset_index()
-    per_pat = per_method.groupby(KEY, sort=False)["_pos"].any().rename("_pos").reset_index()
-    methods = np.full(len(per_pat), "", dtype=object)
-    for name in sorted(per_method["method"].dropna().unique()):
-        has = per_pat.set_index(KEY).index.isin(
-            per_method.loc[per_method["method"] == name].set_index(KEY).index)
-        methods = np.where(has, np.where(methods == "", name, methods + "+" + name), methods)
-    per_pat["mrd_methods"] = methods
+    # bit per method used; a patient's methods = OR of the bits (sum of distinct bits)
+    m = m.assign(_bit=np.left_shift(1, m["_method"].to_numpy(dtype=np.int64)))
+    per_method = m.drop_duplicates([*KEY, "_method"])
+    per_pat = m.groupby(KEY, sort=False)["_pos"].any().rename("_pos").reset_index()
+    bits = per_method.groupby(KEY, sort=False)["_bit"].sum()
+    names = np.array(["+".join(x for i, x in enumerate(MRD_METHODS) if b >> i & 1)
+                      for b in range(1 << len(MRD_METHODS))], dtype=object)
+    per_pat["mrd_methods"] = names[bits.reindex(
+        pd.MultiIndex.from_frame(per_pat[KEY])).to_numpy(dtype=np.int64)]
     out = base.merge(per_pat, on=KEY, how="left")
     status = np.where(out["_pos"].isna(), "not_done",
                       np.where(out["_pos"].astype("boolean").fillna(False).to_numpy(dtype=bool),

@@ -29,6 +29,11 @@ RESPONSE_RANK: dict[str, int] = {
     "SD": 6, "NR": 7, "PD": 8, "molecular_relapse": 9, "relapse": 10,
 }
 RANK_TO_LABEL = {v: k for k, v in RESPONSE_RANK.items()}
+#: Labels in rank order: a label's code in this tuple is its rank.
+RANKED_LABELS: tuple[str, ...] = tuple(sorted(RESPONSE_RANK, key=RESPONSE_RANK.__getitem__))
+_CRC_CODES = np.array([RESPONSE_RANK[x] for x in sorted(CRC_LABELS)], dtype=np.int8)
+_REPORTED_ONLY_CODES = np.array([RESPONSE_RANK[x] for x in REPORTED_ONLY_LABELS], dtype=np.int8)
+_NON_RESPONSE_CODES = np.array([RESPONSE_RANK[x] for x in NON_RESPONSE_LABELS], dtype=np.int8)
 
 # ELN 2022 count criteria (Table 9); guideline constants, not study configuration.
 CR_BLASTS_LT = 5.0
@@ -38,6 +43,17 @@ CRH_ANC_MIN = 0.5
 CRH_PLATELETS_MIN = 50.0
 PR_BLASTS_MAX = 25.0
 PR_MIN_DECREASE = 0.5
+
+
+def label_codes(values: pd.Series) -> np.ndarray:
+    """Response labels as their rank codes (int8; -1 = missing or not a response code)."""
+    return pd.Categorical(values, categories=RANKED_LABELS).codes.astype(np.int8)
+
+
+def labels_from_codes(codes: np.ndarray, labels: tuple[str, ...] = RANKED_LABELS) -> np.ndarray:
+    """Object array of labels for codes (-1 -> None); a take, no per-row Python."""
+    table = np.array([*labels, None], dtype=object)
+    return table[np.where(codes < 0, len(labels), codes)]
 
 
 def _bool_true(s: pd.Series) -> np.ndarray:
@@ -102,11 +118,12 @@ def derive_response(
         nr = (low & (circ | emd)) | (has_blasts & (blasts > PR_BLASTS_MAX)) | (
             mid & has_prev & ~pr
         )
-    out = np.select(
-        [cr, crh, cri, mlfs, pr, nr], ["CR", "CRh", "CRi", "MLFS", "PR", "NR"], default=""
-    )
-    result = pd.Series(out, index=responses.index, dtype="object", name="response_derived")
-    return result.where(result != "", None)
+    codes = np.select(
+        [cr, crh, cri, mlfs, pr, nr],
+        [RESPONSE_RANK[x] for x in ("CR", "CRh", "CRi", "MLFS", "PR", "NR")], default=-1,
+    ).astype(np.int8)
+    return pd.Series(labels_from_codes(codes), index=responses.index, dtype="object",
+                     name="response_derived")
 
 
 def reconcile_responses(responses: pd.DataFrame) -> pd.DataFrame:
@@ -121,40 +138,53 @@ def reconcile_responses(responses: pd.DataFrame) -> pd.DataFrame:
     """
     cols = [*KEY, "line", "cycle", "assessment_date"]
     out = responses[cols].copy()
-    reported = responses["response"].astype("object")
-    reported = reported.where(reported.notna(), None)
-    derived = derive_response(responses)
-    rep_only = reported.isin(REPORTED_ONLY_LABELS)
-    derived_ok = derived.notna() & ~rep_only
-    confirmed_nonresp = derived_ok & (derived == "NR") & reported.isin(NON_RESPONSE_LABELS)
-    final = reported.where(~derived_ok | confirmed_nonresp, derived)
-    source = pd.Series(
-        np.where(derived_ok, "derived", np.where(reported.notna(), "reported", "")),
-        index=responses.index, dtype="object",
-    )
-    out["response_reported"] = reported
-    out["response_derived"] = derived.where(~rep_only, None)
-    out["response"] = final.where(final.notna(), None)
-    out["response_source"] = source.where(source != "", None)
-    out["response_discrepant"] = (
-        derived_ok & reported.notna() & (reported != derived) & ~confirmed_nonresp
-    )
+    rep = label_codes(responses["response"])
+    der = label_codes(derive_response(responses))
+    rep_only = np.isin(rep, _REPORTED_ONLY_CODES)
+    derived_ok = (der >= 0) & ~rep_only
+    confirmed = derived_ok & (der == RESPONSE_RANK["NR"]) & np.isin(rep, _NON_RESPONSE_CODES)
+    final = np.where(derived_ok & ~confirmed, der, rep)
+    source = np.where(derived_ok, 0, np.where(rep >= 0, 1, -1))
+    original = responses["response"].to_numpy(dtype=object)
+    used = labels_from_codes(final)
+    keep = (final < 0) & ~derived_ok  # a label outside the canonical codes stays as written
+    used[keep] = original[keep]
+    out["response_reported"] = original
+    out["response_derived"] = labels_from_codes(np.where(rep_only, -1, der))
+    out["response"] = used
+    out["response_source"] = labels_from_codes(source, ("derived", "reported"))
+    out["response_discrepant"] = derived_ok & (rep >= 0) & (rep != der) & ~confirmed
     return out
 
 
 def response_discrepancies(reconciled: pd.DataFrame) -> pd.DataFrame:
     """Discrepancy rows (reported vs derived ELN 2022 response) from reconcile_responses."""
-    d = reconciled.loc[reconciled["response_discrepant"]]
-    date = d["assessment_date"].dt.strftime("%Y-%m-%d").fillna("?")
-    reason = (
-        "ELN 2022 response from counts (line " + d["line"].astype("string").fillna("?")
-        + ", cycle " + d["cycle"].astype("string").fillna("-") + ", " + date + ")"
-    )
+    d = reconciled.loc[reconciled["response_discrepant"].to_numpy(dtype=bool)]
+    reason = ("ELN 2022 response from counts (line " + small_int_text(d["line"])
+              + ", cycle " + small_int_text(d["cycle"], "-") + ", "
+              + date_text(d["assessment_date"]) + ")")
     return pd.DataFrame({
         "centre_id": d["centre_id"], "patient_id": d["patient_id"], "variable": "response",
         "reported": d["response_reported"], "derived": d["response_derived"],
         "reason": reason,
     }).reset_index(drop=True)
+
+
+def date_text(dates: pd.Series) -> pd.Series:
+    """ISO dates as text ("?" when missing), vectorised (numpy datetime_as_string)."""
+    arr = dates.to_numpy(dtype="datetime64[ns]")
+    txt = np.datetime_as_string(arr, unit="D").astype(object)
+    txt[np.isnat(arr)] = "?"
+    return pd.Series(txt, index=dates.index, dtype="object")
+
+
+def small_int_text(values: pd.Series, missing: str = "?") -> pd.Series:
+    """Small non-negative integers as text via a lookup table (no per-row formatting)."""
+    v = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    ok = ~np.isnan(v) & (v >= 0) & (v < 1000)
+    table = np.array([str(i) for i in range(1000)] + [missing], dtype=object)
+    return pd.Series(table[np.where(ok, np.nan_to_num(v, nan=0), 1000).astype(np.int64)],
+                     index=values.index, dtype="object")
 
 
 def salvage_line_response(
@@ -186,8 +216,9 @@ def salvage_line_response(
     cycle = cycle.where(cycle.notna() | ~one_cycle_line, 1.0)
     m["_c1"] = cycle.le(1).fillna(False).to_numpy(dtype=bool)
     m["_later"] = cycle.ge(2).fillna(False).to_numpy(dtype=bool)
-    m["_crc"] = m["response"].isin(CRC_LABELS).to_numpy(dtype=bool)
-    m["_rank"] = m["response"].map(RESPONSE_RANK).astype("float64")
+    codes = label_codes(m["response"])
+    m["_crc"] = np.isin(codes, _CRC_CODES)
+    m["_rank"] = np.where(codes < 0, np.nan, codes.astype(np.float64))
     m["_c1_crc"] = m["_c1"] & m["_crc"]
     m["_later_crc"] = m["_later"] & m["_crc"]
     g = m.groupby(KEY, sort=False)

@@ -57,7 +57,7 @@ RESULT_COLUMNS: list[str] = [
 ]
 SUITE_COLUMNS: list[str] = [
     "run_name", "suite", "rows_total", "rows_validated", "sampled", "evaluated", "successful",
-    "unsuccessful", "not_applicable",
+    "unsuccessful", "not_applicable", "seconds",
 ]
 
 # Aggregate expectations have no per-row domain: on an empty batch they are not applicable
@@ -159,6 +159,8 @@ class SuiteSummary:
     evaluated: int
     successful: int
     not_applicable: int
+    #: wall-clock seconds of this suite's checkpoint run (validation + data-docs update)
+    seconds: float = 0.0
 
     @property
     def unsuccessful(self) -> int:
@@ -196,7 +198,8 @@ class DataDocsSummary:
         rows = [{"run_name": self.run_name, "suite": s.suite, "rows_total": s.rows_total,
                  "rows_validated": s.rows_validated, "sampled": s.sampled,
                  "evaluated": s.evaluated, "successful": s.successful,
-                 "unsuccessful": s.unsuccessful, "not_applicable": s.not_applicable}
+                 "unsuccessful": s.unsuccessful, "not_applicable": s.not_applicable,
+                 "seconds": round(s.seconds, 3)}
                 for s in self.suites.values()]
         return pd.DataFrame(rows, columns=SUITE_COLUMNS)
 
@@ -378,12 +381,12 @@ def _has(df: pd.DataFrame, *cols: str) -> bool:
     return all(c in df.columns for c in cols)
 
 
-def _keys_in(left: pd.DataFrame, right: pd.DataFrame) -> np.ndarray:
-    """For each (centre_id, patient_id) of ``left``: does it occur in ``right``?"""
-    if len(right) == 0:
-        return np.zeros(len(left), dtype=bool)
-    idx = pd.MultiIndex.from_frame(right[["centre_id", "patient_id"]])
-    return pd.MultiIndex.from_frame(left[["centre_id", "patient_id"]]).isin(idx)
+def _patient_hash(df: pd.DataFrame) -> np.ndarray:
+    """64-bit hash of (centre_id, patient_id) per row: fast joins on millions of rows."""
+    if len(df) == 0:
+        return np.zeros(0, dtype="uint64")
+    return pd.util.hash_pandas_object(df[["centre_id", "patient_id"]], index=False,
+                                     categorize=False).to_numpy()
 
 
 def build_patient_profile(tables: Mapping[str, pd.DataFrame],
@@ -393,18 +396,20 @@ def build_patient_profile(tables: Mapping[str, pd.DataFrame],
     Columns: centre_id, patient_id, age_at_diagnosis (years), is_female (1/0), karyotype_done,
     npm1/flt3/tp53_tested (a mutations row exists for the gene), hsct_count, mrd_before_hsct
     (NA when not transplanted), years_diagnosis_to_hsct (first transplant; NA when none).
+    Patients are matched across tables on a 64-bit hash of (centre_id, patient_id).
     """
     t = thresholds or DataQualityThresholds()
-    p = _typed_table(tables, "patients")
+    p = _typed_table(tables, "patients").reset_index(drop=True)
     key = ["centre_id", "patient_id"]
-    out = p[key].astype(object).reset_index(drop=True)
+    out = p[key].astype(object)
+    out_h = _patient_hash(p)
     if _has(p, "birth_date", "diagnosis_date"):
         age = (p["diagnosis_date"] - p["birth_date"]).dt.days / 365.25
-        out["age_at_diagnosis"] = age.astype("float64").to_numpy()
+        out["age_at_diagnosis"] = age.astype("float64")
     else:
         out["age_at_diagnosis"] = np.nan
     sex = p["sex"] if "sex" in p.columns else pd.Series(None, index=p.index, dtype=object)
-    out["is_female"] = sex.map({"female": 1.0, "male": 0.0}).astype("float64").to_numpy()
+    out["is_female"] = sex.map({"female": 1.0, "male": 0.0}).astype("float64")
     kar = (p["karyotype"] if "karyotype" in p.columns
            else pd.Series(None, index=p.index, dtype=object))
     done = kar.notna() & (kar.astype("string").str.strip().fillna("") != "")
@@ -412,32 +417,36 @@ def build_patient_profile(tables: Mapping[str, pd.DataFrame],
 
     m = _typed_table(tables, "mutations")
     genes = m["gene"] if "gene" in m.columns else pd.Series(None, index=m.index, dtype=object)
+    m_h = _patient_hash(m)
     for gene in ("NPM1", "FLT3", "TP53"):  # HGNC symbols, as staging delivers them
-        tested = m.loc[genes.eq(gene).fillna(False).to_numpy(dtype=bool), key]
-        out[f"{gene.lower()}_tested"] = pd.array(_keys_in(out, tested), dtype="boolean")
+        tested = np.isin(out_h, m_h[genes.eq(gene).fillna(False).to_numpy(dtype=bool)])
+        out[f"{gene.lower()}_tested"] = pd.array(tested, dtype="boolean")
 
     tr = _typed_table(tables, "transplants")
-    tr = tr.loc[tr["hsct_date"].notna(), key + ["hsct_date"]] if _has(tr, "hsct_date") \
-        else tr[key].assign(hsct_date=pd.Series(dtype="datetime64[ns]"))
-    first = (tr.groupby(key, sort=False)["hsct_date"].agg(["size", "min"])
-             .rename(columns={"size": "hsct_count", "min": "first_hsct"}).reset_index())
-    merged = out[key].merge(first, on=key, how="left")
-    out["hsct_count"] = pd.array(merged["hsct_count"].fillna(0).astype("int64"), dtype="Int64")
-    first_hsct = merged["first_hsct"]
+    hsct = (tr["hsct_date"] if "hsct_date" in tr.columns
+            else pd.Series(pd.NaT, index=tr.index, dtype="datetime64[ns]"))
+    known = hsct.notna().to_numpy()
+    per_patient = (pd.Series(hsct.to_numpy()[known], index=_patient_hash(tr)[known])
+                   .groupby(level=0).agg(["size", "min"]))
+    out["hsct_count"] = pd.array(per_patient["size"].reindex(out_h).fillna(0)
+                                 .astype("int64").to_numpy(), dtype="Int64")
+    first_hsct = pd.Series(per_patient["min"].reindex(out_h).to_numpy(), index=out.index,
+                           dtype="datetime64[ns]")
     if "diagnosis_date" in p.columns:
-        gap = (first_hsct - p["diagnosis_date"].reset_index(drop=True)).dt.days / 365.25
-        out["years_diagnosis_to_hsct"] = gap.astype("float64").to_numpy()
+        gap = (first_hsct - p["diagnosis_date"]).dt.days / 365.25
+        out["years_diagnosis_to_hsct"] = gap.astype("float64")
     else:
         out["years_diagnosis_to_hsct"] = np.nan
 
     mrd = _typed_table(tables, "mrd")
     before = np.zeros(len(out), dtype=bool)
-    if len(mrd) and _has(mrd, "sample_date") and len(first):
-        mm = (mrd.loc[mrd["sample_date"].notna(), key + ["sample_date"]]
-              .merge(first[key + ["first_hsct"]], on=key, how="inner"))
-        days = (mm["first_hsct"] - mm["sample_date"]).dt.days
-        ok = mm.loc[((days >= 0) & (days <= t.mrd_before_hsct_window_days)).to_numpy(), key]
-        before = _keys_in(out, ok)
+    if len(mrd) and "sample_date" in mrd.columns and len(per_patient):
+        mrd_h = _patient_hash(mrd)
+        first_of_mrd = pd.Series(mrd_h).map(per_patient["min"]).to_numpy(dtype="datetime64[ns]")
+        days = (first_of_mrd - mrd["sample_date"].to_numpy(dtype="datetime64[ns]")) \
+            / np.timedelta64(1, "D")
+        ok = (days >= 0) & (days <= t.mrd_before_hsct_window_days)  # NaN/NaT compare False
+        before = np.isin(out_h, mrd_h[ok])
     flag = pd.array(before, dtype="boolean")
     flag[first_hsct.isna().to_numpy()] = pd.NA
     out["mrd_before_hsct"] = flag
@@ -624,8 +633,11 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
                 name=f"{name}_checkpoint", validation_definitions=[validation],
                 actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[SITE_NAME])],
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20}))
+            suite_started = time.perf_counter()
             outcome = checkpoint.run(batch_parameters={"dataframe": df}, run_id=run_id)
+            suite_seconds = time.perf_counter() - suite_started
             n_na = 0
+            stats: dict[str, Any] = {"evaluated_expectations": 0, "successful_expectations": 0}
             for vr in outcome.run_results.values():
                 for er in vr.results:
                     spec = by_id[er.expectation_config.meta["spec_id"]]
@@ -645,7 +657,7 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
                 sampled=len(df) < rows_total[name],
                 evaluated=int(stats["evaluated_expectations"]),
                 successful=int(stats["successful_expectations"]),
-                not_applicable=n_na + len(skipped))
+                not_applicable=n_na + len(skipped), seconds=suite_seconds)
 
     results = pd.DataFrame(rows)
     results.insert(0, "run_name", run_name)

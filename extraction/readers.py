@@ -62,10 +62,12 @@ def _decode(data: bytes, dialect: CentreDialect, delivery: str, file: str) -> st
         text = data.decode(dialect.encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n")  # header is line 0 -> data row number
+        where = "in the header line " if line == 0 else ""
         raise DeliveryError(
             dialect.centre_id, delivery, file,
-            f"cannot decode byte {data[exc.start:exc.start + 1]!r} at offset {exc.start} as "
-            f"{dialect.encoding} (wrong encoding?)", row=line) from exc
+            f"cannot decode byte {data[exc.start:exc.start + 1]!r} at offset {exc.start} "
+            f"{where}as {dialect.encoding}: the file is not in the encoding its centre.yaml "
+            f"declares", row=line or None) from exc
     return text.removeprefix("\ufeff")
 
 
@@ -105,12 +107,19 @@ def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: Centre
         if col not in out:
             out[col] = None
     unknown = [(i, source_cols[i]) for i, t in enumerate(canonical) if t is None]
+    out["unmapped"] = None
     if unknown and len(rows):
+        # only cells that hold a value: an empty unknown column loses nothing
         sub = rows.iloc[:, [i for i, _ in unknown]].astype(object)
         sub.columns = [name for _, name in unknown]
-        out["unmapped"] = [json.dumps(r, ensure_ascii=False) for r in sub.to_dict("records")]
-    else:
-        out["unmapped"] = None
+        filled = sub.notna() & ~sub.apply(lambda c: c.astype("string").str.strip().isin(
+            ["", *dialect.missing])).fillna(True)
+        has = filled.any(axis=1).to_numpy()
+        if has.any():
+            kept = sub[has].where(filled[has])
+            out.loc[has, "unmapped"] = [
+                json.dumps({k: v for k, v in r.items() if isinstance(v, str)},
+                           ensure_ascii=False) for r in kept.to_dict("records")]
     cols = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped"]
     return out[cols].reset_index(drop=True), source_cols
 

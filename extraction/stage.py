@@ -93,12 +93,14 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
                 write_frame(con, f"staging.{table}", _to_arrow(st.typed, table),
                             delete_where="centre_id = ? AND delivery = ?",
                             delete_params=[centre, delivery])
-                q = st.quarantine.copy()
-                q["quarantined_at"] = now
-                write_frame(con, "quarantine.rows", q[[*QUARANTINE_COLUMNS, "quarantined_at"]],
-                            schema=QUARANTINE_SCHEMA,
-                            delete_where="centre_id = ? AND delivery = ? AND table_name = ?",
-                            delete_params=[centre, delivery, table])
+            # one write for the delivery's quarantine (all tables), replacing the previous one
+            q = pd.concat([st.quarantine for st in staged.values() if len(st.quarantine)]
+                          or [pd.DataFrame(columns=QUARANTINE_COLUMNS)], ignore_index=True)
+            q["quarantined_at"] = now
+            write_frame(con, "quarantine.rows", q[[*QUARANTINE_COLUMNS, "quarantined_at"]],
+                        schema=QUARANTINE_SCHEMA, delete_where="centre_id = ? AND delivery = ?",
+                        delete_params=[centre, delivery])
+            for table, st in staged.items():
                 result.rows_staged[table] = result.rows_staged.get(table, 0) + len(st.typed)
                 result.rows_quarantined[table] = (result.rows_quarantined.get(table, 0)
                                                   + len(st.quarantine))

@@ -67,12 +67,8 @@ def point_estimates(d: pd.DataFrame, endpoint: str, times: list[float],
 
 
 def cif_at(curve: ss.CIFCurve, times) -> dict[str, np.ndarray]:
-    """``CIFCurve.at`` with the CI bounds ordered (survival_stats' ``cif_confint`` returns the
-    log(-log) bounds as (upper, lower) for 0 < F < 1; the values themselves are correct)."""
-    a = dict(curve.at(times))
-    lo, hi = a["lower"], a["upper"]
-    a["lower"], a["upper"] = np.fmin(lo, hi), np.fmax(lo, hi)
-    return a
+    """``CIFCurve.at`` as a plain dict (estimate, se, log(-log) CI, n_risk)."""
+    return dict(curve.at(times))
 
 
 def group_test(d: pd.DataFrame, endpoint: str, group: str) -> tuple[str, float, str | None]:
@@ -82,6 +78,8 @@ def group_test(d: pd.DataFrame, endpoint: str, group: str) -> tuple[str, float, 
     name = "log-rank" if is_km(endpoint) else "Gray"
     if np.unique(g).size < 2:
         return name, np.nan, "fewer than two groups"
+    if not (s == 1).any():
+        return name, np.nan, "no events"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -90,7 +88,7 @@ def group_test(d: pd.DataFrame, endpoint: str, group: str) -> tuple[str, float, 
             else:
                 p = ss.gray_test(t, np.where(s > 2, 2, s), g, cause=1)[0].p
         return name, float(p), None if np.isfinite(p) else "test not computable"
-    except (ValueError, np.linalg.LinAlgError) as exc:
+    except (ValueError, IndexError, np.linalg.LinAlgError) as exc:
         return name, np.nan, f"test failed: {exc}"
 
 

@@ -57,9 +57,9 @@ FIGURES: dict[str, tuple[str, str, str, str | None]] = {
 TABLE_COLUMNS: dict[str, list[str]] = {
     "snapshot": ["centre_id", "delivery_date", "generated_at"],
     "cohort_flow": ["step_order", "step", "setting", "n", "denominator", "pct", "text", "note"],
-    "table1_azaven": ["cohort", "variable", "label", "level", "n", "N", "pct", "text", "missing",
+    "table1_azaven": ["cohort", "variable", "label", "level", "n", "n_known", "pct", "text", "missing",
                       "median", "min", "max", "note"],
-    "table1_ic": ["cohort", "variable", "label", "level", "n", "N", "pct", "text", "missing",
+    "table1_ic": ["cohort", "variable", "label", "level", "n", "n_known", "pct", "text", "missing",
                   "median", "min", "max", "note"],
     "table1_comparison": ["variable", "label", "level", "azaven", "ic", "missing_azaven",
                           "missing_ic", "test", "p", "note"],
@@ -171,18 +171,18 @@ def cohort_flow(patients: pd.DataFrame) -> pd.DataFrame:
 def _table1_var(df: pd.DataFrame, v: Table1Var, cohort: str) -> list[dict]:
     base = {"cohort": cohort, "variable": v.name, "label": v.label}
     if v.name not in df.columns:
-        return [{**base, "level": None, "n": 0, "N": 0, "note": "column absent"}]
+        return [{**base, "level": None, "n": 0, "n_known": 0, "note": "column absent"}]
     col = df[v.name]
     if v.continuous:
         x = pd.to_numeric(col, errors="coerce").astype(float)
         xs = x.dropna()
         miss = int(x.isna().sum())
         if xs.empty:
-            return [{**base, "level": "median (range)", "n": None, "N": 0, "text": "-",
+            return [{**base, "level": "median (range)", "n": None, "n_known": 0, "text": "-",
                      "missing": miss, "median": np.nan, "min": np.nan, "max": np.nan,
                      "note": "no values"}]
         med, lo, hi = float(xs.median()), float(xs.min()), float(xs.max())
-        return [{**base, "level": "median (range)", "n": None, "N": len(xs),
+        return [{**base, "level": "median (range)", "n": None, "n_known": len(xs),
                  "text": f"{_nfmt(round(med, 1))} ({lo:.0f}-{hi:.0f})", "missing": miss,
                  "median": med, "min": lo, "max": hi, "note": None}]
     s = col.astype(object).where(col.notna(), None)
@@ -204,11 +204,11 @@ def _table1_var(df: pd.DataFrame, v: Table1Var, cohort: str) -> list[dict]:
         n = int(counts.get(lv, 0))
         label = {True: "yes", False: "no"}.get(lv, str(lv)) if isinstance(lv, bool) else str(lv)
         pct = _pct(n, N)
-        rows.append({**base, "level": label, "n": n, "N": N, "pct": pct,
+        rows.append({**base, "level": label, "n": n, "n_known": N, "pct": pct,
                      "text": f"{n}/{N} ({pct:.1f}%)" if N else f"{n}/0", "missing": miss,
                      "note": note if N else "no values"})
     if not rows:
-        rows.append({**base, "level": None, "n": 0, "N": 0, "missing": miss, "note": "no values"})
+        rows.append({**base, "level": None, "n": 0, "n_known": 0, "missing": miss, "note": "no values"})
     return rows
 
 
@@ -597,10 +597,10 @@ def calibration(patients: pd.DataFrame, t1: pd.DataFrame, oe: pd.DataFrame, flow
             else:
                 hit = sub[sub["level"].astype(str) == spec[1]]
                 if len(hit):
-                    obs_n = int(hit["N"].iloc[0])
+                    obs_n = int(hit["n_known"].iloc[0])
                     obs = float(hit["pct"].iloc[0]) if kind == "t1pct" else int(hit["n"].iloc[0])
                 else:
-                    obs_n = int(sub["N"].max()) if len(sub) else 0
+                    obs_n = int(sub["n_known"].max()) if len(sub) else 0
                     obs = np.nan if kind == "t1pct" or not obs_n else 0
         elif kind == "fu":
             hit = az[az["statistic"] == "median_followup"]

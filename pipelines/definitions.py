@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets import analysis, extract, harmonised, publish, quality
+from assets import analysis, extract, harmonised, outcomes, publish, quality
 from assets.partitions import centre_partitions
 from pipelines.resources import (
     LANDING_ENV,
@@ -43,12 +43,12 @@ registry_refresh_job = dg.define_asset_job(
 def all_assets() -> list:
     """Every asset and asset check of the project, layer by layer."""
     return [
-        *dg.load_assets_from_modules([extract, harmonised, analysis, quality, publish]),
+        *dg.load_assets_from_modules([extract, harmonised, analysis, outcomes, quality, publish]),
     ]
 
 
 def all_checks() -> list:
-    return [*dg.load_asset_checks_from_modules([harmonised, analysis, quality, publish])]
+    return [*dg.load_asset_checks_from_modules([harmonised, analysis, outcomes, quality, publish])]
 
 
 def build_definitions(landing: str | Path, warehouse: str | Path,

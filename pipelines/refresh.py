@@ -70,7 +70,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             error = data.error
             while error.cause is not None:
                 error = error.cause
-            text = (error.message or "").strip().splitlines()[0] if error.message else ""
+            lines = [ln.strip() for ln in (error.message or "").strip().splitlines()]
+            text = " ".join(ln for ln in lines if ln and set(ln) != {"^"})[:500]
         messages.append(f"{event.step_key}: {text}")
     return "; ".join(messages) or "run failed"
 

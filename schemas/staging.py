@@ -7,6 +7,7 @@ reason naming the centre, file, row, column and value. Nothing is fixed silently
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,6 +100,8 @@ def type_column(text: pd.Series, kind: str, field: str, dialect: CentreDialect,
     # numbers and integers
     numeric_text = s.str.replace(dialect.decimal, ".", regex=False) if dialect.decimal != "." else s
     out = pd.to_numeric(numeric_text, errors="coerce").astype("float64")
+    # "inf", "nan" and numbers beyond any plausible count are not values a registry holds
+    out = out.where(np.isfinite(out) & (out.abs() < 2.0 ** 53))
     bad = s.notna() & out.isna()
     issues = [_issues(source_row[bad], field, text[bad], "number",
                       f"is not a number (the centre's decimal separator is "
@@ -142,8 +145,12 @@ def duplicate_issues(typed: pd.DataFrame, table: str) -> pd.DataFrame:
 def pandera_issues(typed: pd.DataFrame, table: str) -> pd.DataFrame:
     """Validate lazily with the table's pandera model; failure cases become issues."""
     model = STAGING_MODELS[table]
+    if typed.empty:  # nothing to validate; skips pandera's fixed cost for absent tables
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
     try:
-        model.validate(typed, lazy=True)
+        with warnings.catch_warnings():  # pandera's failure-case concat warns on pandas 2.x
+            warnings.simplefilter("ignore", FutureWarning)
+            model.validate(typed, lazy=True)
     except SchemaErrors as exc:
         fc = exc.failure_cases
         fc = fc[fc["index"].notna()]

@@ -85,8 +85,8 @@ def cif_confint(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise CI of a cumulative incidence F by the log(-log) transform.
 
-    lower = F ** exp(+z·se / (F·log F)),  upper = F ** exp(-z·se / (F·log F))
-    i.e. log(-log F) ± z·se/|F log F| mapped back (Kalbfleisch & Prentice 2002, 4.3; the
+    lower = F ** exp(-z·se / (F·log F)),  upper = F ** exp(+z·se / (F·log F))
+    (F·log F < 0, so lower <= F <= upper), i.e. log(-log F) ± z·se/|F log F| mapped back (Kalbfleisch & Prentice 2002, 4.3; the
     convention of cmprsk users and ``tidycmprsk``; cmprsk itself reports no CI). NaN when F
     is 0, 1 or NaN.
     """
@@ -94,7 +94,7 @@ def cif_confint(
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         f = np.where((estimate <= 0) | (estimate >= 1), np.nan, estimate)
         k = z * se / (f * np.log(f))
-        return f ** np.exp(k), f ** np.exp(-k)
+        return f ** np.exp(-k), f ** np.exp(k)
 
 
 def _cinc(

@@ -110,7 +110,7 @@ def gray_test(time, status, group, cause: int | None = None, strata=None,
     st_codes, st_levels = group_codes(strata, t.size)
     causes = [cause] if cause is not None else np.unique(s[s > 0]).tolist()
     out = []
-    n_codes = int(s.max(initial=0)) + 1
+    n_codes = int(max(s.max(initial=0), max(causes, default=0))) + 1
     strata_counts = []
     if ng > 1:
         for h in range(len(st_levels)):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import beta as beta_dist
 
 from synthetic_registry.centres import CENTRES, Centre
 from synthetic_registry.genetics import ARCHETYPES, draw_genetics
@@ -60,7 +61,7 @@ REGIMENS = {
 
 # outcome model (tuned so the 75-patient group hits 2-y CIR 35.1 %, NRM 10.6 %, OS 61.4 %)
 REL_SCALE, REL_SHAPE = 0.20, 0.75      # 2-year cumulative relapse hazard at baseline
-NRM_SCALE, NRM_SHAPE = 0.03, 0.55
+NRM_SCALE, NRM_SHAPE = 0.027, 0.55
 HR_REL_NO_C1, HR_REL_MRD_POS, HR_REL_REFRACTORY = 9.0, 1.4, 1.8
 HR_NRM_NO_C1, HR_NRM_HCTCI3 = 4.0, 1.6
 POST_RELAPSE_MEDIAN = 125.0            # days from haematological relapse to death
@@ -218,8 +219,11 @@ def simulate_chunk(rng: np.random.Generator, per_centre: dict[str, int],
              c1_crc=timing == "early", crc_ever=timing != "none")
 
     # --- age
-    u = rng.beta(3.0, 1.2969, n)
-    age = 18 + 55 * u                                # transplanted AZA/VEN: median 58.2
+    age = 18 + 55 * rng.beta(3.0, 1.2969, n)
+    # transplanted AZA/VEN R/R: stratified quantiles of Beta(3, 1.297) on 18-73, so that even
+    # 75 patients have the study's median 58.2 (range 18-73)
+    strata = (rng.permutation(len(cal)) + rng.random(len(cal))) / max(len(cal), 1)
+    age[cal] = 18 + 55 * beta_dist.ppf(strata, 3.0, 1.2969)
     age[groups["av_rr_notx"]] = 18 + 67 * rng.beta(3.0, 1.3722, len(groups["av_rr_notx"]))
     fr = groups["av_front_notx"]
     age[fr] = 60 + 30 * rng.beta(2.0, 2.4, len(fr))
@@ -479,20 +483,22 @@ def _counts_for(rng: np.random.Generator, label: np.ndarray) -> dict[str, np.nda
     plt = np.floor(rng.uniform(100, 380, k))
     circ = np.zeros(k, bool)
     em = np.zeros(k, bool)
-    m = label == "CRh"
-    anc[m] = np.round(rng.uniform(0.5, 2.5, m.sum()), 2)
-    plt[m] = np.floor(rng.uniform(50, 99.9, m.sum()))
-    low_anc = m & (rng.random(k) < 0.5)
-    anc[low_anc] = np.round(rng.uniform(0.5, 0.99, low_anc.sum()), 2)
-    m = label == "CRi"
-    anc[m] = np.round(rng.uniform(0.1, 0.49, m.sum()), 2)
-    plt[m] = np.floor(rng.uniform(20, 140, m.sum()))
+    # ELN 2022 categories (Dohner 2022, Table 9) with unambiguous counts
+    m = label == "CRh"                      # ANC >= 0.5 and platelets >= 50, not CR
+    anc[m] = np.round(rng.uniform(0.5, 0.99, m.sum()), 2)
+    plt[m] = np.floor(rng.uniform(50, 300, m.sum()))
+    low_plt = m & (rng.random(k) < 0.5)
+    anc[low_plt] = np.round(rng.uniform(1.0, 4.0, low_plt.sum()), 2)
+    plt[low_plt] = np.floor(rng.uniform(50, 99.9, low_plt.sum()))
+    m = label == "CRi"                      # one lineage recovered, the other not to CRh
+    anc[m] = np.round(rng.uniform(1.0, 4.0, m.sum()), 2)
+    plt[m] = np.floor(rng.uniform(15, 49.9, m.sum()))
     alt = m & (rng.random(k) < 0.4)
-    anc[alt] = np.round(rng.uniform(0.6, 3.0, alt.sum()), 2)
-    plt[alt] = np.floor(rng.uniform(15, 49, alt.sum()))
-    m = label == "MLFS"
+    anc[alt] = np.round(rng.uniform(0.05, 0.49, alt.sum()), 2)
+    plt[alt] = np.floor(rng.uniform(100, 250, alt.sum()))
+    m = label == "MLFS"                     # no count recovery
     anc[m] = np.round(rng.uniform(0.0, 0.45, m.sum()), 2)
-    plt[m] = np.floor(rng.uniform(3, 19, m.sum()))
+    plt[m] = np.floor(rng.uniform(3, 45, m.sum()))
     m = np.isin(label, ["NR", "PR", "relapse"])
     blasts[m] = np.round(rng.uniform(6, 75, m.sum()), 1)
     anc[m] = np.round(rng.uniform(0.05, 2.5, m.sum()), 2)
@@ -594,6 +600,20 @@ def _build_tables(rng: np.random.Generator, pat: pd.DataFrame,
     prev_nr = (~crc) & (k >= 2) & (rng.random(len(rep)) < 0.25)
     derived[prev_nr] = "PR"
     cnt = _counts_for(rng, derived)
+    # PR needs a >= 50 % fall of marrow blasts from the previous assessment of the line;
+    # NR after a previous assessment must not show such a fall
+    blasts = cnt["bm_blasts_pct"]
+    for kk in range(2, int(k.max(initial=0)) + 1):
+        i = np.flatnonzero(k == kk)
+        prev = blasts[i - 1]
+        pr = derived[i] == "PR"
+        newb = np.round(prev * rng.uniform(0.2, 0.5, len(i)), 1)
+        ok = pr & (newb >= 5.0) & (newb <= 25.0)
+        blasts[i[ok]] = newb[ok]
+        derived[i[pr & ~ok]] = "NR"
+        nr = (derived[i] == "NR") & (blasts[i] <= 25.0)
+        blasts[i[nr]] = np.maximum(blasts[i[nr]], np.round(prev[nr] * 0.5 + 0.5, 1))
+        cnt["circulating_blasts"][i[ok]] = False
     reported = derived.copy()
     u = rng.random(len(rep))
     reported[(u < 0.05) & np.isin(derived, ["CRi", "CRh"])] = "CR"     # counts say otherwise

@@ -69,6 +69,7 @@ def number_text(value: float, decimals: int, centre: Centre) -> str:
 
 
 Columns = dict[str, np.ndarray]
+LEGACY_CHRONIC = {"mild": "limited", "moderate": "limited", "severe": "extensive"}
 
 
 def render(table: str, frame: Mapping[str, np.ndarray], pid: np.ndarray, centre: Centre,
@@ -91,6 +92,10 @@ def render(table: str, frame: Mapping[str, np.ndarray], pid: np.ndarray, centre:
             out[name] = np.full(n, miss, dtype=object)
             continue
         v = np.asarray(frame[name])
+        if name == "eln2024_reported" and not centre.reports_eln2024:
+            v = np.full(n, None, dtype=object)
+        if name == "grade" and centre.chronic_legacy:   # legacy cGVHD scale
+            v = np.asarray([LEGACY_CHRONIC.get(x, x) for x in v.tolist()], dtype=object)
         if col.kind == "date":
             v = v.astype(float)
             ok = ~np.isnan(v)

@@ -74,6 +74,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> Pu
     try:
         run_sql(pub, "publish/data_dictionary")
         run_sql(pub, "publish/comments")
+        run_sql(pub, "publish/outcome_comments")
         pub.execute("CHECKPOINT")
     finally:
         pub.close()

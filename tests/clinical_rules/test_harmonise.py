@@ -124,10 +124,13 @@ def registry() -> dict[str, pd.DataFrame]:
         {"centre_id": "GRE", "patient_id": "002", "kind": "chronic",
          "onset_date": "2023-01-01", "grade": "extensive"},
     ]
+    muts = [{"centre_id": "LYS", "patient_id": "001", "gene": g, "detected": g == "NPM1",
+             "variant": "ITD" if g == "FLT3" else None, "vaf": None}
+            for g in ("NPM1", "FLT3", "TP53", "NRAS", "KRAS")]
     fu = [{"centre_id": p["centre_id"], "patient_id": p["patient_id"],
            "last_contact_date": "2024-01-01", "vital_status": "alive"} for p in pats]
     return {
-        "patients": _frame("patients", pats), "mutations": _frame("mutations", []),
+        "patients": _frame("patients", pats), "mutations": _frame("mutations", muts),
         "treatment_lines": _frame("treatment_lines", lines),
         "responses": _frame("responses", resp), "mrd": _frame("mrd", mrd),
         "transplants": _frame("transplants", tx), "gvhd": _frame("gvhd", gvhd),
@@ -231,7 +234,7 @@ def test_responses_per_assessment(harmonised):
     ste = r.loc[(r["patient_id"] == "004")].sort_values("assessment_date")
     assert ste["response"].tolist() == ["PR", "NR"]
     assert ste["response_source"].tolist() == ["reported", "derived"]
-    assert r["salvage_line"].all()
+    assert r["is_salvage_line"].all()
 
 
 def test_thresholds_reported():
@@ -250,6 +253,15 @@ def test_genetics_passed_through_or_derived(harmonised):
         assert p["eln2022"].isna().all() and p["eln2024_applicable"].isna().all()
     else:
         assert p["eln2022"].notna().all()
+        # ELN 2024 does not apply after prior HMA (the post-HMA patient)
+        applicable = p.set_index(["centre_id", "patient_id"])["eln2024_applicable"]
+        assert not applicable[("GRE", "002")]
+        assert applicable[("LYS", "001")]
+        d = harmonised.discrepancies
+        eln = d.loc[d["variable"] == "eln2022"]
+        derived = p.set_index("patient_id")["eln2022"]
+        assert set(eln["patient_id"]) == set(derived[derived.isin(
+            ["favorable", "intermediate"])].index)
     assert (p["eln2022_reported"] == "adverse").all()
 
 

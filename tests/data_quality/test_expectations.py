@@ -231,23 +231,23 @@ def test_expectations_are_generated_for_every_dictionary_rule() -> None:
     assert hsct.kwargs["min_value"] == pd.Timestamp("2000-01-01")
 
 
-def test_large_tables_are_sampled_deterministically_and_say_so(tmp_path: Path) -> None:
-    tables = small_registry()
+def test_large_tables_are_sampled_and_say_so_and_the_site_is_replaced(tmp_path: Path) -> None:
     out = tmp_path / "docs"
-    summary = build_data_docs(tables, out, "sampled-run", THRESHOLDS, max_rows_per_table=3)
+    stale = out / "validations" / "patients" / "old-run" / "stale.html"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("old", encoding="utf-8")
+    (out / "README.txt").write_text("not ours", encoding="utf-8")
+    summary = build_data_docs(small_registry(), out, "sampled-run", THRESHOLDS,
+                              max_rows_per_table=3)
     assert set(summary.sampled_tables) == {"patients", "mutations", "followup",
                                            "patient_profile"}
     assert summary.suites["patients"].rows_validated == 3
     assert summary.suites["patients"].rows_total == 4
     assert summary.results.loc[summary.results["suite"] == "patients", "sampled"].all()
+    assert not summary.results.loc[summary.results["suite"] == "mrd", "sampled"].any()
     assert any("sample" in n for n in summary.notes)
     pages = [p.read_text(encoding="utf-8") for p in (out / "expectations").rglob("*.html")]
     assert any("deterministic random sample" in p for p in pages)
-    # a rebuild replaces the previous site in the same folder
-    again = build_data_docs(tables, out, "sampled-run-2", THRESHOLDS, max_rows_per_table=3)
-    assert again.index_path.is_file()
-    assert "sampled-run-2" in again.index_path.read_text(encoding="utf-8")
-    assert "sampled-run\"" not in again.index_path.read_text(encoding="utf-8")
-    first = summary.results.drop(columns="run_name").reset_index(drop=True)
-    second = again.results.drop(columns="run_name").reset_index(drop=True)
-    pd.testing.assert_frame_equal(first, second)
+    assert not stale.exists()  # the previous site is replaced ...
+    assert (out / "README.txt").exists()  # ... and nothing else in the folder is touched
+    assert "sampled-run" in summary.index_path.read_text(encoding="utf-8")

@@ -7,7 +7,6 @@ The default synthetic registry is generated, extracted and staged ONCE per test 
 from __future__ import annotations
 
 import datetime as dt
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,8 +24,6 @@ from warehouse.database import Warehouse
 
 LOADED_AT = dt.datetime(2026, 11, 25, 12, 0, 0)
 
-# pandera's failure-case formatting warns about concatenating empty frames (pandas 2.x)
-warnings.filterwarnings("ignore", category=FutureWarning, module="pandera")
 
 
 @dataclass

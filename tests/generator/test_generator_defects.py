@@ -62,12 +62,13 @@ def test_every_row_defect_is_where_the_manifest_says(defect_registry: Generation
 
 def test_defective_values_are_not_in_the_dialect(defect_registry: GenerationSummary,
                                                  manifest: pd.DataFrame) -> None:
+    cfgs = {c: load_yaml(defect_registry.landing, c) for c in set(manifest["centre_id"])}
     for m in manifest[manifest["kind"].isin(["unknown_label", "typo"])].itertuples():
-        cfg = load_yaml(defect_registry.landing, m.centre_id)
+        cfg = cfgs[m.centre_id]
         known = set((cfg.get("values") or {}).get(m.column, {}))
         assert m.value not in known and m.value not in cfg["missing"]
     for m in manifest[manifest["kind"] == "missing_required"].itertuples():
-        cfg = load_yaml(defect_registry.landing, m.centre_id)
+        cfg = cfgs[m.centre_id]
         assert m.value in cfg["missing"] or m.value == ""
 
 

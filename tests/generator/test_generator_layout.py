@@ -166,3 +166,20 @@ def test_scale_mode_small(tmp_path: Path, n: int) -> None:
         ids += [(cid, r[0]) for r in rows]
     assert len(set(ids)) == n
     assert np.isclose(s.rows[("LYS", "patients")] / n, 85 / 672, atol=0.002)
+
+
+def test_centre_definitions_are_consistent() -> None:
+    from synthetic_registry.centres import check_centres
+
+    check_centres()
+
+
+def test_legacy_chronic_scale_and_roman_grades(default_registry: GenerationSummary) -> None:
+    landing = default_registry.landing
+    _, rows = read_rows(landing, "NTE", "2026-11-16", "gvhd")
+    grades = {r[3] for r in rows}
+    assert grades & {"limitée", "extensive"} and not grades & {"légère", "modérée", "sévère"}
+    _, rows = read_rows(landing, "REN", "2026-11-16", "gvhd")
+    assert {r[3] for r in rows if r[1] == "aiguë"} <= {"I", "II", "III", "IV"}
+    _, rows = read_rows(landing, "LIL", "2026-11-16", "patients")
+    assert {r[7] for r in rows} == {"NA"}          # LIL does not report ELN 2024

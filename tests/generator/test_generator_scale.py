@@ -5,7 +5,9 @@ from __future__ import annotations
 import tracemalloc
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from generator_readback import canonical_columns, load_yaml, read_rows
 
 import synthetic_registry.generate as gen
 from synthetic_registry import generate_registry
@@ -22,22 +24,19 @@ def peak_bytes(landing: Path, patients: int) -> int:
 
 def test_memory_does_not_grow_with_patients(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gen, "CHUNK_PATIENTS", 1000)
+    monkeypatch.setattr(gen, "CHUNK_PATIENTS", 400)
     generate_registry(tmp_path / "warm", patients=300)      # fill module-level caches
-    small = peak_bytes(tmp_path / "small", 2000)
-    large = peak_bytes(tmp_path / "large", 8000)            # 4x the patients, 8 chunks
+    small = peak_bytes(tmp_path / "small", 800)
+    large = peak_bytes(tmp_path / "large", 3200)            # 4x the patients, 8 chunks
     assert large < 1.5 * small, (small, large)
 
 
 def test_scale_mode_with_defects_counts_rows_after_duplicates(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch
                                                               ) -> None:
-    monkeypatch.setattr(gen, "CHUNK_PATIENTS", 1500)
-    s = generate_registry(tmp_path / "scale", patients=3000, defect_rate=0.01)
+    monkeypatch.setattr(gen, "CHUNK_PATIENTS", 1000)
+    s = generate_registry(tmp_path / "scale", patients=2000, defect_rate=0.01)
     assert s.manifest is not None and s.defects > 0
-    from generator_readback import canonical_columns, load_yaml, read_rows
-    import pandas as pd
-
     m = pd.read_csv(s.manifest, dtype=str, keep_default_na=False)
     rows = m[m["expected"] == "quarantine_row"]
     for r in rows.head(200).itertuples():

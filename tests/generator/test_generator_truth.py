@@ -225,3 +225,29 @@ def test_no_response_after_cycle_1_is_the_strongest_os_factor(large_truth: Chunk
     rate = {g: dead[c["c1_crc"] == g].sum() / c.loc[c["c1_crc"] == g, "t_last"].sum()
             for g in (True, False)}
     assert 3.0 <= rate[False] / rate[True] <= 8.0
+
+
+def eln2022_response(b: np.ndarray, anc: np.ndarray, plt: np.ndarray, circ: np.ndarray,
+                     emd: np.ndarray, prev: np.ndarray) -> np.ndarray:
+    """ELN 2022 response from counts (Dohner 2022 Table 9), as clinical-rules.md states it."""
+    clear = (b < 5) & ~circ & ~emd
+    cr = clear & (anc >= 1.0) & (plt >= 100)
+    crh = clear & ~cr & (anc >= 0.5) & (plt >= 50)
+    cri = clear & ~cr & ~crh & ((anc >= 1.0) | (plt >= 100))
+    mlfs = clear & ~cr & ~crh & ~cri
+    pr = (b >= 5) & (b <= 25) & (b <= 0.5 * prev)
+    return np.select([cr, crh, cri, mlfs, pr], ["CR", "CRh", "CRi", "MLFS", "PR"], "NR")
+
+
+def test_salvage_counts_match_their_category_with_some_reported_disagreement(
+        large_truth: ChunkTruth) -> None:
+    r = large_truth.tables["responses"]
+    r = r[r["cycle"].notna()].sort_values(["_row", "cycle"])
+    prev = np.where(r["cycle"].to_numpy() > 1, np.roll(r["bm_blasts_pct"].to_numpy(), 1),
+                    np.nan)
+    derived = eln2022_response(r["bm_blasts_pct"].to_numpy(), r["anc"].to_numpy(),
+                               r["platelets"].to_numpy(), r["circulating_blasts"].to_numpy(),
+                               r["extramedullary"].to_numpy(), prev)
+    assert (derived == r["_derived"].to_numpy()).all()
+    disagree = (r["response"] != r["_derived"]).mean()
+    assert 0.01 <= disagree <= 0.06

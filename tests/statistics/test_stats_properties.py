@@ -101,3 +101,26 @@ def test_edge_cases_do_not_crash():
                for c in curves)
     lr = logrank_test(t, (s > 0).astype(int), g)
     assert np.isfinite(lr.statistic)
+
+
+def test_cif_confidence_bounds_enclose_the_estimate() -> None:
+    """Regression: the log(-log) bounds were returned as (upper, lower)."""
+    from survival_stats import cumulative_incidence
+
+    rng = np.random.default_rng(7)
+    n = 300
+    time = rng.exponential(10, n).round(1)
+    status = rng.choice([0, 1, 2], n, p=[0.3, 0.4, 0.3])
+    for curve in cumulative_incidence(time, status):
+        at = curve.at([2.0, 5.0, 10.0])
+        lower, est, upper = (np.asarray(at[k], float) for k in ("lower", "estimate", "upper"))
+        ok = ~np.isnan(lower)
+        assert ok.any()
+        assert np.all(lower[ok] <= est[ok]) and np.all(est[ok] <= upper[ok])
+
+
+def test_gray_test_for_a_cause_without_events_does_not_crash() -> None:
+    from survival_stats import gray_test
+
+    result = gray_test([1.0, 2.0, 3.0, 4.0], [1, 0, 1, 0], [0, 0, 1, 1], cause=2)
+    assert len(result) == 1 and np.isnan(result[0].statistic)

@@ -1,0 +1,2 @@
+-- The endpoints the outcome analyses read.
+SELECT * FROM analysis.endpoints;

@@ -1,0 +1,2 @@
+-- The analysis patients the outcome analyses read.
+SELECT * FROM analysis.patients;

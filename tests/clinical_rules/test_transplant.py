@@ -1,0 +1,164 @@
+"""Transplant variables: donor type, conditioning intensity (Bacigalupo 2009), HCT-CI group,
+CMV pair, in-vivo T-cell depletion, chimerism."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from clinical_rules.transplant import (
+    classify_conditioning_text,
+    cmv_pair,
+    conditioning_discrepancies,
+    derive_donor_type,
+    first_allograft,
+    hct_ci_group,
+    in_vivo_tcd,
+    transplant_variables,
+    unknown_conditioning_regimens,
+)
+
+# (case, donor_relation, hla_match, expected)
+DONOR_CASES = [
+    ("MSD: sibling, fully matched 10/10", "sibling", "10/10", "MSD"),
+    ("MSD: sibling, fully matched 8/8", "sibling", "8/8", "MSD"),
+    ("MSD: sibling, fully matched 6/6", "sibling", " 6 / 6 ", "MSD"),
+    ("MUD: unrelated 10/10", "unrelated", "10/10", "MUD"),
+    ("MUD: unrelated 8/8", "unrelated", "8/8", "MUD"),
+    ("MMUD: unrelated with any mismatch (9/10)", "unrelated", "9/10", "MMUD"),
+    ("MMUD: unrelated with any mismatch (7/8)", "unrelated", "7/8", "MMUD"),
+    ("haplo: haploidentical related", "haploidentical", "5/10", "haplo"),
+    ("cord", "cord", "4/6", "cord"),
+    ("MRD-other: other matched related", "other_related", "10/10", "MRD-other"),
+    ("sibling with a mismatch: MMRD (documented choice)", "sibling", "9/10", "MMRD"),
+    ("no HLA match: never a guess", "unrelated", None, None),
+    ("unparsable HLA match", "sibling", "full", None),
+]
+
+
+@pytest.mark.parametrize(("case", "relation", "hla", "expected"), DONOR_CASES,
+                         ids=[c[0] for c in DONOR_CASES])
+def test_donor_type(case, relation, hla, expected):
+    got = derive_donor_type(pd.Series([relation], dtype=object), pd.Series([hla], dtype=object))
+    assert (None if pd.isna(got.iloc[0]) else got.iloc[0]) == expected
+
+
+# (case, written regimen, expected intensity or None = unknown)
+CONDITIONING_CASES = [
+    ("Bu <= 8 mg/kg oral (2 days iv): FLU-BU2 is RIC", "FLU-BU2", "RIC"),
+    ("written as Flu/Bu2", "Flu/Bu2", "RIC"),
+    ("abbreviation FB2", "FB2", "RIC"),
+    ("BU4 = busulfan 4 days 12.8 mg/kg iv: MAC", "FLU-BU4", "MAC"),
+    ("BU3 = 9.6 mg/kg iv > 8 mg/kg oral: MAC", "FLU-BU3-ATG", "MAC"),
+    ("busulfan written in mg/kg", "Bu 12.8 mg/kg + Flu", "MAC"),
+    ("BU4-CY: MAC", "BU4-CY", "MAC"),
+    ("classic BuCy undosed: MAC", "BuCy", "MAC"),
+    ("melphalan <= 140 mg/m2: RIC", "FLU-MEL140", "RIC"),
+    ("melphalan > 140 mg/m2: MAC", "FLU-MEL 200", "MAC"),
+    ("TBI >= 8 Gy fractionated: MAC", "TBI12-CY", "MAC"),
+    ("TBI written with unit", "TBI 12 Gy + CY", "MAC"),
+    ("TBI <= 2 Gy +/- purine analogue: NMA", "FLU-TBI2", "NMA"),
+    ("TBI in cGy", "Flu-TBI 200cGy", "NMA"),
+    ("TBI 4 Gy: RIC", "FLU-TBI4", "RIC"),
+    ("Flu-Cy +/- ATG: NMA", "FLU-CY-ATG", "NMA"),
+    ("haplo Flu-Cy-TBI2 with PTCy: NMA", "Flu-Cy-TBI2-PTCy", "NMA"),
+    ("sequential: FLAMSA block followed by RIC", "FLAMSA-BU2", "sequential"),
+    ("sequential: FLAMSA-TBI4", "FLAMSA-TBI4-CY-ATG", "sequential"),
+    ("thiotepa-based TEC-FLU-BU (TBF, thiotepa 10 mg/kg): MAC", "TEC-FLU-BU", "MAC"),
+    ("TBF with 2 days of busulfan (TBF-RIC)", "TEC-FLU-BU2", "RIC"),
+    ("thiotepa < 10 mg/kg: RIC", "TT5-FLU-CY", "RIC"),
+    ("treosulfan 14 g/m2 x 3 = 42: MAC", "FLU-TREO14", "MAC"),
+    ("treosulfan 10 g/m2 x 3 = 30: RIC", "FLU-TREO10", "RIC"),
+    ("undosed busulfan: unknown (falls back to reported)", "FLU-BU", None),
+    ("undosed melphalan: unknown", "FLU-MEL", None),
+    ("unknown agent: listed for the catalogue", "XYZ-42", None),
+]
+
+
+@pytest.mark.parametrize(("case", "regimen", "expected"), CONDITIONING_CASES,
+                         ids=[c[0] for c in CONDITIONING_CASES])
+def test_conditioning_intensity(case, regimen, expected):
+    call = classify_conditioning_text(regimen)
+    assert call.intensity == expected
+    assert call.unknown is (expected is None)
+
+
+@pytest.mark.parametrize(("score", "group"), [(0, "0"), (1, "1"), (2, "2"), (3, ">=3"),
+                                              (7, ">=3"), (None, None)])
+def test_hct_ci_group(score, group):
+    got = hct_ci_group(pd.Series([score], dtype="Int64")).iloc[0]
+    assert (None if pd.isna(got) else got) == group
+
+
+@pytest.mark.parametrize(("donor", "recipient", "pair"), [
+    ("negative", "negative", "D-/R-"), ("negative", "positive", "D-/R+"),
+    ("positive", "negative", "D+/R-"), ("positive", "positive", "D+/R+"),
+    (None, "positive", None)])
+def test_cmv_pair(donor, recipient, pair):
+    got = cmv_pair(pd.Series([donor], dtype=object), pd.Series([recipient], dtype=object))
+    assert (None if pd.isna(got.iloc[0]) else got.iloc[0]) == pair
+
+
+@pytest.mark.parametrize(("atg", "ptcy", "tcd"), [
+    (True, False, True), (False, True, True), (False, False, False), (None, True, True),
+    (None, False, None)])
+def test_in_vivo_tcd_is_atg_or_ptcy(atg, ptcy, tcd):
+    got = in_vivo_tcd(pd.Series([atg], dtype="boolean"), pd.Series([ptcy], dtype="boolean"))
+    assert (None if pd.isna(got.iloc[0]) else bool(got.iloc[0])) == tcd
+
+
+def _tx(rows: list[dict]) -> pd.DataFrame:
+    base = {"centre_id": "C", "patient_id": "1", "hsct_number": 1, "hsct_date": "2022-01-01",
+            "donor_relation": "unrelated", "hla_match": "10/10", "stem_cell_source": "PB",
+            "conditioning_regimen": "FLU-BU2", "conditioning_intensity_reported": "RIC",
+            "atg": True, "ptcy": False, "gvhd_prophylaxis": "CSA", "donor_cmv": "positive",
+            "recipient_cmv": "positive", "hct_ci": 1, "chimerism_d30_recipient_pct": None,
+            "chimerism_d90_recipient_pct": None}
+    df = pd.DataFrame([{**base, **r} for r in rows])
+    df["hsct_date"] = pd.to_datetime(df["hsct_date"])
+    for c in ("hsct_number", "hct_ci"):
+        df[c] = df[c].astype("Int64")
+    for c in ("atg", "ptcy"):
+        df[c] = df[c].astype("boolean")
+    for c in ("chimerism_d30_recipient_pct", "chimerism_d90_recipient_pct"):
+        df[c] = df[c].astype("float64")
+    return df
+
+
+def test_first_allograft_is_the_earliest():
+    df = _tx([{"hsct_number": 2, "hsct_date": "2023-01-01"}, {"hsct_number": 1},
+              {"patient_id": "2"}])
+    out = first_allograft(df)
+    assert out[["patient_id", "hsct_number"]].values.tolist() == [["1", 1], ["2", 1]]
+
+
+# (case, d30 %, d90 %, mixed d30, partial d90)
+CHIMERISM_CASES = [
+    ("recipient marrow chimerism >= 5 % at day 30", 5.0, 0.0, True, False),
+    ("partial chimerism at day 90 = recipient >= 1 %", 4.9, 1.0, False, True),
+    ("not measured", None, None, None, None),
+]
+
+
+@pytest.mark.parametrize(("case", "d30", "d90", "mixed", "partial"), CHIMERISM_CASES,
+                         ids=[c[0] for c in CHIMERISM_CASES])
+def test_chimerism(case, d30, d90, mixed, partial):
+    out = transplant_variables(_tx([{"chimerism_d30_recipient_pct": d30,
+                                     "chimerism_d90_recipient_pct": d90}])).iloc[0]
+    for col, want in (("mixed_chimerism_d30", mixed), ("partial_chimerism_d90", partial)):
+        assert (None if pd.isna(out[col]) else bool(out[col])) == want
+
+
+def test_reported_vs_derived_and_unknown_regimens():
+    df = _tx([{"conditioning_regimen": "FLAMSA-BU2", "conditioning_intensity_reported": "RIC"},
+              {"patient_id": "2", "conditioning_regimen": "XYZ", "conditioning_intensity_reported":
+               "MAC"},
+              {"patient_id": "3", "conditioning_regimen": "XYZ"}])
+    tx = transplant_variables(df)
+    assert tx["conditioning_intensity"].tolist() == ["sequential", "MAC", "RIC"]
+    assert tx["conditioning_intensity_source"].tolist() == ["derived", "reported", "reported"]
+    d = conditioning_discrepancies(tx)
+    assert sorted(d["variable"]) == ["conditioning_intensity", "conditioning_regimen",
+                                     "conditioning_regimen"]
+    u = unknown_conditioning_regimens(tx)
+    assert u.to_dict("records") == [{"regimen": "XYZ", "kind": "conditioning", "count": 2}]
