@@ -16,6 +16,7 @@ from extraction.stage import row_accounting, stage_centre
 from pipelines.resources import LandingArea, WarehouseResource
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
 from warehouse.bookkeeping import record_centre_run, record_check
+from warehouse.database import query_frame
 
 RAW_KEYS = {t: dg.AssetKey(f"raw_{t}") for t in TABLE_NAMES}
 STAGING_KEYS = {t: dg.AssetKey(f"staging_{t}") for t in TABLE_NAMES}
@@ -65,13 +66,17 @@ def raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
             raise dg.Failure(description=str(exc),
                              metadata={"centre": centre, "file": exc.file,
                                        "delivery": exc.delivery, "problem": exc.problem}) from exc
+        newest = next((d for d in reversed(result.deliveries) if d.status != "incomplete"),
+                      None)
+        loaded = (query_frame(con, "raw/loaded_files", [centre, newest.delivery])
+                  if newest else None)
     for d in result.deliveries:
         context.log.info(f"{centre}/{d.delivery}: {d.status} ({d.reason}); "
                          f"{sum(d.rows_per_file.values())} rows")
-    newest = next((d for d in reversed(result.deliveries) if d.status != "incomplete"), None)
     for table in TABLE_NAMES:
-        file = newest.file_per_table.get(table) if newest else None
-        files = {file: newest.rows_per_file[file]} if file else {}
+        rows = loaded[loaded["table_name"] == table] if loaded is not None else None
+        files = dict(zip(rows["file"], rows["rows"].astype(int), strict=True)) if rows is not None else {}
+        hashes = dict(zip(rows["file"], rows["file_sha256"], strict=True)) if rows is not None else {}
         yield dg.MaterializeResult(
             asset_key=RAW_KEYS[table],
             metadata={
@@ -79,9 +84,7 @@ def raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
                 "deliveries": ", ".join(f"{d.delivery}: {d.status}" for d in result.deliveries),
                 "newest_delivery": newest.delivery if newest else "none",
                 "rows_per_file": dg.MetadataValue.json(files),
-                "sha256": dg.MetadataValue.json(
-                    {f: h for f, h in (newest.sha256_per_file.items() if newest else [])
-                     if f in files}),
+                "sha256": dg.MetadataValue.json(hashes),
                 "rows_loaded_this_run": result.rows_loaded,
             },
         )

@@ -64,6 +64,7 @@ _PRE = (
     (re.compile(r"HIGH\s*-?\s*DOSE\s*(?:ARAC|CYTARABINE)"), "HIDAC"),
     (re.compile(r"\bGO\s*-\s*BASED\b"), "GOBASED"),
     (re.compile(r"FLAG\s*-?\s*IDA"), "FLAGIDA"),
+    (re.compile(r"CLAG\s*-?\s*M\b"), "CLAGM"),
     (re.compile(r"IDA\s*-?\s*FLAG"), "IDAFLAG"),
 )
 

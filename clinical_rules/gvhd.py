@@ -24,14 +24,37 @@ NIH_SEVERITY = ("mild", "moderate", "severe")
 LEGACY_SEVERITY = ("limited", "extensive")
 
 
+def _per_unique(values: pd.Series, fn) -> np.ndarray:
+    """Apply a text normaliser once per distinct value and broadcast (missing -> None)."""
+    codes, uniques = pd.factorize(values.astype("object"))
+    table = np.array([fn(u) for u in uniques] + [None], dtype=object)
+    return table[np.where(codes < 0, len(uniques), codes)]
+
+
+def _acute_one(text: object) -> int | None:
+    t = str(text).strip().upper()
+    t = t[:-2] if t.endswith(".0") else t
+    return ACUTE_GRADE.get(t)
+
+
+def _chronic_one(text: object) -> str | None:
+    t = str(text).strip().lower()
+    return t if t in NIH_SEVERITY + LEGACY_SEVERITY else None
+
+
 def acute_grade_number(grade: pd.Series) -> pd.Series:
     """Acute GVHD grade as an integer 0-4: "1".."4" and "I".."IV" both accepted (<NA> else).
 
     Rule: clinical-rules.md ("modified Glucksberg grade I-IV").
     """
-    g = grade.astype("string").str.strip().str.upper()
-    g = g.str.replace(r"\.0$", "", regex=True)
-    return g.map(ACUTE_GRADE).astype("Int64").rename("agvhd_grade")
+    vals = _per_unique(grade, _acute_one)
+    return pd.Series(pd.array(vals, dtype="Int64"), index=grade.index, name="agvhd_grade")
+
+
+def chronic_severity(grade: pd.Series) -> pd.Series:
+    """Chronic GVHD severity, lower-case NIH (mild/moderate/severe) or legacy
+    (limited/extensive); None when not readable. Rule: clinical-rules.md ("GVHD")."""
+    return pd.Series(_per_unique(grade, _chronic_one), index=grade.index, dtype="object")
 
 
 def gvhd_after_first_allograft(
@@ -66,11 +89,10 @@ def gvhd_after_first_allograft(
            .rename("agvhd_3_4_date").reset_index())
 
     chronic = g.loc[g["kind"].eq("chronic").to_numpy()]
-    sev = chronic["grade"].astype("string").str.strip().str.lower()
-    chronic = chronic.assign(_sev=sev)
-    nih_pat = chronic.assign(_nih=sev.isin(NIH_SEVERITY).fillna(False).to_numpy(dtype=bool))
+    sev = chronic_severity(chronic["grade"])
+    nih_pat = chronic.assign(_nih=sev.isin(NIH_SEVERITY).to_numpy(dtype=bool))
     nih_pat = nih_pat.groupby(KEY, sort=False)["_nih"].transform("any")
-    severe = sev.eq("severe").fillna(False) | (sev.eq("extensive").fillna(False) & ~nih_pat)
+    severe = sev.eq("severe") | (sev.eq("extensive") & ~nih_pat)
     cg = chronic.groupby(KEY, sort=False)["onset_date"].min().rename("cgvhd_date").reset_index()
     cs = (chronic.loc[severe.to_numpy(dtype=bool)].groupby(KEY, sort=False)["onset_date"].min()
           .rename("cgvhd_severe_date").reset_index())
@@ -92,9 +114,8 @@ def gvhd_discrepancies(gvhd: pd.DataFrame, first_hsct: pd.DataFrame) -> pd.DataF
     """
     tx = first_hsct.loc[first_hsct["hsct_date"].notna(), [*KEY, "hsct_date"]]
     g = gvhd[[*KEY, "kind", "onset_date", "grade"]].merge(tx, on=KEY, how="left")
-    grade = g["grade"].astype("string").str.strip()
     acute_ok = acute_grade_number(g["grade"]).notna()
-    chronic_ok = grade.str.lower().isin(NIH_SEVERITY + LEGACY_SEVERITY).fillna(False)
+    chronic_ok = chronic_severity(g["grade"]).notna()
     kind = g["kind"].astype("object")
     unread = np.where(kind.eq("acute"), ~acute_ok.to_numpy(dtype=bool),
                       np.where(kind.eq("chronic"), ~chronic_ok.to_numpy(dtype=bool), True))

@@ -322,14 +322,17 @@ def _finalise_patients(out: pd.DataFrame) -> pd.DataFrame:
         out[c] = out[c].astype("boolean")
     for c in ("salvage_line", "salvage_cycles", "lines_before_salvage", "hct_ci",
               "agvhd_max_grade"):
-        out[c] = out[c].astype("Float64").astype("Int64")
+        if str(out[c].dtype) != "Int64":
+            out[c] = out[c].astype("Float64").astype("Int64")
     for c in ("birth_date", "diagnosis_date", "salvage_start_date", "hsct_date",
               "agvhd_2_4_date", "agvhd_3_4_date", "cgvhd_date", "cgvhd_severe_date",
               "last_contact_date", "death_date", "relapse_date"):
-        out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
+        if out[c].dtype != "datetime64[ns]":
+            out[c] = pd.to_datetime(out[c]).astype("datetime64[ns]")
     for c in ("chimerism_d30_recipient_pct", "chimerism_d90_recipient_pct", "age_at_hsct"):
         out[c] = out[c].astype("float64")
-    obj = [c for c in PATIENT_COLUMNS if str(out[c].dtype) == "object"]
-    for c in obj:
-        out[c] = out[c].where(out[c].notna(), None)
+    for c in [c for c in PATIENT_COLUMNS if out[c].dtype == object]:
+        arr = out[c].to_numpy(dtype=object, copy=True)
+        arr[pd.isna(arr)] = None  # missing text is None (not NaN) for the warehouse
+        out[c] = arr
     return out.reset_index(drop=True)

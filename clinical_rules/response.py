@@ -89,7 +89,10 @@ def derive_response(
     - marrow blasts 5-25 % with >= 50 % decrease from the previous assessment of the line:
       PR; otherwise NR when the previous assessment is known; <NA> when it is not.
     - marrow blasts > 25 %: NR.  Marrow blasts missing: <NA>.
-    Missing circulating_blasts / extramedullary flags are read as absent.
+    Missing circulating_blasts / extramedullary flags are read as absent. ELN 2022's PR
+    also asks for CR-level counts; the spec's rule (blasts 5-25 % and >= 50 % decrease)
+    is applied as written. CRi vs MLFS: ELN gives no count floor for CRi, so the common
+    trial convention is used (CRi = one lineage recovered to CR level).
     """
     n = len(responses)
     blasts = pd.to_numeric(responses["bm_blasts_pct"], errors="coerce").to_numpy(dtype=float)

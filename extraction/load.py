@@ -94,8 +94,16 @@ def _insert_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, del
         con.execute("INSERT INTO raw.files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [centre, date, source.table, source.file, source.sha256,
                      json.dumps(source.source_columns, ensure_ascii=False), source.rows, loaded_at])
-    con.execute("INSERT INTO raw.deliveries VALUES (?, ?, ?, ?, ?)",
-                [centre, date, delivery.reason, signature, loaded_at])
+    con.execute("INSERT INTO raw.deliveries VALUES (?, ?, ?, ?, ?, ?)",
+                [centre, date, delivery.reason, signature, loaded_at,
+                 stat_fingerprint(delivery.path)])
+
+
+def stat_fingerprint(folder: Path) -> str:
+    """Names, sizes and modification times of a delivery's files, hashed (no file is read)."""
+    parts = sorted(f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+                   for p in folder.iterdir() if p.is_file())
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def extract_centre(con: duckdb.DuckDBPyConnection, centre_folder: Path, dialect: CentreDialect,
@@ -112,18 +120,27 @@ def extract_centre(con: duckdb.DuckDBPyConnection, centre_folder: Path, dialect:
         if not delivery.complete:
             results.append(DeliveryLoad(delivery.delivery, "incomplete", delivery.reason))
             continue
+        known = query_frame(con, "raw/centre_deliveries", [dialect.centre_id])
+        known = known[known["delivery"] == delivery.delivery]
+        stats = stat_fingerprint(delivery.path)
+        if len(known) and known["stat_fingerprint"].iloc[0] == stats:
+            results.append(DeliveryLoad(delivery.delivery, "unchanged",
+                                        "files unchanged since loaded (names, sizes, mtimes): "
+                                        "not re-read"))
+            continue
         tables = read_delivery(delivery, dialect)
         if not tables:
             raise DeliveryError(dialect.centre_id, delivery.delivery, "(delivery folder)",
                                 "delivery holds no export file (expected "
                                 f"{'a workbook' if dialect.format == 'xlsx' else 'CSV files'})")
         signature = delivery_signature(tables)
-        known = query_frame(con, "raw/centre_deliveries", [dialect.centre_id])
-        previous = known.loc[known["delivery"] == delivery.delivery, "signature"]
+        previous = known["signature"]
         rows = {t.file: t.rows for t in tables.values()}
         hashes = {t.file: t.sha256 for t in tables.values()}
         files = {t.table: t.file for t in tables.values()}
         if len(previous) and previous.iloc[0] == signature:
+            run_sql(con, "raw/update_stat_fingerprint", [stats, dialect.centre_id,
+                                                         delivery.delivery])
             results.append(DeliveryLoad(delivery.delivery, "unchanged",
                                         "same files (sha256) already loaded", rows, hashes, files))
             continue

@@ -20,7 +20,7 @@ from schemas.canonical import TABLE_NAMES
 from synthetic_registry.centres import CENTRE_BY_ID, CENTRES, Centre
 from synthetic_registry.defects import MANIFEST_COLUMNS, FileTarget, inject_row_defects
 from synthetic_registry.model import ChunkTruth, composition, day, simulate_chunk
-from synthetic_registry.render import CsvTableWriter, XlsxDeliveryWriter, render
+from synthetic_registry.render import CsvTableWriter, StreamingXlsxWriter, render
 
 #: Chosen among seeds 2000-2399 as the one whose 75 transplanted AZA/VEN R/R patients come
 #: closest to the published outcomes (2-y OS/CIR/NRM/GRFS, GVHD); see README.md.
@@ -139,9 +139,9 @@ class DeliverySink:
         if marker.exists():
             marker.unlink()
         self.csv: dict[str, CsvTableWriter] = {}
-        self.xlsx: XlsxDeliveryWriter | None = None
+        self.xlsx: StreamingXlsxWriter | None = None
         if centre.format == "xlsx":
-            self.xlsx = XlsxDeliveryWriter(folder / "export.xlsx", centre, list(TABLE_NAMES))
+            self.xlsx = StreamingXlsxWriter(folder / "export.xlsx", centre, list(TABLE_NAMES))
         else:
             for t in TABLE_NAMES:
                 enc = "cp1252" if f"wrong_encoding:{t}" in file_defects else None

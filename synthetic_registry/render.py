@@ -210,3 +210,153 @@ def deterministic_zip(data: bytes) -> bytes:
             zi.external_attr = 0o600 << 16
             dst.writestr(zi, body)
     return out.getvalue()
+
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_STYLES = (
+    f'{_XML}<styleSheet xmlns="{_NS}"><numFmts count="1"><numFmt numFmtId="164" '
+    'formatCode="dd/mm/yyyy"/></numFmts><fonts count="1"><font><sz val="11"/><name '
+    'val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/>'
+    '</fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1">'
+    '<border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs '
+    'count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '</cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/>'
+    '</cellStyles></styleSheet>')
+_CORE = (
+    f'{_XML}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+    'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+    'xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/'
+    'XMLSchema-instance"><dc:creator>ProMISE export</dc:creator><dcterms:created '
+    'xsi:type="dcterms:W3CDTF">2026-01-01T00:00:00Z</dcterms:created><dcterms:modified '
+    'xsi:type="dcterms:W3CDTF">2026-01-01T00:00:00Z</dcterms:modified></cp:coreProperties>')
+_APP = (f'{_XML}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+        'extended-properties"><Application>ProMISE export</Application></Properties>')
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _col_letters(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        s, j = "", i + 1
+        while j:
+            j, r = divmod(j - 1, 26)
+            s = chr(65 + r) + s
+        out.append(s)
+    return out
+
+
+class StreamingXlsxWriter:
+    """Streams every table of one delivery into one workbook, SpreadsheetML written directly.
+
+    Each sheet is streamed to a temporary part file beside the workbook (inline strings,
+    numbers, real dates with a dd/mm/yyyy format) and the parts are zipped on close with
+    fixed timestamps, so memory stays flat and reruns are byte-identical. Much faster than
+    openpyxl's write-only mode (which streams ~1,000-4,000 rows/s).
+    """
+
+    def __init__(self, path: Path, centre: Centre, tables: list[str]):
+        self.path = path
+        self.tables = list(tables)
+        self.names = [centre.source_file(t) for t in tables]
+        self.rows = dict.fromkeys(tables, 0)
+        self.parts = {t: path.with_name(f".{path.name}.sheet{i + 1}.part")
+                      for i, t in enumerate(tables)}
+        self.fh = {t: open(p, "w", encoding="utf-8") for t, p in self.parts.items()}  # noqa: SIM115
+        self.letters = {t: _col_letters(len(header(t, centre))) for t in tables}
+        for t in tables:
+            self.fh[t].write(f'{_XML}<worksheet xmlns="{_NS}"><sheetData>')
+            self._rows(t, [[h] for h in header(t, centre)], start=1)
+
+    def _rows(self, table: str, arrays: list[list], start: int) -> int:
+        letters = self.letters[table]
+        out = []
+        n = 0
+        for n, row in enumerate(zip(*arrays, strict=True)):
+            r = start + n
+            cells = []
+            for col, v in zip(letters, row, strict=False):
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    cells.append(f'<c r="{col}{r}" t="inlineStr"><is><t>{_xml_text(v)}</t>'
+                                 '</is></c>')
+                elif isinstance(v, dt.date):
+                    d = v.date() if isinstance(v, dt.datetime) else v
+                    cells.append(f'<c r="{col}{r}" s="1"><v>{(d - _EXCEL_EPOCH).days}</v></c>')
+                elif isinstance(v, bool):
+                    cells.append(f'<c r="{col}{r}" t="b"><v>{int(v)}</v></c>')
+                else:
+                    cells.append(f'<c r="{col}{r}"><v>{v!r}</v></c>')
+            out.append(f'<row r="{r}">{"".join(cells)}</row>')
+        self.fh[table].write("".join(out))
+        return n + 1 if arrays and len(arrays[0]) else 0
+
+    def write(self, table: str, cols: Columns) -> None:
+        arrays = [c.tolist() for c in cols.values()]
+        self.rows[table] += self._rows(table, arrays, start=self.rows[table] + 2)
+
+    def close(self) -> None:
+        sheets = "".join(f'<sheet name="{_xml_text(nm)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
+                         for i, nm in enumerate(self.names))
+        k = len(self.tables)
+        rels = "".join(f'<Relationship Id="rId{i + 1}" Type="{_REL}/worksheet" '
+                       f'Target="worksheets/sheet{i + 1}.xml"/>' for i in range(k))
+        rels += f'<Relationship Id="rId{k + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
+        ct_sheets = "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/'
+            'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>' for i in range(k))
+        fixed = {
+            "[Content_Types].xml": (
+                f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                'content-types"><Default Extension="rels" ContentType="application/'
+                'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
+                'ContentType="application/xml"/><Override PartName="/xl/workbook.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                f'sheet.main+xml"/>{ct_sheets}<Override PartName="/xl/styles.xml" '
+                'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                'styles+xml"/><Override PartName="/docProps/core.xml" ContentType="'
+                'application/vnd.openxmlformats-package.core-properties+xml"/><Override '
+                'PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-'
+                'officedocument.extended-properties+xml"/></Types>'),
+            "_rels/.rels": (
+                f'{_XML}<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
+                f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/><Relationship '
+                'Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/'
+                'metadata/core-properties" Target="docProps/core.xml"/><Relationship Id="rId3" '
+                f'Type="{_REL}/extended-properties" Target="docProps/app.xml"/>'
+                '</Relationships>'),
+            "docProps/core.xml": _CORE,
+            "docProps/app.xml": _APP,
+            "xl/workbook.xml": (f'{_XML}<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>'
+                                f'{sheets}</sheets></workbook>'),
+            "xl/_rels/workbook.xml.rels": f'{_XML}<Relationships xmlns="{_PKG}">{rels}'
+                                          '</Relationships>',
+            "xl/styles.xml": _STYLES,
+        }
+        with zipfile.ZipFile(self.path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            for name, text in fixed.items():
+                zf.writestr(self._info(name), text.encode("utf-8"))
+            for i, t in enumerate(self.tables):
+                self.fh[t].write("</sheetData></worksheet>")
+                self.fh[t].close()
+                with open(self.parts[t], "rb") as src, \
+                        zf.open(self._info(f"xl/worksheets/sheet{i + 1}.xml"), "w") as dst:
+                    while block := src.read(1 << 20):
+                        dst.write(block)
+                self.parts[t].unlink()
+
+    @staticmethod
+    def _info(name: str) -> zipfile.ZipInfo:
+        zi = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+        zi.compress_type = zipfile.ZIP_DEFLATED
+        zi.external_attr = 0o600 << 16
+        return zi

@@ -12,7 +12,7 @@ SELECT
     r.response_source,
     r.response_discrepant,
     r.crc,
-    r.salvage_line
+    r.is_salvage_line
 FROM harmonised.responses r
 JOIN harmonised.patient_keys k USING (centre_id, patient_id)
 ORDER BY r.centre_id, k.patient_key, r.assessment_date;

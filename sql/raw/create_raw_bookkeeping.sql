@@ -15,5 +15,6 @@ CREATE TABLE IF NOT EXISTS raw.deliveries (
     delivery         VARCHAR NOT NULL,
     complete_reason  VARCHAR,
     signature        VARCHAR NOT NULL,   -- sha256 of the sorted file hashes
-    loaded_at        TIMESTAMP NOT NULL
+    loaded_at        TIMESTAMP NOT NULL,
+    stat_fingerprint VARCHAR             -- names, sizes and mtimes: unchanged = not re-read
 );
