@@ -8,6 +8,8 @@ severity (Jagasia et al., BBMT 2015;21:389) or the legacy limited/extensive scal
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -24,7 +26,7 @@ NIH_SEVERITY = ("mild", "moderate", "severe")
 LEGACY_SEVERITY = ("limited", "extensive")
 
 
-def _per_unique(values: pd.Series, fn) -> np.ndarray:
+def _per_unique(values: pd.Series, fn: Callable[[object], object]) -> np.ndarray:
     """Apply a text normaliser once per distinct value and broadcast (missing -> None)."""
     codes, uniques = pd.factorize(values.astype("object"))
     table = np.array([fn(u) for u in uniques] + [None], dtype=object)

@@ -224,7 +224,9 @@ def harmonise_registry(
     ``tables``: canonical table name -> staging frame (centre_id, patient_id + canonical
     columns; missing tables or columns count as empty). Returns one row per staging
     patient in the staging order, the per-assessment responses, the reported-vs-derived
-    discrepancies, the regimens the catalogues do not know, and the thresholds used.
+    discrepancies, the regimens the catalogues do not know (kind ``treatment_line`` or
+    ``conditioning``), and the thresholds used. Missing text is None, missing dates NaT,
+    nullable flags pandas ``boolean``, counts ``Int64``.
     """
     typed = {name: _typed_table(name, tables.get(name)) for name in CANONICAL_TABLES}
     # patients must come first: _encode_keys numbers the staging patients 0..n-1

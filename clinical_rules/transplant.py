@@ -92,9 +92,10 @@ _SPLIT = re.compile(r"[\s\-+/,;&()x×]+|\b(?:AND|WITH|PLUS|THEN)\b")
 #: Agents that do not set intensity by themselves (purine analogues, serotherapy, the
 #: FLAMSA block's drugs, Cy as a partner).  Bacigalupo 2009: Flu-Cy is NMA.
 _NEUTRAL = {"FLU", "CY", "ATG", "ARAC", "AMSA", "IDA", "CLO", "CLAD", "VP16", "ALEM", "PTCY"}
-#: Named regimens without doses in the text: standard doses assumed (documented).
+#: Named regimens without doses in the text whose standard dose is unambiguous.
+#: (TBF = TEC-FLU-BU is not here: TBF-RIC uses thiotepa 5 mg/kg + Bu 2 days, TBF-MAC
+#: thiotepa 10 mg/kg + Bu 3 days, so undosed it takes the reported intensity.)
 _NAMED_UNDOSED: dict[frozenset[str], tuple[str, str]] = {
-    frozenset({"TT", "FLU", "BU"}): ("MAC", "TBF: thiotepa 10 mg/kg (>= 10 mg/kg is MAC)"),
     frozenset({"BU", "CY"}): ("MAC", "classic BuCy: busulfan 16 mg/kg oral"),
     frozenset({"CY", "TBI"}): ("MAC", "classic Cy-TBI: TBI 12 Gy fractionated"),
 }
@@ -149,7 +150,9 @@ def classify_conditioning_text(text: str | None) -> ConditioningCall:
     Rule: Bacigalupo et al. BBMT 2009;15:1628 (see :func:`_agent_level`); sequential =
     a FLAMSA block (fludarabine, amsacrine, cytarabine) followed by RIC (Schmid et al.,
     JCO 2005); the intensity of a regimen is the highest level of its agents; undosed
-    alkylators make it unknown unless the named standard regimen is catalogued.
+    alkylators leave the intensity undecided (the reported value is used) unless the named
+    standard regimen is unambiguous (BuCy, Cy-TBI); ``unknown`` = a token outside the
+    catalogue (listed so the catalogue can be extended).
     """
     if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
         return ConditioningCall("", None, "no regimen", False)
@@ -209,7 +212,10 @@ def classify_conditioning_text(text: str | None) -> ConditioningCall:
         named = _NAMED_UNDOSED.get(key)
         if named is not None and set(undosed) <= set(key):
             return ConditioningCall(normalised, named[0], named[1], False)
-        return ConditioningCall(normalised, None, "; ".join(rules), True)
+        # every agent is catalogued but a decisive dose is not written: the reported
+        # intensity is used; not an unknown regimen (the catalogue cannot fix it)
+        return ConditioningCall(normalised, None, "dose not written: " + "; ".join(rules),
+                                False)
     return ConditioningCall(normalised, _LEVEL[max(levels)], "; ".join(rules), False)
 
 

@@ -6,6 +6,7 @@ run of one refresh has finished, ``registry_after_centres`` starts the registry-
 and publication for that refresh, exactly once (run_key = refresh id).
 """
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -15,16 +16,33 @@ import dagster as dg
 
 from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
-from extraction.deliveries import complete_deliveries
+from extraction.deliveries import SUCCESS_MARKER, complete_deliveries
 from pipelines.resources import LandingArea
 from schemas.dialect import DialectError, load_dialect
 
 NIGHTLY_CRON_ENV = "AML_REGISTRY_NIGHTLY_CRON"
 TIMEZONE_ENV = "AML_REGISTRY_TIMEZONE"
+#: Overrides both sensors' minimum interval (seconds); the defaults suit production.
+SENSOR_INTERVAL_ENV = "AML_REGISTRY_SENSOR_INTERVAL_SECONDS"
+STARTED_AT_TAG = "aml_registry/started_at"
+#: Dagster's own tags on runs started by a sensor or a schedule.
+SENSOR_NAME_TAG = "dagster/sensor_name"
+SCHEDULE_NAME_TAG = "dagster/schedule_name"
 CENTRE_JOB = "centre_refresh"
 REGISTRY_JOB = "registry_refresh"
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
             dg.DagsterRunStatus.CANCELED}
+
+
+def _sensor_interval(default: int) -> int:
+    value = os.environ.get(SENSOR_INTERVAL_ENV)
+    return max(1, int(value)) if value else default
+
+
+def _utc_text(moment: dt.datetime | None = None) -> str:
+    """A UTC time as `aml-registry refresh` tags it (naive ISO, space separated)."""
+    moment = moment or dt.datetime.now(dt.UTC)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(sep=" ")
 
 
 @dataclass
@@ -37,18 +55,28 @@ class OperationsDefinitions:
 
 
 def delivery_fingerprint(landing: LandingArea, centre_id: str) -> str | None:
-    """Newest complete delivery of a centre, with its files' names, sizes and mtimes, hashed."""
+    """Newest complete delivery of a centre, with its files' names, sizes and mtimes, hashed.
+
+    The ``_SUCCESS`` marker is left out: a delivery taken after its quiet period must not
+    start a second run when the centre writes the marker later. ``None`` when the centre has
+    no complete delivery (or its folder changes while being read: the next tick sees it).
+    """
     try:
         dialect = load_dialect(landing.centre_folder(centre_id) / "centre.yaml")
     except DialectError:
         return None
-    deliveries = complete_deliveries(landing.centre_folder(centre_id), dialect)
-    if not deliveries:
+    try:
+        deliveries = complete_deliveries(landing.centre_folder(centre_id), dialect)
+        if not deliveries:
+            return None
+        newest = deliveries[-1]
+        parts = [newest.delivery]
+        for p in sorted(newest.path.iterdir()):
+            if p.is_file() and p.name != SUCCESS_MARKER:
+                stat = p.stat()
+                parts.append(f"{p.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    except OSError:
         return None
-    newest = deliveries[-1]
-    parts = [newest.delivery] + sorted(
-        f"{p.name}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
-        for p in newest.path.iterdir() if p.is_file())
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -56,8 +84,9 @@ def _centre_requests(context, landing: LandingArea, refresh_id: str,
                      centres: list[str]) -> tuple[list[dg.RunRequest], list[str]]:
     known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
     new = [c for c in centres if c not in known]
+    tags = {REFRESH_TAG: refresh_id, STARTED_AT_TAG: _utc_text()}
     requests = [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}",
-                              tags={REFRESH_TAG: refresh_id}, job_name=CENTRE_JOB)
+                              tags=tags, job_name=CENTRE_JOB)
                 for c in centres]
     return requests, new
 
@@ -78,12 +107,14 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea)
     centres = [c for c in sorted(landing.centres()) if c in known]
     if not centres:
         return dg.SkipReason("no centre partition yet (the delivery sensor adds them)")
-    return [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}",
-                          tags={REFRESH_TAG: refresh_id}) for c in centres]
+    tags = {REFRESH_TAG: refresh_id, STARTED_AT_TAG: _utc_text(scheduled)}
+    return [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}", tags=tags)
+            for c in centres]
 
 
 @dg.sensor(
-    name="landing_delivery_sensor", job_name=CENTRE_JOB, minimum_interval_seconds=60,
+    name="landing_delivery_sensor", job_name=CENTRE_JOB,
+    minimum_interval_seconds=_sensor_interval(60),
     description="Starts a centre's refresh when a new complete delivery appears; adds a "
                 "partition for a new centre folder. The cursor holds each centre's newest "
                 "delivery fingerprint, so a delivery starts exactly one run.",
@@ -107,15 +138,25 @@ def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: Landin
 
 
 @dg.sensor(
-    name="registry_after_centres", job_name=REGISTRY_JOB, minimum_interval_seconds=30,
+    name="registry_after_centres", job_name=REGISTRY_JOB,
+    minimum_interval_seconds=_sensor_interval(30),
     description="When every centre run of a refresh has finished, rebuild the registry-wide "
                 "layers and publish once for that refresh.",
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
 def registry_after_centres(context: dg.SensorEvaluationContext):
-    """Start ``registry_refresh`` for each refresh whose centre runs are all finished."""
-    runs = context.instance.get_runs(
-        filters=dg.RunsFilter(job_name=CENTRE_JOB), limit=500)
+    """Start ``registry_refresh`` for each refresh whose centre runs are all finished.
+
+    Only refreshes started by the schedule or the delivery sensor are followed: an
+    ``aml-registry refresh`` runs its own registry run in process, right after its centres.
+    """
+    runs = [
+        *context.instance.get_runs(filters=dg.RunsFilter(
+            job_name=CENTRE_JOB, tags={SCHEDULE_NAME_TAG: nightly_refresh.name}), limit=500),
+        *context.instance.get_runs(filters=dg.RunsFilter(
+            job_name=CENTRE_JOB, tags={SENSOR_NAME_TAG: landing_delivery_sensor.name}),
+            limit=500),
+    ]
     by_refresh: dict[str, list[dg.DagsterRun]] = {}
     for run in runs:
         refresh_id = run.tags.get(REFRESH_TAG)
@@ -129,8 +170,10 @@ def registry_after_centres(context: dg.SensorEvaluationContext):
             job_name=REGISTRY_JOB, tags={REFRESH_TAG: refresh_id}), limit=1)
         if done:
             continue
+        started = min((r.tags[STARTED_AT_TAG] for r in centre_runs
+                       if r.tags.get(STARTED_AT_TAG)), default=_utc_text())
         requests.append(dg.RunRequest(run_key=f"registry:{refresh_id}",
-                                      tags={REFRESH_TAG: refresh_id}))
+                                      tags={REFRESH_TAG: refresh_id, STARTED_AT_TAG: started}))
     if not requests:
         return dg.SkipReason("no refresh waiting for its registry rebuild")
     return requests

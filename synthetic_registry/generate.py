@@ -9,7 +9,7 @@ import csv
 import math
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -207,23 +207,11 @@ class DeliverySink:
                 "wrong_encoding", "", "centre_fails")
 
 
-SCALE_XLSX_NOTE = ("# Scale mode: this centre normally delivers export.xlsx; openpyxl streams\n"
-                   "# only ~1,000 rows/s, so at scale it delivers CSV files instead.\n")
-
-
-def scale_variant(centre: Centre) -> Centre:
-    """In scale mode a workbook centre delivers CSV (same columns, labels and dates)."""
-    if centre.format != "xlsx":
-        return centre
-    return replace(centre, format="csv", delimiter=";", encoding="utf-8", decimal=",",
-                   files={})
-
-
-def write_centre_yaml(folder: Path, centre: Centre, note: str = "") -> None:
+def write_centre_yaml(folder: Path, centre: Centre) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     text = yaml.dump(centre.yaml_dict(), Dumper=yaml.SafeDumper, sort_keys=False,
                      allow_unicode=True, width=100)
-    (folder / "centre.yaml").write_text(note + text, encoding="utf-8")
+    (folder / "centre.yaml").write_text(text, encoding="utf-8")
 
 
 def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | None = None,
@@ -244,9 +232,6 @@ def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | N
     scale = patients is not None
     totals = composition(patients)
     centres = [c for c in CENTRES if totals[c.centre_id] > 0]
-    notes = {c.centre_id: SCALE_XLSX_NOTE for c in centres if scale and c.format == "xlsx"}
-    if scale:
-        centres = [scale_variant(c) for c in centres]
     deliveries = {c.centre_id: [c.deliveries[-1]] if scale else list(c.deliveries)
                   for c in centres}
     file_defects: dict[str, set[str]] = {c.centre_id: set() for c in centres}
@@ -257,7 +242,7 @@ def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | N
                 file_defects[cid].add(f"{kind}:{table}")
     sinks: dict[tuple[str, str], DeliverySink] = {}
     for c in centres:
-        write_centre_yaml(landing / c.centre_id, c, notes.get(c.centre_id, ""))
+        write_centre_yaml(landing / c.centre_id, c)
         for d in deliveries[c.centre_id]:
             newest = d == deliveries[c.centre_id][-1]
             sinks[(c.centre_id, d)] = DeliverySink(

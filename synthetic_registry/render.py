@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
-import re
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +20,6 @@ LUT_DAYS = 150 * 366
 _LUT_BASE = float((LUT_START - np.datetime64("1970-01-01", "D")).astype(np.int64))
 _DATE_LUTS: dict[str, np.ndarray] = {}
 FIXED_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
-FIXED_DOC_TIME = dt.datetime(2026, 1, 1)
 
 #: decimals written per number column (trailing zeros stripped)
 DECIMALS = {"vaf": 3, "bm_blasts_pct": 1, "anc": 2, "platelets": 0, "value": 7,
@@ -162,54 +159,6 @@ class CsvTableWriter:
 
     def close(self) -> None:
         self.fh.close()
-
-
-class XlsxDeliveryWriter:
-    """Streams every table of one delivery into one workbook (openpyxl write-only mode)."""
-
-    def __init__(self, path: Path, centre: Centre, tables: list[str]):
-        from openpyxl import Workbook
-
-        self.path = path
-        self.wb = Workbook(write_only=True)
-        self.wb.properties.created = FIXED_DOC_TIME
-        self.wb.properties.modified = FIXED_DOC_TIME
-        self.wb.properties.creator = "ProMISE export"
-        self.sheets = {}
-        self.rows = dict.fromkeys(tables, 0)
-        for t in tables:
-            ws = self.wb.create_sheet(centre.source_file(t))
-            ws.append(header(t, centre))
-            self.sheets[t] = ws
-
-    def write(self, table: str, cols: Columns) -> None:
-        ws = self.sheets[table]
-        arrays = [c.tolist() for c in cols.values()]
-        for row in zip(*arrays, strict=True):
-            ws.append(list(row))
-        self.rows[table] += len(arrays[0]) if arrays else 0
-
-    def close(self) -> None:
-        buf = io.BytesIO()
-        self.wb.save(buf)
-        self.path.write_bytes(deterministic_zip(buf.getvalue()))
-
-
-def deterministic_zip(data: bytes) -> bytes:
-    """Rewrite a zip archive with fixed member timestamps (byte-identical reruns)."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = re.sub(rb"<dcterms:modified([^>]*)>[^<]*<",
-                              rb"<dcterms:modified\1>2026-01-01T00:00:00Z<", body)
-            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, body)
-    return out.getvalue()
 
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

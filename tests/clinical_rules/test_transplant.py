@@ -64,13 +64,13 @@ CONDITIONING_CASES = [
     ("haplo Flu-Cy-TBI2 with PTCy: NMA", "Flu-Cy-TBI2-PTCy", "NMA"),
     ("sequential: FLAMSA block followed by RIC", "FLAMSA-BU2", "sequential"),
     ("sequential: FLAMSA-TBI4", "FLAMSA-TBI4-CY-ATG", "sequential"),
-    ("thiotepa-based TEC-FLU-BU (TBF, thiotepa 10 mg/kg): MAC", "TEC-FLU-BU", "MAC"),
+    ("TEC-FLU-BU without doses: TBF-RIC or TBF-MAC, reported value used", "TEC-FLU-BU", None),
     ("TBF with 2 days of busulfan (TBF-RIC)", "TEC-FLU-BU2", "RIC"),
     ("thiotepa < 10 mg/kg: RIC", "TT5-FLU-CY", "RIC"),
     ("treosulfan 14 g/m2 x 3 = 42: MAC", "FLU-TREO14", "MAC"),
     ("treosulfan 10 g/m2 x 3 = 30: RIC", "FLU-TREO10", "RIC"),
-    ("undosed busulfan: unknown (falls back to reported)", "FLU-BU", None),
-    ("undosed melphalan: unknown", "FLU-MEL", None),
+    ("undosed busulfan: reported value used", "FLU-BU", None),
+    ("undosed melphalan: reported value used", "FLU-MEL", None),
     ("unknown agent: listed for the catalogue", "XYZ-42", None),
 ]
 
@@ -80,7 +80,7 @@ CONDITIONING_CASES = [
 def test_conditioning_intensity(case, regimen, expected):
     call = classify_conditioning_text(regimen)
     assert call.intensity == expected
-    assert call.unknown is (expected is None)
+    assert call.unknown is (regimen == "XYZ-42")
 
 
 @pytest.mark.parametrize(("score", "group"), [(0, "0"), (1, "1"), (2, "2"), (3, ">=3"),
@@ -153,10 +153,12 @@ def test_reported_vs_derived_and_unknown_regimens():
     df = _tx([{"conditioning_regimen": "FLAMSA-BU2", "conditioning_intensity_reported": "RIC"},
               {"patient_id": "2", "conditioning_regimen": "XYZ", "conditioning_intensity_reported":
                "MAC"},
-              {"patient_id": "3", "conditioning_regimen": "XYZ"}])
+              {"patient_id": "3", "conditioning_regimen": "XYZ"},
+              {"patient_id": "4", "conditioning_regimen": "TEC-FLU-BU"}])
     tx = transplant_variables(df)
-    assert tx["conditioning_intensity"].tolist() == ["sequential", "MAC", "RIC"]
-    assert tx["conditioning_intensity_source"].tolist() == ["derived", "reported", "reported"]
+    assert tx["conditioning_intensity"].tolist() == ["sequential", "MAC", "RIC", "RIC"]
+    assert tx["conditioning_intensity_source"].tolist() == ["derived", "reported", "reported",
+                                                            "reported"]
     d = conditioning_discrepancies(tx)
     assert sorted(d["variable"]) == ["conditioning_intensity", "conditioning_regimen",
                                      "conditioning_regimen"]

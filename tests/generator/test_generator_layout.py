@@ -166,6 +166,8 @@ def test_scale_mode_small(tmp_path: Path, n: int) -> None:
         ids += [(cid, r[0]) for r in rows]
     assert len(set(ids)) == n
     assert np.isclose(s.rows[("LYS", "patients")] / n, 85 / 672, atol=0.002)
+    clf = s.landing / "CLF" / s.deliveries["CLF"][0]
+    assert sorted(p.name for p in clf.iterdir()) == ["_SUCCESS", "export.xlsx"]
 
 
 def test_centre_definitions_are_consistent() -> None:
