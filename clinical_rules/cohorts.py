@@ -175,7 +175,8 @@ def identify_salvage_line(
       salvage indication is molecular relapse (takes precedence: the study's 240/29/36
       partition of 305 R/R), else ``post_hma`` when the frontline (line 1) contained an
       HMA (HMA alone or AZA/VEN), else ``post_ic`` when the frontline was IC, else <NA>.
-    - lines_before_salvage = number of IC lines before the salvage line;
+    - lines_before_salvage = number of treatment lines (any therapy: IC or HMA) before the
+      salvage line, the study's "treatment lines before AZA/VEN" (Table 1);
       status_before_salvage = the salvage line's R/R indication; prior_hma = any line
       before the salvage line contained an HMA (ELN 2024 applicability).
     ``first_hsct`` has centre_id, patient_id, hsct_date; ``patients`` gives the rows.
@@ -199,9 +200,9 @@ def identify_salvage_line(
 
     prior = tl.merge(sal[[*KEY, "salvage_line"]], on=KEY, how="inner")
     prior = prior.loc[prior["line"] < prior["salvage_line"]]
-    prior = prior.assign(_ic=prior["regimen_class"].eq("ic"), _hma=prior["has_hma"].astype(bool))
+    prior = prior.assign(_line=1, _hma=prior["has_hma"].astype(bool))
     agg = prior.groupby(KEY, sort=False).agg(
-        lines_before_salvage=("_ic", "sum"), prior_hma=("_hma", "any")).reset_index()
+        lines_before_salvage=("_line", "sum"), prior_hma=("_hma", "any")).reset_index()
     front = tl.sort_values([*KEY, "line"], kind="mergesort").drop_duplicates(KEY, keep="first")
     front = front.rename(columns={"regimen_class": "frontline_class",
                                   "has_hma": "frontline_hma"})[

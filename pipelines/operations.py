@@ -101,8 +101,8 @@ def _centre_requests(context, landing: LandingArea, refresh_id: str,
 )
 def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea):
     """Request a centre run for every centre known as a partition."""
-    scheduled = context.scheduled_execution_time
-    refresh_id = f"nightly-{scheduled:%Y%m%dT%H%M}" if scheduled else "nightly"
+    scheduled = context.scheduled_execution_time  # always set by the daemon
+    refresh_id = f"nightly-{scheduled:%Y%m%dT%H%M}"
     known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
     centres = [c for c in sorted(landing.centres()) if c in known]
     if not centres:

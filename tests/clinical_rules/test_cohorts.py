@@ -98,7 +98,7 @@ COHORT_CASES = [
                           lines_before_salvage=2, status_before_salvage="refractory",
                           prior_hma=False, salvage_cycles=2, salvage_regimen="AZA-VEN")),
     ("post-HMA (frontline HMA for prior high-risk MDS)", "b",
-     dict(cohort="azaven_rr", salvage_setting="post_hma", lines_before_salvage=0,
+     dict(cohort="azaven_rr", salvage_setting="post_hma", lines_before_salvage=1,
           status_before_salvage="relapse", prior_hma=True)),
     ("molecular relapse takes precedence over post-HMA", "c",
      dict(cohort="azaven_rr", salvage_setting="molecular_relapse",

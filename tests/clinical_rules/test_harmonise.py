@@ -165,7 +165,7 @@ EXPECTED = [
          "agvhd_2_4_date": D("2022-06-20"), "cgvhd_severe_date": D("2023-01-01"),
          "age_at_hsct": 58.0}),
     ("AZA/VEN R/R post-HMA, late CRi, sequential FLAMSA, MRD not done", "GRE", "002", {
-        "cohort": "azaven_rr", "salvage_setting": "post_hma", "lines_before_salvage": 0,
+        "cohort": "azaven_rr", "salvage_setting": "post_hma", "lines_before_salvage": 1,
         "status_before_salvage": "relapse", "prior_hma": True, "c1_response": False,
         "response_timing": "late", "best_response": "CRi", "pre_hsct_status": "CRc",
         "mrd_pre_hsct": "not_done", "donor_type": "MMUD",

@@ -1,0 +1,60 @@
+"""Helpers shared by the operations tests (imported by name: tests have no packages)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+from extraction.deliveries import SUCCESS_MARKER
+from synthetic_registry import generate_registry
+from warehouse.pseudonym import DEMO_MARKER
+
+TEST_KEY = "operations-test-key-0123456789"
+#: Three small centres keep a refresh short (one CSV, one semicolon/Latin-1, one other dialect).
+SMALL_CENTRES = ("LYS", "NTE", "PSL")
+
+
+def small_landing(landing: Path, keep: tuple[str, ...] = SMALL_CENTRES,
+                  patients: int = 300) -> Path:
+    """A generated synthetic landing area (scale mode) reduced to a few centres."""
+    generate_registry(landing, seed=2026, patients=patients)
+    for folder in landing.iterdir():
+        if folder.is_dir() and folder.name not in keep:
+            shutil.rmtree(folder)
+    (landing / DEMO_MARKER).write_text("synthetic\n", encoding="utf-8")
+    return landing
+
+
+def newest_delivery(landing: Path, centre: str) -> Path:
+    return sorted(p for p in (landing / centre).iterdir() if p.is_dir())[-1]
+
+
+def add_delivery(landing: Path, centre: str, date: str, *, complete: bool = True) -> Path:
+    """A new delivery of a centre: a copy of its newest one under a later export date.
+
+    ``complete=False`` writes it like a transfer still in progress: no ``_SUCCESS`` marker
+    and files modified just now (inside the centre's quiet period).
+    """
+    source = newest_delivery(landing, centre)
+    target = landing / centre / date
+    staging = landing / centre / f".{date}.partial"  # not a delivery name: never seen half-copied
+    shutil.copytree(source, staging)
+    marker = staging / SUCCESS_MARKER
+    if complete:
+        marker.touch()
+    else:
+        marker.unlink(missing_ok=True)
+        now = time.time()
+        for p in staging.iterdir():
+            os.utime(p, (now, now))
+    staging.rename(target)
+    return target
+
+
+def age_files(folder: Path, seconds: float) -> None:
+    """Set every file's modification time ``seconds`` into the past (past the quiet period)."""
+    then = time.time() - seconds
+    for p in folder.iterdir():
+        os.utime(p, (then, then))
