@@ -62,12 +62,14 @@ def stage_delivery(raw_tables: dict[str, pd.DataFrame], dialect: CentreDialect
 
 
 def _to_arrow(typed: pd.DataFrame, table: str) -> pa.Table:
+    """Typed staging rows as Arrow with the staging schema (dates cast in Arrow, not Python)."""
     schema = staging_arrow_schema(table)
-    frame = typed[[f.name for f in schema]].copy()
-    for f in schema:
-        if f.type == pa.date32():
-            frame[f.name] = frame[f.name].dt.date.where(frame[f.name].notna(), None)
-    return pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    dates = [f.name for f in schema if f.type == pa.date32()]
+    as_timestamps = pa.schema([pa.field(f.name, pa.timestamp("ns")) if f.name in dates else f
+                               for f in schema])
+    arrow = pa.Table.from_pandas(typed[[f.name for f in schema]], schema=as_timestamps,
+                                 preserve_index=False)
+    return arrow.cast(schema)
 
 
 def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,

@@ -58,28 +58,29 @@ def _issues(rows: pd.Series, column: str, values: pd.Series, rule: str,
                          "detail": detail})
 
 
-def _missing_mask(text: pd.Series, dialect: CentreDialect) -> pd.Series:
-    stripped = text.astype("string").str.strip()
-    return stripped.isna() | stripped.isin(list(dialect.missing))
+ARROW_STRING = "string[pyarrow]"
 
 
 def type_column(text: pd.Series, kind: str, field: str, dialect: CentreDialect,
                 source_row: pd.Series) -> tuple[pd.Series, pd.DataFrame]:
-    """Type one text column with the centre's dialect; return values and typing issues."""
-    missing = _missing_mask(text, dialect)
-    s = text.astype("string").str.strip().mask(missing)
+    """Type one text column with the centre's dialect; return values and typing issues.
+
+    Text and codes come back as Arrow-backed strings (vectorised string operations).
+    """
+    stripped = text.astype(ARROW_STRING).str.strip()
+    s = stripped.mask(stripped.isin(list(dialect.missing)))
     empty = pd.DataFrame(columns=ISSUE_COLUMNS)
     if kind in ("text", "code", "bool"):
         mapping = dialect.value_map(field)
         if mapping:  # vectorised label -> code lookup; unmapped labels keep their text
             mapped = s.map(mapping)
-            s = s.where(mapped.isna(), mapped).astype("string")
+            s = s.where(mapped.isna(), mapped).astype(ARROW_STRING)
     if kind == "text":
-        return s.astype(object).where(s.notna(), None), empty
+        return s, empty
     if kind == "code":
         if field == "grade":
-            s = s.replace(ROMAN_GRADES)
-        return s.astype(object).where(s.notna(), None), empty
+            s = s.replace(ROMAN_GRADES).astype(ARROW_STRING)
+        return s, empty
     if kind == "bool":
         lowered = s.str.lower()
         out = lowered.map(BOOL_WORDS).astype("boolean")
@@ -229,9 +230,9 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
     """
     spec = CANONICAL_TABLES[table]
     raw = raw.reset_index(drop=True)
-    typed = pd.DataFrame({"centre_id": raw["centre_id"].astype(object),
-                          "delivery": raw["delivery"].astype(object),
-                          "file": raw["file"].astype(object),
+    typed = pd.DataFrame({"centre_id": raw["centre_id"].astype(ARROW_STRING),
+                          "delivery": raw["delivery"].astype(ARROW_STRING),
+                          "file": raw["file"].astype(ARROW_STRING),
                           "source_row": raw["source_row"].astype("int64")})
     issues = [unmapped_issues(raw)]
     for col in spec.columns:

@@ -14,6 +14,9 @@ from pandera.typing import Series
 
 from schemas.canonical import RESPONSE_CODES, RISK_CODES
 
+#: Text columns are Arrow-backed strings: vectorised checks instead of per-value Python.
+Text = Series[pd.StringDtype]
+ARROW = {"storage": "pyarrow"}
 Date = Series[pa.DateTime]
 Int = Series[pd.Int64Dtype]
 Bool = Series[pd.BooleanDtype]
@@ -22,10 +25,10 @@ Bool = Series[pd.BooleanDtype]
 class StagingModel(pa.DataFrameModel):
     """Every staging row carries its patient key and lineage."""
 
-    centre_id: Series[str] = pa.Field(description="Centre code (folder name of the landing area)")
-    delivery: Series[str] = pa.Field(description="Export date of the delivery (ISO)")
+    centre_id: Text = pa.Field(dtype_kwargs=ARROW, description="Centre code (folder name of the landing area)")
+    delivery: Text = pa.Field(dtype_kwargs=ARROW, description="Export date of the delivery (ISO)")
     source_row: Series[int] = pa.Field(ge=1, description="1-based data row in the source file")
-    patient_id: Series[str] = pa.Field(str_length={"min_value": 1},
+    patient_id: Text = pa.Field(dtype_kwargs=ARROW, str_length={"min_value": 1},
                                        description="Centre-local patient identifier (UPN)")
 
     class Config:
@@ -36,24 +39,24 @@ class StagingModel(pa.DataFrameModel):
 class PatientsModel(StagingModel):
     """patients: one row per patient."""
 
-    sex: Series[str] = pa.Field(isin=["female", "male"], description="Sex")
+    sex: Text = pa.Field(dtype_kwargs=ARROW, isin=["female", "male"], description="Sex")
     birth_date: Date = pa.Field(description="Date of birth")
     diagnosis_date: Date = pa.Field(description="Date of AML diagnosis")
-    aml_type: Series[str] = pa.Field(nullable=True, isin=[
+    aml_type: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=[
         "de_novo", "secondary_mds", "secondary_mpn", "therapy_related"], description="AML type")
-    karyotype: Series[str] = pa.Field(nullable=True, description="ISCN 2020 karyotype as written")
-    eln2022_reported: Series[str] = pa.Field(nullable=True, isin=list(RISK_CODES),
+    karyotype: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, description="ISCN 2020 karyotype as written")
+    eln2022_reported: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=list(RISK_CODES),
                                              description="ELN 2022 risk reported by the centre")
-    eln2024_reported: Series[str] = pa.Field(nullable=True, isin=list(RISK_CODES),
+    eln2024_reported: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=list(RISK_CODES),
                                              description="ELN 2024 risk reported by the centre")
 
 
 class MutationsModel(StagingModel):
     """mutations: one row per gene tested at diagnosis."""
 
-    gene: Series[str] = pa.Field(str_matches=r"^[A-Z0-9-]+$", description="HGNC gene symbol")
+    gene: Text = pa.Field(dtype_kwargs=ARROW, str_matches=r"^[A-Z0-9-]+$", description="HGNC gene symbol")
     detected: Bool = pa.Field(description="Mutation detected (false = tested negative)")
-    variant: Series[str] = pa.Field(nullable=True, description="Variant detail (ITD, TKD, HGVS)")
+    variant: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, description="Variant detail (ITD, TKD, HGVS)")
     vaf: Series[float] = pa.Field(nullable=True, ge=0.0, le=1.0,
                                   description="Variant allele fraction 0-1")
 
@@ -62,8 +65,8 @@ class TreatmentLinesModel(StagingModel):
     """treatment_lines: one row per line of therapy before transplant."""
 
     line: Int = pa.Field(ge=1, le=20, description="Line number, 1 = frontline")
-    regimen: Series[str] = pa.Field(str_length={"min_value": 1}, description="Regimen as written")
-    indication: Series[str] = pa.Field(isin=[
+    regimen: Text = pa.Field(dtype_kwargs=ARROW, str_length={"min_value": 1}, description="Regimen as written")
+    indication: Text = pa.Field(dtype_kwargs=ARROW, isin=[
         "frontline", "refractory", "relapse", "molecular_relapse"], description="Indication")
     start_date: Date = pa.Field(description="First day of the line")
     end_date: Date = pa.Field(nullable=True, description="Last day of the line")
@@ -76,7 +79,7 @@ class ResponsesModel(StagingModel):
     line: Int = pa.Field(ge=1, le=20, description="Treatment line assessed")
     cycle: Int = pa.Field(nullable=True, ge=0, le=50, description="End of which cycle")
     assessment_date: Date = pa.Field(description="Date of the assessment")
-    response: Series[str] = pa.Field(isin=list(RESPONSE_CODES), description="Reported response")
+    response: Text = pa.Field(dtype_kwargs=ARROW, isin=list(RESPONSE_CODES), description="Reported response")
     bm_blasts_pct: Series[float] = pa.Field(nullable=True, ge=0, le=100,
                                             description="Bone-marrow blasts, %")
     anc: Series[float] = pa.Field(nullable=True, ge=0, le=200, description="ANC, 10^9/L")
@@ -90,12 +93,12 @@ class MrdModel(StagingModel):
     """mrd: one row per MRD measurement."""
 
     sample_date: Date = pa.Field(description="Sample date")
-    method: Series[str] = pa.Field(isin=["MFC", "NPM1", "WT1", "other_pcr"],
+    method: Text = pa.Field(dtype_kwargs=ARROW, isin=["MFC", "NPM1", "WT1", "other_pcr"],
                                    description="MRD method")
-    tissue: Series[str] = pa.Field(isin=["BM", "PB"], description="Tissue")
+    tissue: Text = pa.Field(dtype_kwargs=ARROW, isin=["BM", "PB"], description="Tissue")
     value: Series[float] = pa.Field(nullable=True, ge=0,
                                     description="MFC %; PCR transcript/control ratio")
-    result_reported: Series[str] = pa.Field(nullable=True, isin=["positive", "negative"],
+    result_reported: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=["positive", "negative"],
                                             description="Result as reported")
 
 
@@ -104,24 +107,24 @@ class TransplantsModel(StagingModel):
 
     hsct_number: Int = pa.Field(ge=1, le=5, description="1 = first allograft")
     hsct_date: Date = pa.Field(description="Transplant date, day 0")
-    donor_relation: Series[str] = pa.Field(isin=[
+    donor_relation: Text = pa.Field(dtype_kwargs=ARROW, isin=[
         "sibling", "other_related", "haploidentical", "unrelated", "cord"],
         description="Donor relation")
-    hla_match: Series[str] = pa.Field(nullable=True, str_matches=r"^\d{1,2}/\d{1,2}$",
+    hla_match: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, str_matches=r"^\d{1,2}/\d{1,2}$",
                                       description="HLA match, e.g. 10/10")
-    stem_cell_source: Series[str] = pa.Field(nullable=True, isin=["PB", "BM", "CB"],
+    stem_cell_source: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=["PB", "BM", "CB"],
                                              description="Stem-cell source")
-    conditioning_regimen: Series[str] = pa.Field(nullable=True,
+    conditioning_regimen: Text = pa.Field(dtype_kwargs=ARROW, nullable=True,
                                                  description="Conditioning regimen as written")
-    conditioning_intensity_reported: Series[str] = pa.Field(
+    conditioning_intensity_reported: Text = pa.Field(dtype_kwargs=ARROW,
         nullable=True, isin=["MAC", "RIC", "NMA", "sequential"],
         description="Conditioning intensity as reported")
     atg: Bool = pa.Field(nullable=True, description="Anti-thymocyte globulin")
     ptcy: Bool = pa.Field(nullable=True, description="Post-transplant cyclophosphamide")
-    gvhd_prophylaxis: Series[str] = pa.Field(nullable=True, description="GVHD prophylaxis")
-    donor_cmv: Series[str] = pa.Field(nullable=True, isin=["positive", "negative"],
+    gvhd_prophylaxis: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, description="GVHD prophylaxis")
+    donor_cmv: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=["positive", "negative"],
                                       description="Donor CMV serostatus")
-    recipient_cmv: Series[str] = pa.Field(nullable=True, isin=["positive", "negative"],
+    recipient_cmv: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=["positive", "negative"],
                                           description="Recipient CMV serostatus")
     hct_ci: Int = pa.Field(nullable=True, ge=0, le=30, description="HCT-CI score")
     chimerism_d30_recipient_pct: Series[float] = pa.Field(
@@ -133,9 +136,9 @@ class TransplantsModel(StagingModel):
 class GvhdModel(StagingModel):
     """gvhd: one row per GVHD episode."""
 
-    kind: Series[str] = pa.Field(isin=["acute", "chronic"], description="Acute or chronic")
+    kind: Text = pa.Field(dtype_kwargs=ARROW, isin=["acute", "chronic"], description="Acute or chronic")
     onset_date: Date = pa.Field(description="Onset date")
-    grade: Series[str] = pa.Field(isin=[
+    grade: Text = pa.Field(dtype_kwargs=ARROW, isin=[
         "1", "2", "3", "4", "mild", "moderate", "severe", "limited", "extensive"],
         description="Acute 1-4; chronic NIH mild/moderate/severe or legacy limited/extensive")
 
@@ -151,13 +154,13 @@ class FollowupModel(StagingModel):
     """followup: one row per patient."""
 
     last_contact_date: Date = pa.Field(description="Date of last contact")
-    vital_status: Series[str] = pa.Field(isin=["alive", "dead"], description="Vital status")
+    vital_status: Text = pa.Field(dtype_kwargs=ARROW, isin=["alive", "dead"], description="Vital status")
     death_date: Date = pa.Field(nullable=True, description="Date of death")
-    death_cause: Series[str] = pa.Field(nullable=True, isin=[
+    death_cause: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=[
         "relapse", "gvhd", "infection", "toxicity", "secondary_malignancy", "other"],
         description="Cause of death")
     relapse_date: Date = pa.Field(nullable=True, description="First post-transplant relapse")
-    relapse_type: Series[str] = pa.Field(nullable=True, isin=["haematological", "molecular"],
+    relapse_type: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=["haematological", "molecular"],
                                          description="Relapse type")
 
     @pa.dataframe_check(description="a death date is given if and only if the patient is dead")

@@ -73,12 +73,13 @@ class DeliverySensorDriver:
         self.run_keys: set[str] = set()
 
     def tick(self):
+        # by reference, as the daemon does: run requests are then validated against the
+        # partitions that the same tick adds
         context = dg.build_sensor_context(
-            instance=self.instance, cursor=self.cursor, definitions=self.defs,
+            instance_ref=self.instance.get_ref(), cursor=self.cursor, definitions=self.defs,
             sensor_name=landing_delivery_sensor.name,
             resources={"landing": LandingArea(path=str(self.landing))})
-        with dg.partition_loading_context(dynamic_partitions_store=self.instance):
-            data = landing_delivery_sensor.evaluate_tick(context)
+        data = landing_delivery_sensor.evaluate_tick(context)
         for request in data.dynamic_partitions_requests or []:
             assert request.partitions_def_name == centre_partitions.name
             self.instance.add_dynamic_partitions(request.partitions_def_name,
@@ -264,7 +265,7 @@ def test_registry_after_centres_waits_for_every_centre_run_then_requests_once(in
     nte = _add_run(instance, CENTRE_JOB, "delivery-a", S.STARTED, BY_SENSOR,
                    "2026-11-20 01:00:00")
     assert _registry_tick(instance) == []  # NTE still running
-    _set_status(instance, nte, S.QUEUED)
+    _set_status(instance, nte, S.STARTING)
     assert _registry_tick(instance) == []
     _set_status(instance, nte, S.FAILURE)  # a failed centre keeps its last good delivery
     [request] = _registry_tick(instance)
@@ -274,7 +275,7 @@ def test_registry_after_centres_waits_for_every_centre_run_then_requests_once(in
     assert request.job_name in (None, REGISTRY_JOB)
     assert lys.status == S.SUCCESS
     # the daemon launches it: no second request, whatever its state
-    registry = _add_run(instance, REGISTRY_JOB, "delivery-a", S.QUEUED,
+    registry = _add_run(instance, REGISTRY_JOB, "delivery-a", S.NOT_STARTED,
                         {SENSOR_NAME_TAG: "registry_after_centres"})
     assert _registry_tick(instance) == []
     _set_status(instance, registry, S.SUCCESS)
