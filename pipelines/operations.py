@@ -25,6 +25,11 @@ TIMEZONE_ENV = "AML_REGISTRY_TIMEZONE"
 #: Overrides both sensors' minimum interval (seconds); the defaults suit production.
 SENSOR_INTERVAL_ENV = "AML_REGISTRY_SENSOR_INTERVAL_SECONDS"
 STARTED_AT_TAG = "aml_registry/started_at"
+#: Executor of the runs the schedule and sensors start: ``in_process`` (default) or
+#: ``multiprocess``. Every step of both jobs writes DuckDB and so is in the ``duckdb_writer``
+#: pool (one step at a time): a process per step would only add a Python start-up per step.
+RUN_EXECUTOR_ENV = "AML_REGISTRY_RUN_EXECUTOR"
+RUN_EXECUTORS = ("in_process", "multiprocess")
 #: Dagster's own tags on runs started by a sensor or a schedule.
 SENSOR_NAME_TAG = "dagster/sensor_name"
 SCHEDULE_NAME_TAG = "dagster/schedule_name"
@@ -37,6 +42,14 @@ FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE,
 def _sensor_interval(default: int) -> int:
     value = os.environ.get(SENSOR_INTERVAL_ENV)
     return max(1, int(value)) if value else default
+
+
+def run_config() -> dict:
+    """Run config of the runs started by the schedule and the sensors (their executor)."""
+    executor = os.environ.get(RUN_EXECUTOR_ENV) or "in_process"
+    if executor not in RUN_EXECUTORS:
+        raise ValueError(f"{RUN_EXECUTOR_ENV}={executor!r}: expected one of {RUN_EXECUTORS}")
+    return {"execution": {"config": {executor: {}}}}
 
 
 def _utc_text(moment: dt.datetime | None = None) -> str:
@@ -85,8 +98,8 @@ def _centre_requests(context, landing: LandingArea, refresh_id: str,
     known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
     new = [c for c in centres if c not in known]
     tags = {REFRESH_TAG: refresh_id, STARTED_AT_TAG: _utc_text()}
-    requests = [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}",
-                              tags=tags, job_name=CENTRE_JOB)
+    requests = [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}", tags=tags,
+                              job_name=CENTRE_JOB, run_config=run_config())
                 for c in centres]
     return requests, new
 
@@ -108,7 +121,8 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea)
     if not centres:
         return dg.SkipReason("no centre partition yet (the delivery sensor adds them)")
     tags = {REFRESH_TAG: refresh_id, STARTED_AT_TAG: _utc_text(scheduled)}
-    return [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}", tags=tags)
+    return [dg.RunRequest(partition_key=c, run_key=f"{refresh_id}:{c}", tags=tags,
+                          run_config=run_config())
             for c in centres]
 
 
@@ -172,7 +186,7 @@ def registry_after_centres(context: dg.SensorEvaluationContext):
             continue
         started = min((r.tags[STARTED_AT_TAG] for r in centre_runs
                        if r.tags.get(STARTED_AT_TAG)), default=_utc_text())
-        requests.append(dg.RunRequest(run_key=f"registry:{refresh_id}",
+        requests.append(dg.RunRequest(run_key=f"registry:{refresh_id}", run_config=run_config(),
                                       tags={REFRESH_TAG: refresh_id, STARTED_AT_TAG: started}))
     if not requests:
         return dg.SkipReason("no refresh waiting for its registry rebuild")
