@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
+from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES, cast_canonical
 from schemas.cross_table import apply_cross_table_rules
 from schemas.dialect import CentreDialect
 from schemas.staging import QUARANTINE_COLUMNS, StagedTable, stage_table
@@ -136,17 +136,6 @@ def read_current_staging(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFra
     out: dict[str, pd.DataFrame] = {}
     for table in TABLE_NAMES:
         frame = query_frame(con, "staging/current_table", table=table)
-        for col in CANONICAL_TABLES[table].columns:
-            if col.kind == "date":
-                frame[col.name] = pd.to_datetime(frame[col.name]).astype("datetime64[ns]")
-            elif col.kind == "int":
-                frame[col.name] = frame[col.name].astype("Int64")
-            elif col.kind == "bool":
-                frame[col.name] = frame[col.name].astype("boolean")
-            elif col.kind == "number":
-                frame[col.name] = frame[col.name].astype("float64")
-            else:
-                frame[col.name] = frame[col.name].astype(object).where(frame[col.name].notna(),
-                                                                       None)
+        cast_canonical(frame, table)
         out[table] = frame
     return out

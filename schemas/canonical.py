@@ -8,7 +8,10 @@ the pandera models in :mod:`schemas.staging` are built from this dictionary.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ColumnKind = Literal["text", "code", "date", "int", "number", "bool"]
 
@@ -194,3 +197,26 @@ CANONICAL_TABLES: dict[str, CanonicalTable] = {
 }
 
 TABLE_NAMES: tuple[str, ...] = tuple(CANONICAL_TABLES)
+
+
+def cast_canonical(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Give a table's canonical columns the dtypes the clinical rules expect (in place).
+
+    Dates datetime64[ns], integers Int64, numbers float64, booleans nullable boolean, text and
+    codes as Python strings with None for missing.
+    """
+    import pandas as pd
+
+    for col in CANONICAL_TABLES[table].columns:
+        values = frame[col.name]
+        if col.kind == "date":
+            frame[col.name] = pd.to_datetime(values).astype("datetime64[ns]")
+        elif col.kind == "int":
+            frame[col.name] = values.astype("Int64")
+        elif col.kind == "bool":
+            frame[col.name] = values.astype("boolean")
+        elif col.kind == "number":
+            frame[col.name] = values.astype("float64")
+        else:
+            frame[col.name] = values.astype(object).where(values.notna(), None)
+    return frame

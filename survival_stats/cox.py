@@ -54,21 +54,24 @@ class CoxResult:
 
     def table(self) -> pd.DataFrame:
         """Tidy table in the study's Table 2 form: variable, level, HR, 95% CI, p."""
-        return pd.DataFrame(
-            {
-                "variable": [t.variable for t in self.terms],
-                "level": [t.level for t in self.terms],
-                "hr": [t.hr for t in self.terms],
-                "lower": [t.lower for t in self.terms],
-                "upper": [t.upper for t in self.terms],
-                "hr_95ci": [f"{t.hr:.2f} ({t.lower:.2f}-{t.upper:.2f})" for t in self.terms],
-                "p": [t.p for t in self.terms],
-                "variable_p": [self.variable_p.get(t.variable, np.nan) for t in self.terms],
-                "n": self.n,
-                "n_event": self.n_event,
-                "n_dropped_missing": self.n_dropped_missing,
-            }
-        )
+        return terms_table(self.terms, self.variable_p, self.n, self.n_event,
+                           self.n_dropped_missing)
+
+
+def terms_table(terms: list[CoxTerm], variable_p: dict[str, float], n: int, n_event: int,
+                n_dropped_missing: int) -> pd.DataFrame:
+    """Model terms as the study's Table 2 rows (shared by Cox and Fine-Gray results)."""
+    return pd.DataFrame({
+        "variable": [t.variable for t in terms],
+        "level": [t.level for t in terms],
+        "hr": [t.hr for t in terms],
+        "lower": [t.lower for t in terms],
+        "upper": [t.upper for t in terms],
+        "hr_95ci": [f"{t.hr:.2f} ({t.lower:.2f}-{t.upper:.2f})" for t in terms],
+        "p": [t.p for t in terms],
+        "variable_p": [variable_p.get(t.variable, np.nan) for t in terms],
+        "n": n, "n_event": n_event, "n_dropped_missing": n_dropped_missing,
+    })
 
 
 def _is_categorical(s: pd.Series) -> bool:

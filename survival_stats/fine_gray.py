@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from survival_stats._arrays import as_float, as_int, z_value
-from survival_stats.cox import CoxTerm, _wald_p, design_matrix
+from survival_stats.cox import CoxTerm, _wald_p, design_matrix, terms_table
 
 _EPS = np.finfo(float).eps
 
@@ -40,17 +40,8 @@ class FineGrayResult:
 
     def table(self) -> pd.DataFrame:
         """Table 2 form: variable, level, SHR, 95% CI, p."""
-        return pd.DataFrame({
-            "variable": [t.variable for t in self.terms],
-            "level": [t.level for t in self.terms],
-            "hr": [t.hr for t in self.terms],
-            "lower": [t.lower for t in self.terms],
-            "upper": [t.upper for t in self.terms],
-            "hr_95ci": [f"{t.hr:.2f} ({t.lower:.2f}-{t.upper:.2f})" for t in self.terms],
-            "p": [t.p for t in self.terms],
-            "variable_p": [self.variable_p.get(t.variable, np.nan) for t in self.terms],
-            "n": self.n, "n_event": self.n_event, "n_dropped_missing": self.n_dropped_missing,
-        })
+        return terms_table(self.terms, self.variable_p, self.n, self.n_event,
+                           self.n_dropped_missing)
 
 
 class _CrrData:

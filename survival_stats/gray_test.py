@@ -126,7 +126,10 @@ def gray_test(time, status, group, cause: int | None = None, strata=None,
             var += vv
         stat = float("nan")
         if ng > 1 and np.linalg.matrix_rank(var) == ng - 1:
-            stat = float(score @ np.linalg.solve(var, score))
+            try:
+                stat = float(score @ np.linalg.solve(var, score))
+            except np.linalg.LinAlgError:  # numerically singular despite the rank test
+                stat = float("nan")
         df = ng - 1
         p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
         out.append(GrayTest(int(k), stat, df, p, score, var))

@@ -78,8 +78,12 @@ def logrank_test(time, event, group, strata=None) -> LogRankTest:
     else:
         keep = use[1:]
         diff = (observed - expected)[keep]
-        stat = float(diff @ np.linalg.solve(var[np.ix_(keep, keep)], diff))
+        sub = var[np.ix_(keep, keep)]
         df = int(use.size - 1)
+        # a singular variance (e.g. every subject has its event at one tied time) has no
+        # chi-square statistic: NaN, as for Gray's test (deliberate; R's solve() would stop)
+        stat = (float(diff @ np.linalg.solve(sub, diff))
+                if np.linalg.matrix_rank(sub) == keep.size else float("nan"))
     p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
     return LogRankTest(levels, np.bincount(codes, minlength=ng), observed, expected, var,
                        stat, df, p)

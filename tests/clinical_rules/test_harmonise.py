@@ -14,7 +14,7 @@ from clinical_rules.harmonise import (
     harmonise_registry,
 )
 from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
-from schemas.canonical import CANONICAL_TABLES
+from schemas.canonical import CANONICAL_TABLES, cast_canonical
 
 D = pd.Timestamp
 
@@ -22,16 +22,7 @@ D = pd.Timestamp
 def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
     spec = CANONICAL_TABLES[name]
     df = pd.DataFrame(rows, columns=["centre_id", *spec.column_names])
-    for col in spec.columns:
-        if col.kind == "date":
-            df[col.name] = pd.to_datetime(df[col.name])
-        elif col.kind == "int":
-            df[col.name] = df[col.name].astype("Int64")
-        elif col.kind == "number":
-            df[col.name] = df[col.name].astype("float64")
-        elif col.kind == "bool":
-            df[col.name] = df[col.name].astype("boolean")
-    return df
+    return cast_canonical(df, name)
 
 
 def _pat(c: str, p: str, birth: str) -> dict:
