@@ -21,6 +21,8 @@ from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
 from pipelines.definitions import REPO_ROOT, build_definitions
 from schemas.dialect import DialectError, discover_centres, load_dialect
+from warehouse.bookkeeping import record_centre_run
+from warehouse.database import Warehouse, query_frame, run_sql
 from warehouse.pseudonym import DEMO_MARKER, resolve_pseudonym_key
 
 DAGSTER_STORAGE_ENV = "AML_REGISTRY_DAGSTER_STORAGE"
@@ -76,6 +78,23 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     return "; ".join(messages) or "run failed"
 
 
+def _stored_centres(warehouse: Path) -> set[str]:
+    """Centres with staged data in the working database."""
+    wh = Warehouse(warehouse)
+    if not wh.working_path.exists():
+        return set()
+    with wh.connect() as con:
+        run_sql(con, "staging/create_staging_bookkeeping")
+        return set(query_frame(con, "staging/staged_centres")["centre_id"])
+
+
+def _record_centre(warehouse: Path, refresh_id: str, centre: str, status: str,
+                   message: str) -> None:
+    with Warehouse(warehouse).connect() as con:
+        record_centre_run(con, refresh_id, centre, status, None, [], 0, 0, 0,
+                          1 if status == "failed" else 0, message)
+
+
 def run_refresh(landing: Path | str, warehouse: Path | str, centres: list[str] | None = None,
                 progress: Callable[[str], None] = print,
                 instance: dg.DagsterInstance | None = None) -> RefreshOutcome:
@@ -111,6 +130,7 @@ def run_refresh(landing: Path | str, warehouse: Path | str, centres: list[str] |
         except DialectError as exc:
             outcome.centres[centre], outcome.failures[centre] = "failed", str(exc)
             progress(f"    {centre}: FAILED: {exc}")
+            _record_centre(warehouse, refresh_id, centre, "failed", str(exc))
             continue
         result = centre_job.execute_in_process(partition_key=centre, instance=instance,
                                                tags=tags, raise_on_error=False,
@@ -121,6 +141,12 @@ def run_refresh(landing: Path | str, warehouse: Path | str, centres: list[str] |
             outcome.centres[centre] = "failed"
             outcome.failures[centre] = _failure_message(result)
             progress(f"    {centre}: FAILED: {outcome.failures[centre]}")
+    for centre in _stored_centres(warehouse) - set(available):
+        message = (f"centre {centre} has no folder in {landing} any more: its last stored "
+                   "delivery stays in the registry (a missing folder never deletes data)")
+        outcome.centres[centre] = "missing"
+        progress(f"    {message}")
+        _record_centre(warehouse, refresh_id, centre, "missing", message)
     progress("registry: harmonising, building analysis and outcome tables, publishing")
     result = defs.resolve_job_def("registry_refresh").execute_in_process(
         instance=instance, tags=tags, raise_on_error=False, run_config=QUIET_RUN_CONFIG)

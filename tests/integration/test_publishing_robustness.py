@@ -234,3 +234,37 @@ def test_missing_key_outside_the_demo_is_a_clear_error(small_landing: Path,
     assert proc.returncode == 2
     assert "AML_REGISTRY_PSEUDONYM_KEY is not set" in proc.stderr
     assert not (tmp_path / "w" / "registry.duckdb").exists()
+
+
+def test_removed_centre_and_empty_delivery_behave_as_documented(
+        small_landing: Path, tmp_path: Path, monkeypatch) -> None:
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    warehouse = tmp_path / "warehouse"
+    monkeypatch.setenv("AML_REGISTRY_PSEUDONYM_KEY", TEST_KEY)
+    instance = dg.DagsterInstance.ephemeral()
+    assert run_refresh(landing, warehouse, progress=lambda _m: None,
+                       instance=instance).published
+    before = _patients(warehouse / "registry.duckdb")
+    # an empty delivery (only the _SUCCESS marker): that centre fails with a clear message
+    empty = landing / "LYS" / "2099-03-01"
+    empty.mkdir()
+    (empty / "_SUCCESS").touch()
+    # a removed centre: its stored data stays, and the refresh says so
+    shutil.rmtree(landing / "NTE")
+    messages: list[str] = []
+    outcome = run_refresh(landing, warehouse, progress=messages.append, instance=instance)
+    assert outcome.published and outcome.exit_code == 3
+    assert "LYS" in outcome.failures
+    assert "no export file" in outcome.failures["LYS"]
+    assert outcome.centres["NTE"] == "missing"
+    assert any("NTE has no folder" in m for m in messages)
+    assert _patients(warehouse / "registry.duckdb") == before
+    con = duckdb.connect(str(warehouse / "registry.duckdb"), read_only=True)
+    try:
+        statuses = dict(con.execute(
+            "SELECT centre_id, status FROM meta.centre_runs WHERE refresh_id = ?",
+            [outcome.refresh_id]).fetchall())
+    finally:
+        con.close()
+    assert statuses["NTE"] == "missing" and statuses["LYS"] == "failed"
