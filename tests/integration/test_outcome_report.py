@@ -15,6 +15,9 @@ from pipelines.refresh import run_refresh
 from schemas.dialect import discover_centres
 from synthetic_registry import generate_registry
 
+# share the session's one refresh of the default registry on one xdist worker
+pytestmark = pytest.mark.xdist_group("default_registry")
+
 # Tolerance per calibration metric (absolute, in the metric's unit), side by side with the
 # study's published value (outcomes.md, "Calibration targets"). Counts are of the 75
 # transplanted AZA/VEN R/R patients; outcome percentages come from 75 patients, so their

@@ -13,6 +13,9 @@ from integration_support import TEST_KEY
 from schemas.dialect import discover_centres, load_dialect
 from warehouse.pseudonym import pseudonym
 
+# share the session's one refresh of the default registry on one xdist worker
+pytestmark = pytest.mark.xdist_group("default_registry")
+
 ENDPOINTS = {"OS", "CIR", "NRM", "GRFS", "AGVHD_2_4", "AGVHD_3_4", "CGVHD", "CGVHD_SEVERE"}
 
 
