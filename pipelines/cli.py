@@ -21,7 +21,13 @@ def _generate(args: argparse.Namespace) -> int:
     (Path(args.landing) / DEMO_MARKER).write_text(
         "This landing area was written by `aml-registry generate`: synthetic patients only.\n"
         "A refresh of it may use the labelled demo pseudonymisation key.\n", encoding="utf-8")
-    print(summary.describe() if hasattr(summary, "describe") else summary)
+    rows = sum(summary.rows.values())
+    n_deliveries = sum(len(d) for d in summary.deliveries.values())
+    print(f"wrote {summary.patients} synthetic patients in {len(summary.centres)} centres "
+          f"({n_deliveries} deliveries, {rows} rows in the newest deliveries) to "
+          f"{summary.landing} (seed {summary.seed})")
+    if summary.manifest is not None:
+        print(f"injected {summary.defects} defects, listed in {summary.manifest}")
     return 0
 
 

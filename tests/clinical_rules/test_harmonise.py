@@ -91,7 +91,7 @@ def registry() -> dict[str, pd.DataFrame]:
          "tissue": "PB", "value": 5e-4, "result_reported": "negative"},
         {"centre_id": "STE", "patient_id": "004", "sample_date": "2022-03-20", "method": "MFC",
          "tissue": "BM", "value": 2.0, "result_reported": "positive"},
-        {"centre_id": "XXX", "patient_id": "999", "sample_date": "2022-03-20", "method": "MFC",
+        {"centre_id": "NOC", "patient_id": "999", "sample_date": "2022-03-20", "method": "MFC",
          "tissue": "BM", "value": 2.0, "result_reported": "positive"},
     ]
     tx = [
