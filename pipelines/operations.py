@@ -4,6 +4,12 @@ Source: ../shared/spec/architecture.md ("Operations"). The schedule and the deli
 start per-centre runs (unchanged centres are skipped cheaply by extraction); once every centre
 run of one refresh has finished, ``registry_after_centres`` starts the registry-wide rebuild
 and publication for that refresh, exactly once (run_key = refresh id).
+
+Settings (environment, read when the definitions load): ``AML_REGISTRY_NIGHTLY_CRON``
+(default ``0 2 * * *``), ``AML_REGISTRY_TIMEZONE`` (default Europe/Paris),
+``AML_REGISTRY_SENSOR_INTERVAL_SECONDS`` (both sensors' minimum interval; default 60 s for the
+delivery sensor, 30 s for the registry sensor) and, read at each tick,
+``AML_REGISTRY_RUN_EXECUTOR`` (``in_process``, the default, or ``multiprocess``).
 """
 
 import datetime as dt

@@ -58,3 +58,14 @@ def age_files(folder: Path, seconds: float) -> None:
     then = time.time() - seconds
     for p in folder.iterdir():
         os.utime(p, (then, then))
+
+
+def centre_refresh_job(landing: str, warehouse: str, key: str):
+    """The project's ``centre_refresh`` job bound to a temporary landing area and warehouse.
+
+    A reconstructor for ``dg.build_reconstructable_job``: the multiprocess executor's step
+    processes import this module and call it to rebuild the same job.
+    """
+    from pipelines.definitions import build_definitions
+
+    return build_definitions(landing, warehouse, key).resolve_job_def("centre_refresh")

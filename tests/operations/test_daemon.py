@@ -9,6 +9,7 @@ one centre run for a delivery dropped afterwards, and tick the nightly schedule.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -60,18 +61,12 @@ class Daemon:
     def stop(self) -> None:
         """SIGTERM to the daemon's process group, then SIGKILL to whatever is left."""
         pgid = self.proc.pid  # the group this test created (start_new_session)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGKILL)  # the code server and any run still going
-        except ProcessLookupError:
-            pass
         self.proc.wait(timeout=15)
         self._log_file.close()
 
@@ -82,6 +77,7 @@ def _wait_for(what: str, predicate: Callable[[], object], timeout: float, daemon
     while time.monotonic() < deadline:
         value = predicate()
         if value:
+            print(f"{time.strftime('%H:%M:%S')} done: {what}", flush=True)  # shown on failure
             return value
         if daemon.proc.poll() is not None:
             pytest.fail(f"dagster-daemon exited ({daemon.proc.returncode}) while waiting for "
@@ -175,12 +171,21 @@ def test_dagster_daemon_refreshes_on_delivery_and_schedule(tmp_path, monkeypatch
                 run.run_id, of_type=dg.DagsterEventType.RUN_ENQUEUED).records
             assert queued, f"{run.run_id} did not go through the run queue"
 
-        # 2. registry_after_centres starts the registry run, which publishes
+        # 2. registry_after_centres starts the registry run; meanwhile NTE delivers again
         registry_1 = _wait_for(
             "the registry run", lambda: _runs(instance, REGISTRY_JOB, **{REFRESH_TAG: refresh_1}),
             90, daemon)
         assert len(registry_1) == 1
         assert registry_1[0].tags[SENSOR_NAME_TAG] == "registry_after_centres"
+        add_delivery(landing, "NTE", "2026-12-01")
+
+        # 3. exactly one new centre run, for NTE; it shares the working database with the
+        #    registry run through the duckdb_writer pool
+        second = _wait_for("the run for the new delivery",
+                           lambda: [r for r in _sensor_centre_runs(instance)
+                                    if r.tags[REFRESH_TAG] != refresh_1], 90, daemon)
+        assert [r.tags["dagster/partition"] for r in second] == ["NTE"]
+        refresh_2 = second[0].tags[REFRESH_TAG]
         _wait_for("the registry run to succeed",
                   lambda: _all_succeeded(instance, [registry_1[0].run_id], daemon), 240, daemon)
         published = warehouse / "registry.duckdb"
@@ -189,22 +194,13 @@ def test_dagster_daemon_refreshes_on_delivery_and_schedule(tmp_path, monkeypatch
         ended = max(instance.get_run_record_by_id(r.run_id).end_time for r in first)
         assert started >= ended, "the registry run started before its centre runs finished"
         with duckdb.connect(str(published), read_only=True) as con:
-            refreshes = con.execute(
-                "SELECT refresh_id, status FROM meta.refreshes").fetchall()
+            refreshes = con.execute("SELECT refresh_id, status FROM meta.refreshes").fetchall()
             centres = {r[0] for r in con.execute(
                 "SELECT DISTINCT centre_id FROM analysis.patients").fetchall()}
         assert (refresh_1, "published") in refreshes
         assert centres == set(CENTRES)
-
-        # 3. a new delivery of NTE: exactly one new centre run
-        add_delivery(landing, "NTE", "2026-12-01")
-        second = _wait_for("the run for the new delivery",
-                           lambda: [r for r in _sensor_centre_runs(instance)
-                                    if r.tags[REFRESH_TAG] != refresh_1], 90, daemon)
-        assert [r.tags["dagster/partition"] for r in second] == ["NTE"]
         _wait_for("the new delivery's run to succeed",
                   lambda: _all_succeeded(instance, [second[0].run_id], daemon), 180, daemon)
-        refresh_2 = second[0].tags[REFRESH_TAG]
         _wait_for("the registry run of the new delivery",
                   lambda: _runs(instance, REGISTRY_JOB, **{REFRESH_TAG: refresh_2}), 90, daemon)
         time.sleep(6)  # three more sensor ticks: nothing else may start
