@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from integration_support import TEST_KEY, write_demo_marker
 
@@ -37,3 +38,13 @@ def refreshed(default_landing: Path, tmp_path_factory: pytest.TempPathFactory
         else:
             os.environ["AML_REGISTRY_PSEUDONYM_KEY"] = old
     return warehouse, outcome
+
+
+@pytest.fixture(scope="module")
+def published(refreshed):
+    """The published database of the shared refresh, opened read-only as an analyst would."""
+    warehouse, outcome = refreshed
+    assert outcome.published, outcome.message
+    con = duckdb.connect(str(warehouse / "registry.duckdb"), read_only=True)
+    yield con
+    con.close()

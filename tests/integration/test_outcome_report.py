@@ -33,14 +33,6 @@ TOLERANCE_BY_METRIC = {
 }
 
 
-@pytest.fixture(scope="module")
-def published(refreshed):
-    warehouse, outcome = refreshed
-    assert outcome.published, outcome.message
-    con = duckdb.connect(str(warehouse / "registry.duckdb"), read_only=True)
-    yield con
-    con.close()
-
 
 def test_calibration_targets_within_tolerance(published) -> None:
     rows = published.execute(

@@ -6,7 +6,6 @@ import csv
 import io
 from pathlib import Path
 
-import duckdb
 import pytest
 from integration_support import TEST_KEY
 
@@ -18,14 +17,6 @@ pytestmark = pytest.mark.xdist_group("default_registry")
 
 ENDPOINTS = {"OS", "CIR", "NRM", "GRFS", "AGVHD_2_4", "AGVHD_3_4", "CGVHD", "CGVHD_SEVERE"}
 
-
-@pytest.fixture(scope="module")
-def published(refreshed):
-    warehouse, outcome = refreshed
-    assert outcome.published, outcome.message
-    con = duckdb.connect(str(warehouse / "registry.duckdb"), read_only=True)
-    yield con
-    con.close()
 
 
 def test_refresh_publishes_every_centre(refreshed, default_landing: Path) -> None:
