@@ -69,3 +69,28 @@ def centre_refresh_job(landing: str, warehouse: str, key: str):
     from pipelines.definitions import build_definitions
 
     return build_definitions(landing, warehouse, key).resolve_job_def("centre_refresh")
+
+
+def run_centre_multiprocess(landing: str, warehouse: str, dagster_home: str, centre: str) -> str:
+    """One ``centre_refresh`` run of ``centre`` under the multiprocess executor, in this
+    process (as a launched run would be): each step in its own process, forked from a
+    forkserver with the project preloaded. Returns the run id."""
+    import dagster as dg
+
+    job = dg.build_reconstructable_job(
+        "ops_support", "centre_refresh_job", reconstructable_args=(landing, warehouse, TEST_KEY),
+        reconstructor_working_directory=str(Path(__file__).parent))
+    config = {"execution": {"config": {"multiprocess": {
+        "max_concurrent": 2,
+        "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}}}}}}
+    with dg.DagsterInstance.from_config(dagster_home) as instance:
+        result = dg.execute_job(job, instance=instance, run_config=config,
+                                tags={"dagster/partition": centre,
+                                      "aml_registry/refresh_id": "multiprocess-test"})
+        return result.run_id
+
+
+if __name__ == "__main__":  # python ops_support.py LANDING WAREHOUSE DAGSTER_HOME CENTRE
+    import sys
+
+    print(run_centre_multiprocess(*sys.argv[1:5]), flush=True)

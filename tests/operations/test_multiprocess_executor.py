@@ -1,30 +1,30 @@
 """The centre job under Dagster's multiprocess executor, on the repository's dagster.yaml.
 
-Two centre runs go at once, each step in its own process; the ``duckdb_writer`` pool
-(limit 1, from ``dagster.yaml``) must keep every write step of both runs apart, and both
-centres must end up in the raw and staging layers of the one working database.
+Two centre runs go at once, each in its own process as launched runs are, and each step of
+each run in a process of its own; the ``duckdb_writer`` pool (limit 1, from ``dagster.yaml``)
+must keep every write step of both runs apart, and both centres must end up in the raw and
+staging layers of the one working database.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
-import threading
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
-from ops_support import TEST_KEY, small_landing
+from ops_support import small_landing
 
 from assets.partitions import DUCKDB_WRITER_POOL
 from pipelines.definitions import REPO_ROOT
 
 CENTRES = ("LYS", "NTE")
-#: forkserver with the project preloaded: each step process forks from a warm interpreter
-#: instead of importing dagster, pandas and the project again (seconds per step).
-MULTIPROCESS = {"execution": {"config": {"multiprocess": {
-    "max_concurrent": 2,
-    "start_method": {"forkserver": {"preload_modules": ["pipelines.definitions"]}}}}}}
+HERE = Path(__file__).parent
 
 
 @pytest.mark.slow
@@ -35,42 +35,43 @@ def test_centre_runs_under_the_multiprocess_executor_share_one_writer(tmp_path, 
     home.mkdir()
     shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     monkeypatch.setenv("AML_REGISTRY_DAGSTER_STORAGE", str(home / "storage"))
-    job = dg.build_reconstructable_job(
-        "ops_support", "centre_refresh_job",
-        reconstructable_args=(str(landing), str(warehouse), TEST_KEY),
-        reconstructor_working_directory=str(Path(__file__).parent))
-
-    results: dict[str, object] = {}
-
-    def run(centre: str) -> None:
-        # one instance object per thread (same storage), as two launched runs would have
-        instance = dg.DagsterInstance.from_config(str(home))
-        try:
-            results[centre] = dg.execute_job(
-                job, instance=instance, run_config=MULTIPROCESS,
-                tags={"dagster/partition": centre, "aml_registry/refresh_id": "mp-test"})
-        except Exception as exc:  # reported below, with the centre
-            results[centre] = exc
-
     instance = dg.DagsterInstance.from_config(str(home))
     instance.add_dynamic_partitions("centre", list(CENTRES))
-    threads = [threading.Thread(target=run, args=(c,)) for c in CENTRES]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
-    assert not any(t.is_alive() for t in threads), "a multiprocess run did not finish in 300 s"
+
+    env = {**os.environ, "AML_REGISTRY_DAGSTER_STORAGE": str(home / "storage")}
+    logs = {c: (tmp_path / f"run-{c}.log").open("w") for c in CENTRES}
+    procs = {c: subprocess.Popen(
+        [sys.executable, str(HERE / "ops_support.py"), str(landing), str(warehouse), str(home), c],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=logs[c], text=True,
+        start_new_session=True) for c in CENTRES}
+    run_ids: dict[str, str] = {}
+    try:
+        for centre, proc in procs.items():
+            out, _ = proc.communicate(timeout=300)
+            log = (tmp_path / f"run-{centre}.log").read_text()[-3000:]
+            assert proc.returncode == 0, f"{centre} run failed:\n{log}"
+            run_ids[centre] = out.strip().splitlines()[-1]
+    finally:
+        for proc in procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)  # this test's own process group
+                proc.wait(timeout=15)
+        for f in logs.values():
+            f.close()
 
     intervals = []
-    for centre in CENTRES:
-        result = results[centre]
-        assert isinstance(result, dg.JobExecutionResult), f"{centre}: {result!r}"
-        assert result.success, f"{centre}: {[e.message for e in result.get_step_failure_events()]}"
-        engine = [e.message for e in result.all_events if e.event_type_value == "ENGINE_EVENT"]
-        assert any("multiprocess executor" in (m or "") for m in engine)
-        pids = {e.pid for e in result.all_events if e.is_step_start}
-        assert len(pids) == 2, f"{centre}: expected one process per step, saw pids {pids}"
-        for stat in instance.get_run_step_stats(result.run_id):
+    for centre, run_id in run_ids.items():
+        run = instance.get_run_by_id(run_id)
+        assert run.status == dg.DagsterRunStatus.SUCCESS, centre
+        assert run.tags["dagster/partition"] == centre
+        entries = [e for e in instance.all_logs(run_id) if e.is_dagster_event]
+        engine = [e.message for e in entries if e.dagster_event.event_type_value == "ENGINE_EVENT"]
+        assert any("multiprocess executor" in (m or "") for m in engine), engine
+        step_pids = {e.step_key: e.dagster_event.pid for e in entries
+                     if e.dagster_event.is_step_start}
+        assert sorted(step_pids) == ["raw_centre_exports", "staging_centre_tables"]
+        assert len(set(step_pids.values())) == 2, f"{centre}: one process per step {step_pids}"
+        for stat in instance.get_run_step_stats(run_id):
             intervals.append((stat.start_time, stat.end_time, f"{centre}/{stat.step_key}"))
 
     # the pool's limit comes from dagster.yaml (pools: default_limit: 1) ...
@@ -86,4 +87,4 @@ def test_centre_runs_under_the_multiprocess_executor_share_one_writer(tmp_path, 
         staged = dict(con.execute(
             "SELECT centre_id, count(*) FROM staging.patients GROUP BY 1").fetchall())
     assert sorted(raw) == sorted(staged) == list(CENTRES)
-    assert all(staged[c] > 0 and staged[c] <= raw[c] for c in CENTRES)
+    assert all(0 < staged[c] <= raw[c] for c in CENTRES)
