@@ -61,10 +61,11 @@ def _build(root: Path) -> RefreshedSite:
     with pytest.MonkeyPatch.context() as mp:
         for name, value in site.env().items():
             mp.setenv(name, value)
-        instance = dg.DagsterInstance.from_config(str(home))
-        outcome = run_refresh(landing, warehouse, centres=[MATERIALISED], instance=instance,
-                              progress=lambda _m: None)
-        instance.dispose()
+        # entered, so Dagster's definitions loading uses this instance (not one another test
+        # left behind) and it is disposed afterwards
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            outcome = run_refresh(landing, warehouse, centres=[MATERIALISED], instance=instance,
+                                  progress=lambda _m: None)
     assert outcome.published, outcome.message
     return RefreshedSite(landing, warehouse, home, outcome.refresh_id)
 

@@ -150,11 +150,14 @@ def test_dagster_daemon_refreshes_on_delivery_and_schedule(tmp_path, monkeypatch
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
+    # the storage is created (and its schema stamped) here, before the daemon and its code
+    # server open it: two processes creating a fresh SQLite storage at once can corrupt it
+    instance = dg.DagsterInstance.from_config(str(home))
+    assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
+    assert not instance.get_runs(limit=1) and not instance.get_dynamic_partitions("centre")
+    assert instance.event_log_storage.supports_global_concurrency_limits
     daemon = Daemon(home, {**os.environ, **settings}, tmp_path / "daemon.log")
     try:
-        instance = dg.DagsterInstance.from_config(str(home))
-        assert instance.run_coordinator.__class__.__name__ == "QueuedRunCoordinator"
-
         # 1. the delivery sensor starts one centre run per centre, through the queue
         first = _wait_for("the delivery sensor's centre runs",
                           lambda: len(_sensor_centre_runs(instance)) >= 2 and

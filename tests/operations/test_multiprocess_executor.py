@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -40,12 +41,29 @@ def test_centre_runs_under_the_multiprocess_executor_share_one_writer(tmp_path, 
 
     env = {**os.environ, "AML_REGISTRY_DAGSTER_STORAGE": str(home / "storage")}
     logs = {c: (tmp_path / f"run-{c}.log").open("w") for c in CENTRES}
-    procs = {c: subprocess.Popen(
-        [sys.executable, str(HERE / "ops_support.py"), str(landing), str(warehouse), str(home), c],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=logs[c], text=True,
-        start_new_session=True) for c in CENTRES}
+    procs: dict[str, subprocess.Popen] = {}
+
+    def start(centre: str) -> None:
+        procs[centre] = subprocess.Popen(
+            [sys.executable, str(HERE / "ops_support.py"), str(landing), str(warehouse),
+             str(home), centre],
+            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=logs[centre], text=True,
+            start_new_session=True)
+
     run_ids: dict[str, str] = {}
     try:
+        # The second run starts once the first holds the writer slot. Dagster 1.13's SQLite
+        # storage claims a pool slot with a SELECT then an UPDATE by id (SQLite ignores FOR
+        # UPDATE SKIP LOCKED), so two processes claiming in the same millisecond can both
+        # get the one slot: seen once with both runs started together (their raw steps
+        # overlapped by 0.5 s; DuckDB's file lock then fails one step, nothing is corrupted).
+        start(CENTRES[0])
+        deadline = time.monotonic() + 240
+        while not instance.event_log_storage.get_concurrency_info(
+                DUCKDB_WRITER_POOL).claimed_slots and procs[CENTRES[0]].poll() is None:
+            assert time.monotonic() < deadline, "the first run never claimed the writer slot"
+            time.sleep(0.1)
+        start(CENTRES[1])
         for centre, proc in procs.items():
             out, _ = proc.communicate(timeout=300)
             log = (tmp_path / f"run-{centre}.log").read_text()[-3000:]

@@ -28,6 +28,7 @@ from pipelines.definitions import REPO_ROOT, build_definitions
 from pipelines.operations import (
     CENTRE_JOB,
     REGISTRY_JOB,
+    RUN_EXECUTOR_ENV,
     SCHEDULE_NAME_TAG,
     SENSOR_NAME_TAG,
     STARTED_AT_TAG,
@@ -35,6 +36,7 @@ from pipelines.operations import (
     landing_delivery_sensor,
     nightly_refresh,
     registry_after_centres,
+    run_config,
 )
 from pipelines.resources import LandingArea
 
@@ -75,11 +77,12 @@ class DeliverySensorDriver:
     def tick(self):
         # by reference, as the daemon does: run requests are then validated against the
         # partitions that the same tick adds
-        context = dg.build_sensor_context(
+        # (closed after the tick: it opens an instance of its own from the reference)
+        with dg.build_sensor_context(
             instance_ref=self.instance.get_ref(), cursor=self.cursor, definitions=self.defs,
             sensor_name=landing_delivery_sensor.name,
-            resources={"landing": LandingArea(path=str(self.landing))})
-        data = landing_delivery_sensor.evaluate_tick(context)
+            resources={"landing": LandingArea(path=str(self.landing))}) as context:
+            data = landing_delivery_sensor.evaluate_tick(context)
         for request in data.dynamic_partitions_requests or []:
             assert request.partitions_def_name == centre_partitions.name
             self.instance.add_dynamic_partitions(request.partitions_def_name,
@@ -117,14 +120,24 @@ def test_cron_time_zone_and_sensor_interval_come_from_the_environment():
     assert registry_after_centres.minimum_interval_seconds == 30
 
 
+def test_runs_use_the_executor_from_the_environment(monkeypatch):
+    assert run_config() == {"execution": {"config": {"in_process": {}}}}
+    monkeypatch.setenv(RUN_EXECUTOR_ENV, "multiprocess")
+    assert run_config() == {"execution": {"config": {"multiprocess": {}}}}
+    monkeypatch.setenv(RUN_EXECUTOR_ENV, "celery")
+    with pytest.raises(ValueError, match="in_process"):
+        run_config()
+
+
 def test_nightly_schedule_requests_one_run_per_known_centre(landing, instance, tmp_path):
     instance.add_dynamic_partitions(centre_partitions.name, ["LYS", "NTE", "GONE"])
     when = dt.datetime(2026, 11, 20, 2, 0, tzinfo=PARIS)
-    context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=when,
-        repository_def=_defs(landing, tmp_path).get_repository_def(),
-        resources={"landing": LandingArea(path=str(landing))})
-    with dg.partition_loading_context(dynamic_partitions_store=instance):
+    # contexts are closed after use: they leave no instance behind for later tests
+    with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=when,
+            repository_def=_defs(landing, tmp_path).get_repository_def(),
+            resources={"landing": LandingArea(path=str(landing))}) as context, \
+            dg.partition_loading_context(dynamic_partitions_store=instance):
         data = nightly_refresh.evaluate_tick(context)
     requests = data.run_requests
     # PSL has no partition yet (the delivery sensor adds it); GONE has no folder any more
@@ -135,19 +148,22 @@ def test_nightly_schedule_requests_one_run_per_known_centre(landing, instance, t
         assert r.tags[REFRESH_TAG] == "nightly-20261120T0200"
         assert r.tags[STARTED_AT_TAG] == "2026-11-20 01:00:00"  # 02:00 Paris in UTC
         assert r.tags[SCHEDULE_NAME_TAG] == "nightly_refresh"
+        assert r.run_config == {"execution": {"config": {"in_process": {}}}}
         assert r.job_name in (None, CENTRE_JOB)
     # the next night is another refresh with other run keys
-    context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=when + dt.timedelta(days=1),
-        resources={"landing": LandingArea(path=str(landing))})
-    assert {r.run_key for r in nightly_refresh(context)}.isdisjoint({r.run_key for r in requests})
+    with dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=when + dt.timedelta(days=1),
+            resources={"landing": LandingArea(path=str(landing))}) as context:
+        next_night = nightly_refresh(context)
+    assert {r.run_key for r in next_night}.isdisjoint({r.run_key for r in requests})
 
 
 def test_nightly_schedule_skips_without_partitions(landing, instance):
-    context = dg.build_schedule_context(
-        instance=instance, scheduled_execution_time=dt.datetime(2026, 11, 20, 2, tzinfo=PARIS),
-        resources={"landing": LandingArea(path=str(landing))})
-    result = nightly_refresh(context)
+    with dg.build_schedule_context(
+            instance=instance,
+            scheduled_execution_time=dt.datetime(2026, 11, 20, 2, tzinfo=PARIS),
+            resources={"landing": LandingArea(path=str(landing))}) as context:
+        result = nightly_refresh(context)
     assert isinstance(result, dg.SkipReason)
     assert "no centre partition" in result.skip_message
 
@@ -248,8 +264,9 @@ def _set_status(instance: dg.DagsterInstance, run: dg.DagsterRun,
 
 
 def _registry_tick(instance: dg.DagsterInstance) -> list[dg.RunRequest]:
-    context = dg.build_sensor_context(instance=instance, sensor_name=registry_after_centres.name)
-    result = registry_after_centres(context)
+    with dg.build_sensor_context(instance=instance,
+                                 sensor_name=registry_after_centres.name) as context:
+        result = registry_after_centres(context)
     return [] if isinstance(result, dg.SkipReason) else list(result)
 
 
