@@ -2,11 +2,9 @@
 Transplantation 2026; R MatchIt nearest/glm via survival_stats.propensity_match).
 
 Up to ``EXACT_LIMIT`` treated x control pairs the registry's `survival_stats.propensity_match`
-is used as is. Above it (hundreds of thousands of patients) the fast path keeps the same
-propensity model (`logistic_propensity`), the same greedy order (decreasing PS, without
-replacement) and the same balance table, but finds each nearest unused control with a sorted
-PS array and "next free neighbour" pointers: O(n log n) instead of O(n_treated x n_control).
-Ties at exactly equal distance are broken towards the lower PS (not data order).
+is used as is. Above it (hundreds of thousands of patients) the lean path keeps the same
+propensity model (`logistic_propensity`), the same matching (`nearest_neighbour_pairs`,
+O(n log n)) and the same balance table without building the matched data frame copies.
 """
 
 from __future__ import annotations
@@ -19,50 +17,14 @@ import pandas as pd
 from outcome_report.variables import AZAVEN, IC, MATCH_COVARIATES
 from survival_stats import propensity_match
 from survival_stats.cox import design_matrix
-from survival_stats.matching import balance_table, logistic_propensity
+from survival_stats.matching import (
+    balance_table,
+    logistic_propensity,
+    nearest_neighbour_pairs,
+)
 
-EXACT_LIMIT = 4_000_000  # n_treated * n_control above which the sorted fast path is used
+EXACT_LIMIT = 4_000_000  # n_treated * n_control above which the lean path is used
 ARM_LABELS = {1: "AZA/VEN", 0: "IC"}
-
-
-def _find(parent: np.ndarray, i: int) -> int:
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        parent[i], i = root, parent[i]
-    return root
-
-
-def sorted_greedy_pairs(ps: np.ndarray, treated: np.ndarray) -> list[tuple[int, int, float]]:
-    """Greedy nearest-neighbour 1:1 matching without replacement, treated in decreasing PS.
-
-    Same rule as ``survival_stats.matching.nearest_neighbour_pairs`` without a caliper, in
-    O(n log n): controls sorted by PS, used controls skipped by union-find pointers.
-    """
-    t_idx = np.flatnonzero(treated)
-    t_idx = t_idx[np.argsort(-ps[t_idx], kind="stable")]
-    c_idx = np.flatnonzero(~treated.astype(bool))
-    c_idx = c_idx[np.argsort(ps[c_idx], kind="stable")]
-    m = c_idx.size
-    cps = ps[c_idx]
-    # right[k]: first free slot >= k (m = none); left[k + 1]: first free slot <= k (0 = none).
-    right = np.arange(m + 1)
-    left = np.arange(m + 1)
-    pos = np.searchsorted(cps, ps[t_idx])
-    out = []
-    for i, k in zip(t_idx.tolist(), pos.tolist(), strict=True):
-        r = _find(right, k)
-        lo = _find(left, k) - 1
-        if r >= m and lo < 0:
-            break
-        dr = cps[r] - ps[i] if r < m else np.inf
-        dl = ps[i] - cps[lo] if lo >= 0 else np.inf
-        j = lo if dl <= dr else r
-        right[j] = j + 1
-        left[j + 1] = j
-        out.append((i, int(c_idx[j]), float(min(dl, dr))))
-    return out
 
 
 def match_arms(patients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -94,8 +56,8 @@ def match_arms(patients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
             method = "survival_stats.propensity_match (MatchIt nearest, glm)"
             res = propensity_match(complete, "treated", covs) if covs else None
             if res is None:
-                pairs = sorted_greedy_pairs(np.full(len(complete), 0.5),
-                                            complete["treated"].to_numpy(bool))
+                pairs = nearest_neighbour_pairs(np.full(len(complete), 0.5),
+                                                complete["treated"].to_numpy(bool))
                 matched_idx = [complete.index[k] for p in pairs for k in p[:2]]
                 pair_ids = [k for k, _ in enumerate(pairs) for _ in range(2)]
                 bal = pd.DataFrame()
@@ -103,11 +65,11 @@ def match_arms(patients: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
                 matched_idx, pair_ids = list(res.matched.index), list(res.matched["pair_id"])
                 bal = res.balance
         else:
-            method = "sorted-PS greedy fast path (same glm PS and balance table)"
+            method = "survival_stats.nearest_neighbour_pairs (MatchIt nearest, glm), lean path"
             X, info_terms = design_matrix(complete, covs)
             treated = complete["treated"].to_numpy()
             ps = logistic_propensity(X.to_numpy(dtype=float), treated)
-            pairs = sorted_greedy_pairs(ps, treated.astype(bool))
+            pairs = nearest_neighbour_pairs(ps, treated.astype(bool))
             mask = np.zeros(len(complete), bool)
             pid = np.full(len(complete), -1)
             for k, (i, j, _) in enumerate(pairs):

@@ -2,6 +2,7 @@
 estimators and tests that agree with R (survival, cmprsk), Cox and Fine-Gray models, the
 characteristics-table tests and propensity matching."""
 
+from survival_stats.competing_risks import CompetingRisks, competing_risks
 from survival_stats.cox import (
     CoxResult,
     cause_specific_cox,
@@ -30,8 +31,8 @@ from survival_stats.matching import MatchResult, propensity_match
 from survival_stats.query import estimate_from_duckdb, format_table
 
 __all__ = [
-    "CIFCurve", "CoxResult", "FineGrayResult", "GrayTest", "KMCurve", "LogRankTest",
-    "MatchResult", "categorical_test", "cause_specific_cox", "chi_square", "cif_confint",
+    "CIFCurve", "CompetingRisks", "CoxResult", "FineGrayResult", "GrayTest", "KMCurve", "LogRankTest",
+    "MatchResult", "categorical_test", "cause_specific_cox", "chi_square", "cif_confint", "competing_risks",
     "cox_ph", "cumulative_incidence", "estimate_from_duckdb", "fine_gray", "fine_gray_model",
     "fisher_exact", "format_table", "gray_test", "kaplan_meier", "km_median", "kruskal_wallis",
     "logrank_test", "logrank_trend_test", "mann_whitney", "multivariable_model",

@@ -49,8 +49,14 @@ def group_codes(group: np.ndarray | None, n: int) -> tuple[np.ndarray, list]:
     """Integer codes 0..G-1 and the sorted level labels (R's factor order)."""
     if group is None:
         return np.zeros(n, np.int64), ["all"]
-    levels, codes = np.unique(np.asarray(group), return_inverse=True)
-    return codes.astype(np.int64), levels.tolist()
+    arr = np.asarray(group).ravel()
+    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 1 << 16:
+        # Small non-negative integer codes: a lookup table instead of a sort.
+        present = np.bincount(arr) > 0
+        lookup = np.cumsum(present) - 1
+        return lookup[arr], np.flatnonzero(present).tolist()
+    levels, codes = np.unique(arr, return_inverse=True)
+    return codes.astype(np.int64).ravel(), levels.tolist()
 
 
 def as_float(x) -> np.ndarray:
@@ -61,4 +67,4 @@ def as_int(x) -> np.ndarray:
     arr = np.asarray(x)
     if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
         raise ValueError("status codes must be whole numbers")
-    return arr.astype(np.int64).ravel()
+    return np.asarray(arr, dtype=np.int64).ravel()

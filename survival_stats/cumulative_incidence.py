@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survival_stats._arrays import as_float, as_int, group_codes, time_blocks, z_value
+from survival_stats._arrays import as_float, as_int, group_codes, z_value
+from survival_stats.tied_time_table import TiedTimeTable, check_times, tied_time_table
 
 
 @dataclass(frozen=True)
@@ -98,38 +99,51 @@ def cif_confint(
 
 
 def _cinc(
-    n_risk: np.ndarray, d_cause: np.ndarray, d_all: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n_risk: np.ndarray, d_causes: list[np.ndarray], d_all: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Vectorised port of cmprsk's Fortran ``cinc`` over blocks of tied times.
 
-    Returns (mask of jump blocks, F after each block, Aalen variance at each block).
+    ``n_risk``, ``d_all``: one group's numbers at risk r and failures from any cause d at its
+    failure times; ``d_causes``: the failures d1 of each cause of interest there. With the
+    all-cause KM S (S- before the block, S+ after it), cinc accumulates for each block the
+    terms of Aalen's variance
+
+        w(x) = S-^2 x (1 - (x - 1) / (r - 1)) / r^2     (x failures, tie-corrected)
+        a = F / S+,   b = 1 + F / S+
+        v1 += a^2 w(d - d1) + b^2 w(d1),   v2 += (a w(d - d1) + b w(d1)) / S+,
+        v3 += (w(d - d1) + w(d1)) / S+^2,  Var F = v1 + F^2 v3 - 2 F v2
+
+    with 1 / S+ taken as 0 once S+ = 0 (cinc's guard). The all-cause KM is shared by the
+    causes. Returns, per cause, (mask of jump blocks, F after each block, variance).
     """
-    rs = n_risk.astype(float)
-    nd1 = d_cause.astype(float)
-    nd2 = (d_all - d_cause).astype(float)
-    nd = nd1 + nd2
-    # Overall (all-cause) KM: fk before and after each block.
-    fk_after = np.cumprod(1.0 - nd / rs)
-    fk = np.r_[1.0, fk_after[:-1]]
-    f = np.cumsum(fk * nd1 / rs)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    rs = np.asarray(n_risk, dtype=float)
+    nd = np.asarray(d_all, dtype=float)
+    fk_after = np.cumprod(1.0 - nd / rs)                     # S+
+    fk = np.r_[1.0, fk_after[:-1]]                           # S-
+    fk_rs = fk / rs
+    fk2_rs2 = fk_rs * fk_rs
+    with np.errstate(divide="ignore"):
         inv_fkn = np.where(fk_after > 0, 1.0 / fk_after, 0.0)
-        # Other-cause failures (only while the overall KM stays positive).
-        t5 = np.where(nd2 > 1, 1.0 - (nd2 - 1.0) / (rs - 1.0), 1.0)
-        t6 = np.where((nd2 > 0) & (fk_after > 0), fk * fk * t5 * nd2 / (rs * rs), 0.0)
-        t4 = f * inv_fkn
-        v1 = t4 * t4 * t6
-        v2 = inv_fkn * t4 * t6
-        v3 = inv_fkn * inv_fkn * t6
-        # Failures from the cause of interest.
-        t5 = np.where(nd1 > 1, 1.0 - (nd1 - 1.0) / (rs - 1.0), 1.0)
-        t6 = np.where(nd1 > 0, fk * fk * t5 * nd1 / (rs * rs), 0.0)
-        t4 = 1.0 + inv_fkn * f
-    v1 = np.cumsum(v1 + t4 * t4 * t6)
-    v2 = np.cumsum(v2 + inv_fkn * t4 * t6)
-    v3 = np.cumsum(v3 + inv_fkn * inv_fkn * t6)
-    var = v1 + f * f * v3 - 2.0 * f * v2
-    return nd1 > 0, f, var
+        # 1 / (r - 1) of the tie correction; r = 1 only with x <= 1, where it is not used.
+        tie = np.where(rs > 1, 1.0 / (rs - 1.0), 0.0)
+    return [_cinc_cause(np.asarray(d1, dtype=float), nd, fk_rs, fk2_rs2, inv_fkn, tie)
+            for d1 in d_causes]
+
+
+def _cinc_cause(nd1: np.ndarray, nd: np.ndarray, fk_rs: np.ndarray, fk2_rs2: np.ndarray,
+                inv_fkn: np.ndarray, tie: np.ndarray) -> tuple[np.ndarray, np.ndarray,
+                                                               np.ndarray]:
+    """The cause-specific part of :func:`_cinc`: F and its Aalen variance."""
+    nd2 = nd - nd1
+    f = np.cumsum(fk_rs * nd1)
+    w_other = fk2_rs2 * nd2 * (1.0 - (nd2 - 1.0) * tie)
+    w_cause = fk2_rs2 * nd1 * (1.0 - (nd1 - 1.0) * tie)
+    a = f * inv_fkn
+    b = 1.0 + a
+    v1 = np.cumsum(a * a * w_other + b * b * w_cause)
+    v2 = np.cumsum(inv_fkn * (a * w_other + b * w_cause))
+    v3 = np.cumsum(inv_fkn * inv_fkn * (w_other + w_cause))
+    return nd1 > 0, f, v1 + f * f * v3 - 2.0 * f * v2
 
 
 def cumulative_incidence(time, status, group=None, causes=None) -> list[CIFCurve]:
@@ -142,30 +156,46 @@ def cumulative_incidence(time, status, group=None, causes=None) -> list[CIFCurve
     infinitesimal-jackknife ``std.err`` (they differ by a few per cent).
     Curves are returned cause-major (all groups of cause 1 first), as cuminc orders them.
     """
+    t, s, codes, levels, causes, n_codes = prepare_competing_risks(time, status, group, causes)
+    table = tied_time_table(t, s, codes, len(levels), n_codes)
+    return cif_curves(table, levels, causes)
+
+
+def prepare_competing_risks(time, status, group, causes) -> tuple:
+    """Validated (time, status, group codes, group levels, causes, number of status codes)."""
     t = as_float(time)
     s = as_int(status)
+    check_times(t)
     if np.any(s < 0):
         raise ValueError("status must be 0 (censored) or a positive cause code")
+    if s.size != t.size:
+        raise ValueError("time and status must have the same length")
     if causes is None:
-        causes = np.unique(s[s > 0]).tolist()
+        causes = (np.flatnonzero(np.bincount(s)[1:]) + 1).tolist() if s.size else []
     codes, levels = group_codes(group, t.size)
     n_codes = int(max(s.max(initial=0), max(causes, default=0))) + 1
-    per_group = []
-    for g in range(len(levels)):
-        tg, sg = t[codes == g], s[codes == g]
-        order = np.argsort(tg, kind="stable")
-        per_group.append((tg.size, tg[order][-1] if tg.size else np.nan,
-                          time_blocks(tg[order], sg[order], n_codes)))
-    out: list[CIFCurve] = []
-    for cause in causes:
-        for g, (n, max_time, b) in enumerate(per_group):
-            d_all = b.counts[:, 1:].sum(axis=1)
-            event_blocks = d_all > 0
-            rs, d1, da = b.n_risk[event_blocks], b.counts[event_blocks, cause], d_all[event_blocks]
-            jump, f, var = _cinc(rs, d1, da)
-            out.append(CIFCurve(
-                group=levels[g], cause=int(cause), n=int(n),
-                time=b.time[event_blocks][jump], estimate=f[jump], variance=var[jump],
-                max_time=float(max_time), risk_time=b.time, risk_n=b.n_risk,
-            ))
-    return out
+    return t, s, codes, levels, [int(k) for k in causes], n_codes
+
+
+def cif_curves(table: TiedTimeTable, levels: list, causes: list[int]) -> list[CIFCurve]:
+    """The CIF of each cause in each group of a tabulated sample (cause-major, as cuminc)."""
+    per_group = [group_cif_curves(table, g, levels[g], causes) for g in range(len(levels))]
+    return [per_group[g][k] for k in range(len(causes)) for g in range(len(levels))]
+
+
+def group_cif_curves(table: TiedTimeTable, g: int, level: object,
+                     causes: list[int]) -> list[CIFCurve]:
+    """The CIF of each cause in group ``g`` of a tabulated sample."""
+    n_risk, d_all = table.n_risk[g], table.d_all[g]
+    present = table.present[g]                      # the group's own distinct times
+    own_time, own_risk = table.time[present], n_risk[present].astype(np.int64)
+    events = np.flatnonzero(d_all)
+    event_time = table.time[events]
+    fits = _cinc(n_risk[events], [table.counts[g, k, events] for k in causes], d_all[events])
+    return [
+        CIFCurve(group=level, cause=int(cause), n=int(n_risk[0]) if n_risk.size else 0,
+                 time=event_time[jump], estimate=f[jump], variance=var[jump],
+                 max_time=float(own_time[-1]) if own_time.size else float("nan"),
+                 risk_time=own_time, risk_n=own_risk)
+        for cause, (jump, f, var) in zip(causes, fits, strict=True)
+    ]

@@ -2,8 +2,37 @@
 
 Rosenbaum & Rubin (1983) Biometrika 70:41 (propensity score); Austin (2011) Multivar Behav Res
 46:399 (matching, SMD, caliper). Follows R ``MatchIt::matchit(method = "nearest",
-distance = "glm", m.order = "largest", replace = FALSE, ratio = 1)`` and the SMDs of
-``summary.matchit`` for the ATT.
+distance = "glm", m.order = "largest", replace = FALSE, ratio = 1)`` (optionally with
+``exact = ~ vars`` and ``caliper = c, std.caliper = TRUE``) and the SMDs of
+``summary.matchit`` for the ATT. Checked against MatchIt 4.5.1 on its ``lalonde`` data
+(``tests/statistics/test_stats_matching_matchit.py``, reference built by
+``tools/r/matchit_reference.R``). The conventions that decide the result:
+
+1. **Propensity score**: R's ``glm(family = binomial)`` IRLS (MatchIt calls ``glm`` with
+   ``quasibinomial``: same fit), including its start values and its stopping rule, so the
+   fitted values agree with ``m$distance`` to rounding, not only to R's ``epsilon = 1e-8``.
+2. **Order of treated units**: decreasing PS (``m.order = "largest"``, MatchIt's default for a
+   PS distance with the ATT); equal PS keep data order (R's ``order`` is stable).
+3. **Nearest control and ties** (MatchIt >= 4.5.1, C++ ``nn_matchC_vec``): all units of a
+   stratum are sorted by PS (stable, so equal PS keep data order); a treated unit takes the
+   nearest unused control below it in that order or the nearest above it, whichever is closer,
+   the one below on a tie. Among controls with exactly the PS of a treated unit, those earlier
+   in the data count as "below". (MatchIt <= 4.5.0 took the first control in data order among
+   equally distant ones; results differ only when PS values are tied.)
+4. **Caliper**: ``std.caliper = TRUE``: width = caliper x ``sd(distance)`` over *all* units
+   used in the fit (treated and control, n - 1 denominator; MatchIt's ``process.caliper``),
+   also with exact matching; a control further than the width (``>``) is not eligible.
+5. **Exact matching**: each stratum of the ``exact`` variables is matched separately
+   (``matchit2nearest`` splits by ``exact``); treated units of a stratum without controls stay
+   unmatched.
+6. **Balance** (``summary.matchit`` / ``bal1var``): see :func:`balance_table`.
+
+MatchIt 4.5.1 as built by Debian (``r-cran-matchit``) compares distances with the C
+``abs(int)``: ``|d|`` is truncated to an integer, so on the PS scale every distance is 0 - the
+caliper never excludes anyone and the lower neighbour always wins. That is a defect of that
+build, not MatchIt's rule (later MatchIt uses ``std::abs``); this module implements the rule
+with real distances, which is what ``matchit()`` returns when the same PS is given to it as
+``distance = 2^30 * ps`` (exact rescaling that makes the truncation harmless).
 """
 
 from __future__ import annotations
@@ -15,26 +44,61 @@ import pandas as pd
 
 from survival_stats.cox import design_matrix
 
+_SQRT_EPS = float(np.sqrt(np.finfo(float).eps))  # R: sqrt(.Machine$double.eps)
+_DBL_EPS = float(np.finfo(float).eps)
+_THRESH = 30.0  # R's family.c logit_linkinv / logit_mu_eta cut-offs
 
-def logistic_propensity(X: np.ndarray, treated: np.ndarray, max_iter: int = 100,
-                        tol: float = 1e-12) -> np.ndarray:
-    """Propensity score from a logistic regression with intercept, fitted by IRLS.
+
+def _logit_linkinv(eta: np.ndarray) -> np.ndarray:
+    """R ``binomial()$linkinv`` (C ``logit_linkinv``): exp(eta) / (1 + exp(eta)), clamped."""
+    tmp = np.where(eta < -_THRESH, _DBL_EPS,
+                   np.where(eta > _THRESH, 1.0 / _DBL_EPS, np.exp(np.clip(eta, -_THRESH, _THRESH))))
+    return tmp / (1.0 + tmp)
+
+
+def _logit_mu_eta(eta: np.ndarray) -> np.ndarray:
+    """R ``binomial()$mu.eta`` (C ``logit_mu_eta``)."""
+    e = np.exp(np.clip(eta, -_THRESH, _THRESH))
+    return np.where(np.abs(eta) > _THRESH, _DBL_EPS, e / ((1.0 + e) * (1.0 + e)))
+
+
+def _binomial_deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    """R ``binomial()$dev.resids`` summed, for 0/1 responses: 2 log(1/mu) or 2 log(1/(1-mu))."""
+    return float(np.sum(2.0 * np.where(y == 1.0, np.log(1.0 / mu), np.log(1.0 / (1.0 - mu)))))
+
+
+def logistic_propensity(X: np.ndarray, treated: np.ndarray, max_iter: int = 25,
+                        tol: float = 1e-8) -> np.ndarray:
+    """Propensity score from a logistic regression with intercept, fitted as R's ``glm.fit``.
 
     Agrees with R ``glm(treat ~ ..., family = binomial)$fitted.values`` (MatchIt's
-    ``distance = "glm"``).
+    ``distance = "glm"``) to rounding: same start (mu = (y + 0.5) / 2), same IRLS steps
+    (weighted least squares on the working response) and R's stopping rule
+    ``|dev - dev_old| / (|dev| + 0.1) < tol`` with ``glm.control`` defaults ``epsilon = 1e-8``
+    (``tol``) and ``maxit = 25`` (``max_iter``). The fitted values are those after the step
+    that met the rule (not the fully converged MLE, which differs by ~1e-8 relative). Like R,
+    a fit that has not converged after ``max_iter`` steps returns its last iterate. A rank
+    deficient design gives the same fitted values as R (aliased columns do not change them).
     """
-    A = np.column_stack([np.ones(X.shape[0]), X])
-    y = treated.astype(float)
-    beta = np.zeros(A.shape[1])
+    A = np.column_stack([np.ones(X.shape[0]), np.asarray(X, dtype=float)])
+    y = np.asarray(treated, dtype=float)
+    mu = (y + 0.5) / 2.0
+    eta = np.log(mu / (1.0 - mu))
+    mu = _logit_linkinv(eta)
+    dev_old = _binomial_deviance(y, mu)
     for _ in range(max_iter):
+        mu_eta = _logit_mu_eta(eta)
+        good = mu_eta != 0
+        z = eta[good] + (y - mu)[good] / mu_eta[good]
+        w = np.sqrt(mu_eta[good] ** 2 / (mu * (1.0 - mu))[good])
+        beta = np.linalg.lstsq(A[good] * w[:, None], z * w, rcond=None)[0]
         eta = A @ beta
-        mu = 1.0 / (1.0 + np.exp(-eta))
-        w = np.clip(mu * (1.0 - mu), 1e-12, None)
-        step = np.linalg.lstsq(A * np.sqrt(w)[:, None], (y - mu) / np.sqrt(w), rcond=None)[0]
-        beta = beta + step
-        if np.max(np.abs(step)) < tol * (1.0 + np.max(np.abs(beta))):
+        mu = _logit_linkinv(eta)
+        dev = _binomial_deviance(y, mu)
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < tol:
             break
-    return 1.0 / (1.0 + np.exp(-(A @ beta)))
+        dev_old = dev
+    return mu
 
 
 @dataclass(frozen=True)
@@ -51,56 +115,123 @@ class MatchResult:
     caliper_width: float | None
 
 
+def _find(parent: np.ndarray, i: int) -> int:
+    """Union-find root with path compression (free-slot pointers)."""
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:
+        parent[i], i = root, parent[i]
+    return root
+
+
 def nearest_neighbour_pairs(
     ps: np.ndarray, treated: np.ndarray, strata: np.ndarray | None = None,
     caliper_width: float | None = None,
 ) -> list[tuple[int, int, float]]:
-    """Greedy 1:1 matching without replacement on |ps_t - ps_c|.
+    """Greedy 1:1 matching without replacement on |ps_t - ps_c|, as MatchIt's ``nn_matchC_vec``.
 
-    Treated units are taken in decreasing propensity score ("largest", MatchIt's default for
-    a glm distance); each takes the closest unused control in the same exact-matching stratum
-    (ties: the first control in data order) within the caliper; otherwise it stays unmatched.
+    Treated units are taken in decreasing propensity score ("largest", MatchIt's default for a
+    PS distance; equal PS in data order). Within its exact-matching stratum, all units are
+    sorted by PS (stable: equal PS in data order); the treated unit looks at the nearest unused
+    control below it in that order and the nearest above it, drops either one that is further
+    than ``caliper_width`` (``>``), and takes the closer; on equal distance the one below
+    (lower PS). If neither is eligible the treated unit stays unmatched. Returns
+    ``(treated_position, control_position, |ps_t - ps_c|)`` in matching order.
     """
-    strata = np.zeros(ps.size, np.int64) if strata is None else strata
-    t_idx = np.flatnonzero(treated)
+    ps = np.asarray(ps, dtype=float)
+    is_t = np.asarray(treated).astype(bool)
+    strata = np.zeros(ps.size, np.int64) if strata is None else np.asarray(strata)
+    # Per stratum: units sorted by PS; `right[k]` = first free control slot >= k (m = none),
+    # `left[k + 1]` = first free control slot <= k, stored shifted by one (0 = none).
+    slot = np.empty(ps.size, np.int64)
+    groups: dict[object, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for s in pd.unique(strata):
+        idx = np.flatnonzero(strata == s)
+        order = idx[np.argsort(ps[idx], kind="stable")]
+        slot[order] = np.arange(order.size)
+        m = order.size
+        right = np.arange(m + 1)
+        left = np.arange(m + 1)
+        t_slots = np.flatnonzero(is_t[order])
+        right[t_slots] = t_slots + 1
+        left[t_slots + 1] = t_slots
+        groups[s] = (order, right, left)
+    t_idx = np.flatnonzero(is_t)
     t_idx = t_idx[np.argsort(-ps[t_idx], kind="stable")]
-    available = ~treated.astype(bool)
     out = []
-    for i in t_idx:
-        cand = np.flatnonzero(available & (strata == strata[i]))
-        if cand.size == 0:
+    for i in t_idx.tolist():
+        order, right, left = groups[strata[i]]
+        k = int(slot[i])
+        r = _find(right, k + 1)
+        lo = _find(left, k) - 1
+        dr = abs(ps[order[r]] - ps[i]) if r < order.size else np.inf
+        dl = abs(ps[order[lo]] - ps[i]) if lo >= 0 else np.inf
+        if caliper_width is not None:
+            dr = np.inf if dr > caliper_width else dr
+            dl = np.inf if dl > caliper_width else dl
+        if not (np.isfinite(dl) or np.isfinite(dr)):
             continue
-        dist = np.abs(ps[cand] - ps[i])
-        j = int(np.argmin(dist))
-        if caliper_width is not None and dist[j] > caliper_width:
-            continue
-        available[cand[j]] = False
-        out.append((int(i), int(cand[j]), float(dist[j])))
+        j = lo if dl <= dr else r
+        right[j] = j + 1
+        left[j + 1] = j
+        out.append((i, int(order[j]), float(min(dl, dr))))
     return out
+
+
+def _pooled_sd(v: np.ndarray, t: np.ndarray, is_bin: bool) -> float:
+    """MatchIt ``pooled_sd(contribution = "proportional")`` with unit sampling weights."""
+    n = v.size
+    if is_bin:
+        var = sum(v[g].sum() * (1 - v[g].sum() / g.sum()) / n for g in (t, ~t) if g.any())
+    else:
+        c = v.copy()
+        for g in (t, ~t):
+            if g.any():
+                c[g] -= c[g].mean()
+        var = float(np.sum(c * c)) / (n - 1) if n > 1 else np.nan
+    return float(np.sqrt(var))
 
 
 def balance_table(X: pd.DataFrame, treated: np.ndarray, matched_mask: np.ndarray,
                   binary: list[bool]) -> pd.DataFrame:
     """Means and standardised mean differences before and after matching (ATT convention).
 
-    SMD = (mean_treated - mean_control) / s, where s is the SD in the treated group before
-    matching (the same denominator before and after, as ``summary.matchit``): sample SD
-    (n - 1) for continuous variables, sqrt(p (1 - p)) for binary indicators.
+    As MatchIt's ``summary.matchit`` (``bal1var``, ``s.d.denom = "treated"``; 1:1 matching
+    without replacement gives every matched unit weight 1): SMD = (mean_treated -
+    mean_control) / s, where s is the SD of the treated group *before* matching, the same
+    denominator before and after: sample SD (n - 1) for continuous variables, sqrt(p (1 - p))
+    for binary ones (``binary``: MatchIt calls a variable binary when all its values are 0 or
+    1). Further ``bal1var`` rules: if |mean difference| <= sqrt(machine epsilon) the SMD is the
+    raw difference (0 after exact matching on the variable); if s is not finite or below
+    sqrt(machine epsilon) (e.g. a level all treated units share), s is the pooled SD of both
+    arms before matching (``pooled_sd``, proportional contribution); if both arms have fewer
+    than two (matched) units the SMD is NaN.
     """
-    t = treated.astype(bool)
+    t = np.asarray(treated).astype(bool)
+    mask = np.asarray(matched_mask).astype(bool)
     rows = []
     for col, is_bin in zip(X.columns, binary, strict=True):
         v = X[col].to_numpy(dtype=float)
         vt = v[t]
-        sd = np.sqrt(vt.mean() * (1 - vt.mean())) if is_bin else vt.std(ddof=1)
+        sd = np.sqrt(vt.mean() * (1 - vt.mean())) if is_bin else (
+            vt.std(ddof=1) if vt.size > 1 else np.nan)
+        if not np.isfinite(sd) or sd < _SQRT_EPS:
+            sd = _pooled_sd(v, t, is_bin)
         mt, mc = vt.mean(), v[~t].mean()
-        mt_m, mc_m = v[t & matched_mask].mean(), v[~t & matched_mask].mean()
+        mt_m, mc_m = v[t & mask].mean(), v[~t & mask].mean()
+
+        def smd(diff: float, n1: int, n0: int, sd: float = sd) -> float:
+            if not abs(diff) > _SQRT_EPS:
+                return float(diff)
+            return float(diff / sd) if not (n1 < 2 and n0 < 2) else np.nan
+
         rows.append({
             "variable": col,
             "mean_treated_before": mt, "mean_control_before": mc,
-            "smd_before": (mt - mc) / sd if sd > 0 else np.nan,
+            "smd_before": smd(mt - mc, int(t.sum()), int((~t).sum())),
             "mean_treated_after": mt_m, "mean_control_after": mc_m,
-            "smd_after": (mt_m - mc_m) / sd if sd > 0 else np.nan,
+            "smd_after": smd(mt_m - mc_m, int((t & mask).sum()), int((~t & mask).sum())),
         })
     return pd.DataFrame(rows)
 
@@ -112,12 +243,15 @@ def propensity_match(
     """1:1 nearest-neighbour propensity matching without replacement, with balance table.
 
     Rosenbaum & Rubin (1983); Austin (2011). As R ``matchit(treatment ~ covariates, data,
-    method = "nearest", distance = "glm", exact = ~ exact, caliper = caliper)``: logistic PS
-    on all covariates (categorical variables treatment-coded), treated units matched in
-    decreasing PS order, the caliper in SDs of the PS (``std.caliper = TRUE``: width =
-    caliper x SD of the PS over all units), exact matching within strata of ``exact``.
-    ``treatment`` must be 0/1 (or bool). Rows with missing treatment/covariates are dropped
-    and counted.
+    method = "nearest", distance = "glm", exact = ~ exact, caliper = caliper)`` (conventions
+    in the module docstring): logistic PS on all covariates (categorical variables
+    treatment-coded; the PS does not depend on the coding), treated units matched in decreasing
+    PS order, ties to the lower PS, the caliper in SDs of the PS (``std.caliper = TRUE``:
+    width = caliper x SD of the PS over all units), exact matching within strata of ``exact``.
+    The balance table lists the PS ("distance (PS)") and every design-matrix column; a
+    categorical variable gives its non-reference levels ("var: level vs ref"; MatchIt's
+    summary also lists the reference level). ``treatment`` must be 0/1 (or bool). Rows with
+    missing treatment/covariates/exact variables are dropped and counted.
     """
     exact = exact or []
     cols = list(dict.fromkeys([treatment, *covariates, *exact]))
@@ -130,7 +264,7 @@ def propensity_match(
     if exact:
         strata = complete[exact].astype(str).agg("|".join, axis=1).pipe(
             lambda s: pd.factorize(s)[0])
-    width = caliper * float(np.std(ps, ddof=1)) if caliper is not None else None
+    width = abs(caliper) * float(np.std(ps, ddof=1)) if caliper is not None else None
     pairs = nearest_neighbour_pairs(ps, treated, strata, width)
     pair_df = pd.DataFrame(
         [(complete.index[i], complete.index[j], k, d) for k, (i, j, d) in enumerate(pairs)],

@@ -8,9 +8,7 @@ import pytest
 
 import survival_stats as ss
 from outcome_report import SNAPSHOT_COLUMNS, TABLE_COLUMNS
-from outcome_report.matching import sorted_greedy_pairs
 from outcome_report.tables import CANDIDATES, analysis_frame, selected_variables
-from survival_stats.matching import nearest_neighbour_pairs
 
 
 def _ep(endpoints, cohort, name):
@@ -124,13 +122,26 @@ def test_three_group_and_matching(tables, registry):
     assert set(mo["arm"]) == {"AZA/VEN", "IC"}
 
 
-def test_sorted_fast_path_equals_exhaustive_greedy():
+def test_lean_path_equals_propensity_match(monkeypatch):
+    """Above EXACT_LIMIT the report skips propensity_match's frame copies, not its rule."""
+    import outcome_report.matching as om
+
     rng = np.random.default_rng(3)
-    ps = rng.random(400)
-    treated = rng.random(400) < 0.4
-    fast = sorted_greedy_pairs(ps, treated)
-    slow = nearest_neighbour_pairs(ps, treated.astype(int))
-    assert [(i, j) for i, j, _ in fast] == [(i, j) for i, j, _ in slow]
+    n = 400
+    patients = pd.DataFrame({
+        "patient_key": [f"p{i}" for i in range(n)],
+        "transplanted": True,
+        "cohort": np.where(rng.random(n) < 0.4, om.AZAVEN, om.IC),
+        "age_at_hsct": rng.normal(55, 10, n).round(),
+    })
+    for c in om.MATCH_COVARIATES[1:]:
+        patients[c] = rng.choice(["x", "y", "z"], n)
+    _, exact_arms = om.match_arms(patients)
+    monkeypatch.setattr(om, "EXACT_LIMIT", 0)
+    _, lean_arms = om.match_arms(patients)
+    assert len(exact_arms) > 0
+    pd.testing.assert_frame_equal(exact_arms.reset_index(drop=True),
+                                  lean_arms.reset_index(drop=True), check_dtype=False)
 
 
 def test_calibration_rows(tables):
