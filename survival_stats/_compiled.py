@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def partition_by_cell(time: np.ndarray, group: np.ndarray, status: np.ndarray,
                       n_codes: int, n_cells: int) -> tuple[np.ndarray, np.ndarray]:
     """Counting sort of ``time`` by cell = group x n_codes + status (stable): the times of
@@ -31,7 +31,7 @@ def partition_by_cell(time: np.ndarray, group: np.ndarray, status: np.ndarray,
     return out, offsets
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def count_by_distinct_time(distinct: np.ndarray, sorted_cells: np.ndarray, offsets: np.ndarray,
                            first_cell: int, last_cell: int, counts: np.ndarray) -> None:
     """counts[c, j] = number of times in cell c equal to ``distinct[j]``, for the cells
@@ -49,7 +49,7 @@ def count_by_distinct_time(distinct: np.ndarray, sorted_cells: np.ndarray, offse
             counts[c, j] += 1
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def risk_sets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """From counts[g, k, j] (group, status code, distinct time), per (group, time): the number
     at risk (time >= t_j), the failures of any cause, and whether the group has the time."""
@@ -70,7 +70,7 @@ def risk_sets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return n_risk, d_all, present
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.ndarray,
                         rho: float) -> tuple[np.ndarray, ...]:
     """Score and variance of Gray's test in one stratum: a port of cmprsk's Fortran ``crst``.
@@ -108,6 +108,7 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
     t3b = np.empty(ng)
     mm = np.empty((m, ng))
     inv_skm = np.empty(ng)
+    inv_n = np.empty(ng)
     for i in range(n_times):
         nd1 = 0.0
         nd2 = 0.0
@@ -123,13 +124,16 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
             skmm[r] = skm[r]
             f1m[r] = f1[r]
             if n > 0:
-                skm[r] = skmm[r] * (1.0 - (d_cause[r, i] + d_other[r, i]) / n)
-                f1[r] = f1m[r] + skmm[r] * d_cause[r, i] / n
+                inv_n[r] = 1.0 / n
+                skm[r] = skmm[r] * (1.0 - (d_cause[r, i] + d_other[r, i]) * inv_n[r])
+                f1[r] = f1m[r] + skmm[r] * d_cause[r, i] * inv_n[r]
                 t1[r] = n / skmm[r]
                 tq += t1[r] * (1.0 - f1m[r])
             else:
+                inv_n[r] = 0.0
                 t1[r] = 0.0
             tr += t1[r]
+        inv_tr = 1.0 / tr
         fm = f
         f = fm + nd1 / tr
         for r in range(ng):
@@ -137,21 +141,22 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
         if nd1 > 0:
             # Failures from the cause of interest (nothing to add at other-cause times).
             fb = 1.0 if rho == 0.0 else (1.0 - fm) ** rho
-            w = nd1 / (tr * (1.0 - fm))
+            w = nd1 * inv_tr / (1.0 - fm)
             for r in range(ng):
                 for k in range(ng):
-                    a[r, k] = fb * ((t1[r] if r == k else 0.0) - t1[r] * t1[k] / tr)
+                    a[r, k] = fb * ((t1[r] if r == k else 0.0) - t1[r] * t1[k] * inv_tr)
                     c[r, k] += a[r, k] * w
+            nd1_tq = nd1 / tq
             for r in range(m):
                 if n_risk[r, i] > 0:
-                    score[r] += fb * (d_cause[r, i] - nd1 * t1[r] * (1.0 - f1m[r]) / tq)
+                    score[r] += fb * (d_cause[r, i] - nd1_tq * t1[r] * (1.0 - f1m[r]))
             for r in range(ng):
                 n = n_risk[r, i]
                 t4[r] = 1.0 - (1.0 - f) * inv_skm[r] if skm[r] > 0 else 1.0
                 t3[r] = 0.0
                 if n > 0:
                     t5 = 1.0 - (nd1 - 1.0) / (tr * skmm[r] - 1.0) if nd1 > 1 else 1.0
-                    x = t5 * skmm[r] * nd1 / (tr * n)
+                    x = t5 * skmm[r] * nd1 * inv_tr * inv_n[r]
                     t3[r] = x if np.isfinite(x) else 0.0
                 v3[r] += t4[r] * t4[r] * t3[r]
             for p in range(m):
@@ -174,7 +179,7 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
                 if skm[r] > 0 and d2 > 0:
                     t5 = 1.0 - (d2 - 1.0) / (n - 1.0) if d2 > 1 else 1.0
                     t4b[r] = (1.0 - f) * inv_skm[r]
-                    t3b[r] = t5 * skmm[r] * skmm[r] * d2 / (n * n)
+                    t3b[r] = t5 * skmm[r] * skmm[r] * d2 * inv_n[r] * inv_n[r]
                 v3[r] += t4b[r] * t4b[r] * t3b[r]
             for p in range(m):
                 for k in range(ng):
@@ -187,3 +192,65 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
                         s += mm[p, k] * t3b[k] * mm[q, k]
                     v[p, q] += s
     return score, v, v2, v3, c[:m, :].copy()
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def aalen_johansen(n_risk: np.ndarray, d_all: np.ndarray,
+                   d_causes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cumulative incidence and its Aalen variance in one group: a port of cmprsk's ``cinc``.
+
+    Aalen & Johansen (1978) Scand J Stat 5:141; variance Aalen (1978) Ann Stat 6:534; R
+    ``cmprsk::cuminc``. Inputs per distinct time j of the sample: the group's number at risk
+    r, its failures from any cause d and, per cause of interest k, its failures d1[k]. At each
+    time with d > 0, with S- and S+ the all-cause KM before and after it:
+
+        F[k] += S- d1[k] / r
+        w(x)  = S-^2 x (1 - (x - 1) / (r - 1)) / r^2      (x failures, tie-corrected)
+        a = F[k] / S+,  b = 1 + a                          (1 / S+ taken as 0 once S+ = 0)
+        v1 += a^2 w(d - d1) + b^2 w(d1),   v2 += (a w(d - d1) + b w(d1)) / S+
+        v3 += (w(d - d1) + w(d1)) / S+^2,  Var F[k] = v1 + F^2 v3 - 2 F v2
+
+    Returns the indices j of the group's failure times and F, Var F there (causes x times).
+    """
+    n_causes, n_times = d_causes.shape
+    n_events = 0
+    for j in range(n_times):
+        if d_all[j] > 0:
+            n_events += 1
+    index = np.empty(n_events, np.int64)
+    estimate = np.empty((n_causes, n_events))
+    variance = np.empty((n_causes, n_events))
+    f = np.zeros(n_causes)
+    v1 = np.zeros(n_causes)
+    v2 = np.zeros(n_causes)
+    v3 = np.zeros(n_causes)
+    fk = 1.0
+    e = 0
+    for j in range(n_times):
+        nd = d_all[j]
+        if nd == 0:
+            continue
+        rs = n_risk[j]
+        fk_after = fk * (1.0 - nd / rs)
+        inv_fkn = 1.0 / fk_after if fk_after > 0 else 0.0
+        fk_rs = fk / rs
+        fk2_rs2 = fk_rs * fk_rs
+        # 1 / (r - 1) of the tie correction; r = 1 only with x <= 1, where it is not used.
+        tie = 1.0 / (rs - 1.0) if rs > 1 else 0.0
+        for k in range(n_causes):
+            nd1 = float(d_causes[k, j])
+            nd2 = nd - nd1
+            f[k] += fk_rs * nd1
+            w_other = fk2_rs2 * nd2 * (1.0 - (nd2 - 1.0) * tie)
+            w_cause = fk2_rs2 * nd1 * (1.0 - (nd1 - 1.0) * tie)
+            a = f[k] * inv_fkn
+            b = 1.0 + a
+            v1[k] += a * a * w_other + b * b * w_cause
+            v2[k] += inv_fkn * (a * w_other + b * w_cause)
+            v3[k] += inv_fkn * inv_fkn * (w_other + w_cause)
+            estimate[k, e] = f[k]
+            variance[k, e] = v1[k] + f[k] * f[k] * v3[k] - 2.0 * f[k] * v2[k]
+        index[e] = j
+        e += 1
+        fk = fk_after
+    return index, estimate, variance

@@ -98,54 +98,6 @@ def cif_confint(
         return f ** np.exp(-k), f ** np.exp(k)
 
 
-def _cinc(
-    n_risk: np.ndarray, d_causes: list[np.ndarray], d_all: np.ndarray
-) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Vectorised port of cmprsk's Fortran ``cinc`` over blocks of tied times.
-
-    ``n_risk``, ``d_all``: one group's numbers at risk r and failures from any cause d at its
-    failure times; ``d_causes``: the failures d1 of each cause of interest there. With the
-    all-cause KM S (S- before the block, S+ after it), cinc accumulates for each block the
-    terms of Aalen's variance
-
-        w(x) = S-^2 x (1 - (x - 1) / (r - 1)) / r^2     (x failures, tie-corrected)
-        a = F / S+,   b = 1 + F / S+
-        v1 += a^2 w(d - d1) + b^2 w(d1),   v2 += (a w(d - d1) + b w(d1)) / S+,
-        v3 += (w(d - d1) + w(d1)) / S+^2,  Var F = v1 + F^2 v3 - 2 F v2
-
-    with 1 / S+ taken as 0 once S+ = 0 (cinc's guard). The all-cause KM is shared by the
-    causes. Returns, per cause, (mask of jump blocks, F after each block, variance).
-    """
-    rs = np.asarray(n_risk, dtype=float)
-    nd = np.asarray(d_all, dtype=float)
-    fk_after = np.cumprod(1.0 - nd / rs)                     # S+
-    fk = np.r_[1.0, fk_after[:-1]]                           # S-
-    fk_rs = fk / rs
-    fk2_rs2 = fk_rs * fk_rs
-    with np.errstate(divide="ignore"):
-        inv_fkn = np.where(fk_after > 0, 1.0 / fk_after, 0.0)
-        # 1 / (r - 1) of the tie correction; r = 1 only with x <= 1, where it is not used.
-        tie = np.where(rs > 1, 1.0 / (rs - 1.0), 0.0)
-    return [_cinc_cause(np.asarray(d1, dtype=float), nd, fk_rs, fk2_rs2, inv_fkn, tie)
-            for d1 in d_causes]
-
-
-def _cinc_cause(nd1: np.ndarray, nd: np.ndarray, fk_rs: np.ndarray, fk2_rs2: np.ndarray,
-                inv_fkn: np.ndarray, tie: np.ndarray) -> tuple[np.ndarray, np.ndarray,
-                                                               np.ndarray]:
-    """The cause-specific part of :func:`_cinc`: F and its Aalen variance."""
-    nd2 = nd - nd1
-    f = np.cumsum(fk_rs * nd1)
-    w_other = fk2_rs2 * nd2 * (1.0 - (nd2 - 1.0) * tie)
-    w_cause = fk2_rs2 * nd1 * (1.0 - (nd1 - 1.0) * tie)
-    a = f * inv_fkn
-    b = 1.0 + a
-    v1 = np.cumsum(a * a * w_other + b * b * w_cause)
-    v2 = np.cumsum(inv_fkn * (a * w_other + b * w_cause))
-    v3 = np.cumsum(inv_fkn * inv_fkn * (w_other + w_cause))
-    return nd1 > 0, f, v1 + f * f * v3 - 2.0 * f * v2
-
-
 def cumulative_incidence(time, status, group=None, causes=None) -> list[CIFCurve]:
     """Aalen-Johansen cumulative incidence for every cause (and group), cmprsk variance.
 
@@ -185,17 +137,22 @@ def cif_curves(table: TiedTimeTable, levels: list, causes: list[int]) -> list[CI
 
 def group_cif_curves(table: TiedTimeTable, g: int, level: object,
                      causes: list[int]) -> list[CIFCurve]:
-    """The CIF of each cause in group ``g`` of a tabulated sample."""
+    """The CIF of each cause in group ``g`` of a tabulated sample (cmprsk's ``cinc``, see
+    :func:`survival_stats._compiled.aalen_johansen`)."""
+    from survival_stats import _compiled  # numba: imported on first use only
+
     n_risk, d_all = table.n_risk[g], table.d_all[g]
     present = table.present[g]                      # the group's own distinct times
     own_time, own_risk = table.time[present], n_risk[present].astype(np.int64)
-    events = np.flatnonzero(d_all)
+    d_causes = table.counts[g][causes]
+    events, estimate, variance = _compiled.aalen_johansen(n_risk, d_all, d_causes)
     event_time = table.time[events]
-    fits = _cinc(n_risk[events], [table.counts[g, k, events] for k in causes], d_all[events])
-    return [
-        CIFCurve(group=level, cause=int(cause), n=int(n_risk[0]) if n_risk.size else 0,
-                 time=event_time[jump], estimate=f[jump], variance=var[jump],
-                 max_time=float(own_time[-1]) if own_time.size else float("nan"),
-                 risk_time=own_time, risk_n=own_risk)
-        for cause, (jump, f, var) in zip(causes, fits, strict=True)
-    ]
+    curves = []
+    for k, cause in enumerate(causes):
+        jump = d_causes[k, events] > 0
+        curves.append(CIFCurve(
+            group=level, cause=int(cause), n=int(n_risk[0]) if n_risk.size else 0,
+            time=event_time[jump], estimate=estimate[k, jump], variance=variance[k, jump],
+            max_time=float(own_time[-1]) if own_time.size else float("nan"),
+            risk_time=own_time, risk_n=own_risk))
+    return curves

@@ -14,9 +14,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from survival_stats.competing_risks import competing_risks
 from survival_stats.cox import cox_ph
-from survival_stats.cumulative_incidence import cumulative_incidence
-from survival_stats.gray_test import gray_test
+from survival_stats.gray_test import GrayTest, gray_test
 from survival_stats.kaplan_meier import kaplan_meier
 from survival_stats.logrank import logrank_test
 
@@ -105,7 +105,8 @@ def estimate_from_duckdb(
             out["tests"] = [_logrank(t, s, g)]
     elif method == "cif":
         est = []
-        for c in cumulative_incidence(t, s, g):
+        analysis = competing_risks(t, s, g)
+        for c in analysis.curves:
             at = c.at(times if times is not None else c.time)
             for i in range(at["time"].size):
                 est.append({"group": _label(c.group) if has_group else None, "cause": c.cause,
@@ -114,7 +115,7 @@ def estimate_from_duckdb(
                             "upper": at["upper"][i], "n_risk": int(at["n_risk"][i])})
         out["estimates"] = est
         if n_groups > 1:
-            out["tests"] = _gray(t, s, g)
+            out["tests"] = _gray(analysis.tests)
     elif method == "logrank":
         if g is None:
             raise ValueError("logrank needs a group column")
@@ -122,7 +123,7 @@ def estimate_from_duckdb(
     elif method == "gray":
         if g is None:
             raise ValueError("gray needs a group column")
-        out["tests"] = _gray(t, s, g)
+        out["tests"] = _gray(gray_test(t, s, g))
     return _clean(out)
 
 
@@ -131,9 +132,8 @@ def _logrank(t, s, g) -> dict:
     return {"cause": None, "statistic": r.statistic, "df": r.df, "p": r.p}
 
 
-def _gray(t, s, g) -> list[dict]:
-    return [{"cause": r.cause, "statistic": r.statistic, "df": r.df, "p": r.p}
-            for r in gray_test(t, s, g)]
+def _gray(tests: list[GrayTest]) -> list[dict]:
+    return [{"cause": r.cause, "statistic": r.statistic, "df": r.df, "p": r.p} for r in tests]
 
 
 def _cox(df: pd.DataFrame) -> dict:

@@ -51,7 +51,8 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
     (group, status) cell, numpy's sort of each cell and of all times (for the distinct
     times), then one merge of every cell against the distinct times. No argsort and no gather
     of the data by a permutation, which is where an ``order()``-based tabulation spends most
-    of its time. The sorts and merges of different cells run in parallel (:func:`worker_threads`).
+    of its time. The sorts and merges of different cells run in parallel
+    (:func:`worker_threads`).
     """
     from survival_stats import _compiled  # numba: imported on first use only
 
@@ -60,13 +61,15 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
     if t.size == 0:
         counts = np.zeros((n_groups, n_codes, 0), np.int64)
     else:
-        by_cell, offsets = _compiled.partition_by_cell(
-            t, np.ascontiguousarray(group, dtype=np.int64),
-            np.ascontiguousarray(status, dtype=np.int64), n_codes, n_cells)
         workers = worker_threads(t.size)
-        sorts = [partial(_sort_slice, by_cell, offsets[c], offsets[c + 1])
-                 for c in range(n_cells)]
-        t = run_parallel([partial(_distinct_sorted, t), *sorts], workers)[0]
+        (by_cell, offsets), distinct = run_parallel([
+            partial(_compiled.partition_by_cell, t, np.ascontiguousarray(group, dtype=np.int64),
+                    np.ascontiguousarray(status, dtype=np.int64), n_codes, n_cells),
+            partial(_distinct_sorted, t),
+        ], workers)
+        run_parallel([partial(_sort_slice, by_cell, offsets[c], offsets[c + 1])
+                      for c in range(n_cells)], workers)
+        t = distinct
         counts = np.zeros((n_cells, t.size), np.int64)
         run_parallel([partial(_compiled.count_by_distinct_time, t, by_cell, offsets, lo, hi,
                               counts)
@@ -78,9 +81,18 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
 
 def worker_threads(n: int) -> int:
     """Threads for the independent pieces of one analysis of n subjects: one below 50,000
-    (a thread pool costs more than it saves there), else the machine's cores, at most 4
-    (numpy's sorts and the compiled kernels release the GIL)."""
-    return 1 if n < 50_000 else max(1, min(4, os.cpu_count() or 1))
+    (a thread pool costs more than it saves there), else ``AML_REGISTRY_STATS_THREADS`` or
+    the machine's cores, at most 4 (numpy's sorts and the compiled kernels release the GIL).
+    """
+    if n < 50_000:
+        return 1
+    configured = os.environ.get("AML_REGISTRY_STATS_THREADS", "").strip()
+    if configured:
+        if not configured.isdigit() or int(configured) < 1:
+            raise ValueError(f"AML_REGISTRY_STATS_THREADS must be a positive whole number, "
+                             f"not {configured!r}")
+        return int(configured)
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def run_parallel(tasks: list[Callable[[], T]], workers: int) -> list[T]:
