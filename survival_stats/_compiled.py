@@ -71,6 +71,18 @@ def risk_sets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _add_weighted_gram(v: np.ndarray, mm: np.ndarray, weight: np.ndarray) -> None:
+    """v += mm diag(weight) mm' (the variance contribution of one failure time)."""
+    rows, cols = mm.shape
+    for p in range(rows):
+        for q in range(rows):
+            s = 0.0
+            for k in range(cols):
+                s += mm[p, k] * weight[k] * mm[q, k]
+            v[p, q] += s
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.ndarray,
                         rho: float) -> tuple[np.ndarray, ...]:
     """Score and variance of Gray's test in one stratum: a port of cmprsk's Fortran ``crst``.
@@ -163,12 +175,7 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
                 for k in range(ng):
                     mm[p, k] = a[p, k] - t4[k] * c[p, k]
                     v2[p, k] += mm[p, k] * t4[k] * t3[k]
-            for p in range(m):
-                for q in range(m):
-                    s = 0.0
-                    for k in range(ng):
-                        s += mm[p, k] * t3[k] * mm[q, k]
-                    v[p, q] += s
+            _add_weighted_gram(v, mm, t3)
         if nd2 > 0:
             # Failures from other causes.
             for r in range(ng):
@@ -185,18 +192,14 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
                 for k in range(ng):
                     mm[p, k] = t4b[k] * c[p, k]
                     v2[p, k] -= mm[p, k] * t4b[k] * t3b[k]
-            for p in range(m):
-                for q in range(m):
-                    s = 0.0
-                    for k in range(ng):
-                        s += mm[p, k] * t3b[k] * mm[q, k]
-                    v[p, q] += s
+            _add_weighted_gram(v, mm, t3b)
     return score, v, v2, v3, c[:m, :].copy()
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def aalen_johansen(n_risk: np.ndarray, d_all: np.ndarray,
-                   d_causes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def aalen_johansen(time: np.ndarray, n_risk: np.ndarray, d_all: np.ndarray,
+                   d_causes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray]:
     """Cumulative incidence and its Aalen variance in one group: a port of cmprsk's ``cinc``.
 
     Aalen & Johansen (1978) Scand J Stat 5:141; variance Aalen (1978) Ann Stat 6:534; R
@@ -210,22 +213,25 @@ def aalen_johansen(n_risk: np.ndarray, d_all: np.ndarray,
         v1 += a^2 w(d - d1) + b^2 w(d1),   v2 += (a w(d - d1) + b w(d1)) / S+
         v3 += (w(d - d1) + w(d1)) / S+^2,  Var F[k] = v1 + F^2 v3 - 2 F v2
 
-    Returns the indices j of the group's failure times and F, Var F there (causes x times).
+    Returns the jumps of each cause's step function (the times with d1[k] > 0): times, F and
+    Var F as (causes x most jumps) arrays, of which row k holds ``n_jumps[k]`` values.
     """
     n_causes, n_times = d_causes.shape
-    n_events = 0
-    for j in range(n_times):
-        if d_all[j] > 0:
-            n_events += 1
-    index = np.empty(n_events, np.int64)
-    estimate = np.empty((n_causes, n_events))
-    variance = np.empty((n_causes, n_events))
+    n_jumps = np.zeros(n_causes, np.int64)
+    for k in range(n_causes):
+        for j in range(n_times):
+            if d_causes[k, j] > 0:
+                n_jumps[k] += 1
+    width = n_jumps.max() if n_causes else 0
+    jump_time = np.empty((n_causes, width))
+    estimate = np.empty((n_causes, width))
+    variance = np.empty((n_causes, width))
     f = np.zeros(n_causes)
     v1 = np.zeros(n_causes)
     v2 = np.zeros(n_causes)
     v3 = np.zeros(n_causes)
+    filled = np.zeros(n_causes, np.int64)
     fk = 1.0
-    e = 0
     for j in range(n_times):
         nd = d_all[j]
         if nd == 0:
@@ -248,9 +254,11 @@ def aalen_johansen(n_risk: np.ndarray, d_all: np.ndarray,
             v1[k] += a * a * w_other + b * b * w_cause
             v2[k] += inv_fkn * (a * w_other + b * w_cause)
             v3[k] += inv_fkn * inv_fkn * (w_other + w_cause)
-            estimate[k, e] = f[k]
-            variance[k, e] = v1[k] + f[k] * f[k] * v3[k] - 2.0 * f[k] * v2[k]
-        index[e] = j
-        e += 1
+            if nd1 > 0:
+                e = filled[k]
+                jump_time[k, e] = time[j]
+                estimate[k, e] = f[k]
+                variance[k, e] = v1[k] + f[k] * f[k] * v3[k] - 2.0 * f[k] * v2[k]
+                filled[k] = e + 1
         fk = fk_after
-    return index, estimate, variance
+    return jump_time, estimate, variance, n_jumps

@@ -51,7 +51,9 @@ class CIFCurve:
         beyond = t > self.max_time
         est = np.where(beyond, np.nan, est)
         var = np.where(beyond, np.nan, var)
-        se = np.sqrt(var)
+        # v1 + F^2 v3 - 2 F v2 can cancel to -1e-17 where the variance is 0 (e.g. F = 1):
+        # the SE is then 0, where R's sqrt() would give NaN with a warning.
+        se = np.sqrt(np.maximum(var, 0.0))
         lower, upper = cif_confint(est, se, conf_level)
         k = np.searchsorted(self.risk_time, t, side="left")
         n_risk = np.where(
@@ -118,14 +120,15 @@ def prepare_competing_risks(time, status, group, causes) -> tuple:
     t = as_float(time)
     s = as_int(status)
     check_times(t)
-    if np.any(s < 0):
-        raise ValueError("status must be 0 (censored) or a positive cause code")
     if s.size != t.size:
         raise ValueError("time and status must have the same length")
+    if s.size and s.min() < 0:
+        raise ValueError("status must be 0 (censored) or a positive cause code")
+    per_code = np.bincount(s)
     if causes is None:
-        causes = (np.flatnonzero(np.bincount(s)[1:]) + 1).tolist() if s.size else []
+        causes = (np.flatnonzero(per_code[1:]) + 1).tolist()
     codes, levels = group_codes(group, t.size)
-    n_codes = int(max(s.max(initial=0), max(causes, default=0))) + 1
+    n_codes = max(per_code.size, max(causes, default=0) + 1)
     return t, s, codes, levels, [int(k) for k in causes], n_codes
 
 
@@ -144,15 +147,14 @@ def group_cif_curves(table: TiedTimeTable, g: int, level: object,
     n_risk, d_all = table.n_risk[g], table.d_all[g]
     present = table.present[g]                      # the group's own distinct times
     own_time, own_risk = table.time[present], n_risk[present].astype(np.int64)
-    d_causes = table.counts[g][causes]
-    events, estimate, variance = _compiled.aalen_johansen(n_risk, d_all, d_causes)
-    event_time = table.time[events]
+    jump_time, estimate, variance, n_jumps = _compiled.aalen_johansen(
+        table.time, n_risk, d_all, table.counts[g][causes])
     curves = []
     for k, cause in enumerate(causes):
-        jump = d_causes[k, events] > 0
+        jumps = slice(0, n_jumps[k])
         curves.append(CIFCurve(
             group=level, cause=int(cause), n=int(n_risk[0]) if n_risk.size else 0,
-            time=event_time[jump], estimate=estimate[k, jump], variance=variance[k, jump],
+            time=jump_time[k, jumps], estimate=estimate[k, jumps], variance=variance[k, jumps],
             max_time=float(own_time[-1]) if own_time.size else float("nan"),
             risk_time=own_time, risk_n=own_risk))
     return curves

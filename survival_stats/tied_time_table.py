@@ -59,24 +59,28 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
     t = np.ascontiguousarray(time, dtype=np.float64)
     n_cells = n_groups * n_codes
     if t.size == 0:
-        counts = np.zeros((n_groups, n_codes, 0), np.int64)
+        distinct, counts = t, np.zeros((n_groups, n_codes, 0), np.int64)
     else:
         workers = worker_threads(t.size)
-        (by_cell, offsets), distinct = run_parallel([
-            partial(_compiled.partition_by_cell, t, np.ascontiguousarray(group, dtype=np.int64),
-                    np.ascontiguousarray(status, dtype=np.int64), n_codes, n_cells),
-            partial(_distinct_sorted, t),
-        ], workers)
-        run_parallel([partial(_sort_slice, by_cell, offsets[c], offsets[c + 1])
-                      for c in range(n_cells)], workers)
-        t = distinct
-        counts = np.zeros((n_cells, t.size), np.int64)
-        run_parallel([partial(_compiled.count_by_distinct_time, t, by_cell, offsets, lo, hi,
-                              counts)
+        group = np.ascontiguousarray(group, dtype=np.int64)
+        status = np.ascontiguousarray(status, dtype=np.int64)
+
+        def sorted_cells() -> tuple[np.ndarray, np.ndarray]:
+            by_cell, offsets = _compiled.partition_by_cell(t, group, status, n_codes, n_cells)
+            for c in range(n_cells):
+                by_cell[offsets[c]:offsets[c + 1]].sort()
+            return by_cell, offsets
+
+        # The distinct times (a sort of all times) and the sorted cells: one thread each.
+        (by_cell, offsets), distinct = run_parallel(
+            [sorted_cells, partial(_distinct_sorted, t)], workers)
+        counts = np.zeros((n_cells, distinct.size), np.int64)
+        run_parallel([partial(_compiled.count_by_distinct_time, distinct, by_cell, offsets,
+                              lo, hi, counts)
                       for lo, hi in _balanced_cell_ranges(offsets, workers)], workers)
-        counts = counts.reshape(n_groups, n_codes, t.size)
+        counts = counts.reshape(n_groups, n_codes, distinct.size)
     n_risk, d_all, present = _compiled.risk_sets(counts)
-    return TiedTimeTable(t, counts, n_risk, d_all, present)
+    return TiedTimeTable(distinct, counts, n_risk, d_all, present)
 
 
 def worker_threads(n: int) -> int:
@@ -101,10 +105,6 @@ def run_parallel(tasks: list[Callable[[], T]], workers: int) -> list[T]:
         return [task() for task in tasks]
     with ThreadPoolExecutor(min(workers, len(tasks))) as pool:
         return list(pool.map(lambda task: task(), tasks))
-
-
-def _sort_slice(values: np.ndarray, start: int, stop: int) -> None:
-    values[start:stop].sort()
 
 
 def _distinct_sorted(t: np.ndarray) -> np.ndarray:
