@@ -21,11 +21,12 @@ from extraction.deliveries import Delivery, list_deliveries
 from extraction.readers import DeliveryError, SourceTable, read_delivery
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
 from schemas.dialect import CentreDialect
-from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.database import query_frame, run_sql, table_exists, write_frame
 
 
 def raw_arrow_schema(table: str) -> pa.Schema:
-    """Raw layer columns: lineage, every canonical column as text, and unmapped columns."""
+    """Raw layer columns: lineage, every canonical column as text, the values of unmapped
+    source columns (JSON) and how many fields the source record lacked (``missing_fields``)."""
     fields = [
         pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
         pa.field("file", pa.string()), pa.field("source_row", pa.int64()),
@@ -33,6 +34,7 @@ def raw_arrow_schema(table: str) -> pa.Schema:
     ]
     fields += [pa.field(c, pa.string()) for c in CANONICAL_TABLES[table].column_names]
     fields.append(pa.field("unmapped", pa.string()))
+    fields.append(pa.field("missing_fields", pa.int32()))
     return pa.schema(fields)
 
 
@@ -86,6 +88,8 @@ def _insert_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, del
             frame.insert(0, "file", source.file)
             frame.insert(0, "delivery", date)
             frame.insert(0, "centre_id", centre)
+        if table_exists(con, f"raw.{table}"):
+            run_sql(con, "raw/add_missing_fields_column", table=table)
         write_frame(con, f"raw.{table}", frame, schema=raw_arrow_schema(table),
                     delete_where="centre_id = ? AND delivery = ?", delete_params=[centre, date])
     con.execute("DELETE FROM raw.files WHERE centre_id = ? AND delivery = ?", [centre, date])

@@ -49,7 +49,7 @@ class SourceTable:
     table: str
     file: str
     sha256: str
-    frame: pd.DataFrame  # canonical text columns + source_row + unmapped
+    frame: pd.DataFrame  # source_row + canonical text columns + unmapped + missing_fields
     source_columns: list[str]
 
     @property
@@ -96,7 +96,8 @@ def _map_header(header: list[str], table: str, dialect: CentreDialect, delivery:
 
 
 def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: CentreDialect,
-              delivery: str, file: str) -> tuple[pd.DataFrame, list[str]]:
+              delivery: str, file: str,
+              missing_fields: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str]]:
     canonical, source_cols = _map_header(header, table, dialect, delivery, file)
     out = pd.DataFrame(index=rows.index)
     out["source_row"] = np.arange(1, len(rows) + 1, dtype=np.int64)
@@ -120,8 +121,32 @@ def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: Centre
             out.loc[has, "unmapped"] = [
                 json.dumps({k: v for k, v in r.items() if isinstance(v, str)},
                            ensure_ascii=False) for r in kept.to_dict("records")]
-    cols = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped"]
+    out["missing_fields"] = (np.zeros(len(rows), np.int32) if missing_fields is None
+                             else missing_fields.astype(np.int32))
+    cols = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped", "missing_fields"]
     return out[cols].reset_index(drop=True), source_cols
+
+
+def missing_fields_per_row(text: str, delimiter: str, n_header: int, n_rows: int) -> np.ndarray:
+    """How many fields each of the ``n_rows`` data records lacks against the header (0 = all
+    there).
+
+    The C parser pads a short record with empty fields, so a record cut short in the middle
+    of a file would otherwise pass as a row of blanks (a long record makes it fail the file).
+    Common case first, with whole-text scans only: no quoting, no lone CR, no blank line,
+    and the delimiters add up to exactly (header fields - 1) per line, so no record is short.
+    Otherwise Python's csv module (the parser's quoting rules) counts each record's fields;
+    blank lines are skipped, as the parser skips them.
+    """
+    if '"' not in text and text.count("\r") == text.count("\r\n") and "\n\n" not in text \
+            and "\n\r\n" not in text and not text.startswith(("\n", "\r")):
+        lines = text.count("\n") + (not text.endswith("\n"))
+        if lines == n_rows + 1 and text.count(delimiter) == lines * (n_header - 1):
+            return np.zeros(n_rows, np.int64)
+    records = csv.reader(io.StringIO(text), delimiter=delimiter)
+    next(records, None)
+    counts = np.fromiter((len(r) for r in records if r), dtype=np.int64)
+    return np.clip(n_header - counts, 0, None)
 
 
 def read_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str) -> SourceTable:
@@ -156,7 +181,13 @@ def read_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str
             raise DeliveryError(dialect.centre_id, delivery, file,
                                 f"file is truncated: the last row has {n_fields} of "
                                 f"{len(header)} fields and no line end", row=len(rows))
-    frame, source_cols = _assemble(rows, header, table, dialect, delivery, file)
+    missing = missing_fields_per_row(text, dialect.delimiter, len(header), len(rows))
+    if missing.size != len(rows):
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"the records cannot be delimited consistently ({len(rows)} rows "
+                            f"by the CSV parser, {missing.size} by field counting): check "
+                            f"quoting and line ends")
+    frame, source_cols = _assemble(rows, header, table, dialect, delivery, file, missing)
     return SourceTable(table, file, sha, frame, source_cols)
 
 

@@ -222,11 +222,27 @@ def unmapped_issues(raw: pd.DataFrame) -> pd.DataFrame:
                    "unknown_column", "comes from source column(s) the centre dialect does not map")
 
 
+def short_row_issues(raw: pd.DataFrame) -> pd.DataFrame:
+    """Records with fewer fields than their file's header (``raw.missing_fields`` > 0): the
+    CSV parser padded them with blanks, so none of their values can be trusted to be in its
+    column. Rows loaded before the column existed count as complete."""
+    if "missing_fields" not in raw:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    missing = pd.to_numeric(raw["missing_fields"], errors="coerce").fillna(0).astype("int64")
+    has = missing > 0
+    if not has.any():
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    return _issues(raw.loc[has, "source_row"], "(row)",
+                   missing[has].map(lambda k: f"{k} of the header's fields missing"),
+                   "short_row", "at its end: the record is cut short (fewer fields than the "
+                   "header), so its values may not be in their columns")
+
+
 def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> StagedTable:
     """Type, validate and split one raw table of one delivery into staging and quarantine.
 
     ``raw`` holds the raw layer's columns: lineage (centre_id, delivery, file, source_row),
-    the canonical columns as text, and ``unmapped``.
+    the canonical columns as text, ``unmapped`` and ``missing_fields``.
     """
     spec = CANONICAL_TABLES[table]
     raw = raw.reset_index(drop=True)
@@ -234,7 +250,7 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
                           "delivery": raw["delivery"].astype(ARROW_STRING),
                           "file": raw["file"].astype(ARROW_STRING),
                           "source_row": raw["source_row"].astype("int64")})
-    issues = [unmapped_issues(raw)]
+    issues = [unmapped_issues(raw), short_row_issues(raw)]
     for col in spec.columns:
         values, col_issues = type_column(raw[col.name], col.kind, col.name, dialect,
                                          raw["source_row"])

@@ -1,7 +1,8 @@
 """Realistic data faults injected into the newest delivery, with a manifest of each one.
 
 Row-level kinds (expected ``quarantine_row``): unknown_label, typo, impossible_date,
-date_order, duplicate_row, missing_required, out_of_range. File-level kinds (expected
+date_order, duplicate_row, missing_required, out_of_range, short_row (CSV only: the record
+loses its last 1-3 fields, as when an export line is cut). File-level kinds (expected
 ``centre_fails``, one centre each): truncated_file, wrong_encoding. Each data row carries at
 most one defect; a duplicate is an exact copy inserted right after its original (the
 manifest names the copy's row, counted after insertion). Centres hit by a file-level defect
@@ -23,7 +24,14 @@ from synthetic_registry.render import format_date, number_text
 MANIFEST_COLUMNS = ("centre_id", "delivery", "table", "file", "source_row", "column", "kind",
                     "value", "expected")
 ROW_KINDS = ("unknown_label", "typo", "impossible_date", "date_order", "duplicate_row",
-             "missing_required", "out_of_range")
+             "missing_required", "out_of_range", "short_row")
+#: the manifest's column of a short_row defect: the record, not one of its columns
+WHOLE_ROW = "(row)"
+
+
+def short_row_value(missing: int) -> str:
+    """The manifest value of a short_row defect, as staging's quarantine reason quotes it."""
+    return f"{missing} of the header's fields missing"
 FILE_KINDS = ("truncated_file", "wrong_encoding")
 
 #: plausible labels that no dialect maps (per canonical field)
@@ -85,26 +93,28 @@ def _typo(label: str) -> str:
 
 def inject_row_defects(rng: np.random.Generator, rate: float, frame: pd.DataFrame,
                        typed: pd.DataFrame, context: pd.DataFrame, target: FileTarget,
-                       row_offset: int) -> tuple[pd.DataFrame, list[tuple]]:
+                       row_offset: int) -> tuple[pd.DataFrame, list[tuple], dict[int, int]]:
     """Inject defects into ``frame`` (written cells, canonical names) at ``rate`` per row.
 
     ``typed`` is the canonical typed frame aligned with ``frame``; ``context`` gives per row
     the patient's diagnosis_date, birth_date and hsct_date (float days, for date_order).
-    Returns the new frame (duplicates inserted) and manifest rows.
+    Returns the new frame (duplicates inserted), manifest rows and the short rows (row
+    position in the new frame -> number of trailing fields the writer must drop).
     """
     n = len(frame)
     if n == 0 or rate <= 0:
-        return frame, []
+        return frame, [], {}
     centre, table = target.centre, target.table
     hit = np.flatnonzero(rng.random(n) < rate)
     if not len(hit):
-        return frame, []
-    kinds = [k for k in ROW_KINDS if _applicable(k, table)]
+        return frame, [], {}
+    kinds = [k for k in ROW_KINDS if _applicable(k, table, target.xlsx)]
     choice = np.asarray(kinds, dtype=object)[rng.integers(0, len(kinds), len(hit))]
     cells = {c: frame[c].to_numpy(dtype=object).copy() for c in frame.columns}
     miss = None if target.xlsx else centre.missing_out
     records: list[tuple[int, str, str, object]] = []    # (row index, column, kind, value)
     dup_after: list[int] = []
+    short: dict[int, int] = {}
     for i, kind in zip(hit.tolist(), choice.tolist(), strict=True):
         col, val = "", None
         if kind == "date_order":
@@ -142,6 +152,10 @@ def inject_row_defects(rng: np.random.Generator, rate: float, frame: pd.DataFram
             dup_after.append(i)
             records.append((i, "", kind, None))
             continue
+        elif kind == "short_row":
+            short[i] = int(rng.integers(1, min(3, len(frame.columns) - 1) + 1))
+            records.append((i, WHOLE_ROW, kind, short_row_value(short[i])))
+            continue
         cells[col][i] = val
         records.append((i, col, kind, val))
     out = pd.DataFrame(cells, columns=frame.columns)
@@ -163,10 +177,10 @@ def inject_row_defects(rng: np.random.Generator, rate: float, frame: pd.DataFram
         text = cell_text(val, centre)
         manifest.append((centre.centre_id, target.delivery, table, target.file,
                          row_offset + pos + 1, col, kind, text, "quarantine_row"))
-    return out, manifest
+    return out, manifest, {int(orig_pos[i]): k for i, k in short.items()}
 
 
-def _applicable(kind: str, table: str) -> bool:
+def _applicable(kind: str, table: str, xlsx: bool) -> bool:
     return {
         "unknown_label": table in LABEL_COLUMNS,
         "typo": table in LABEL_COLUMNS,
@@ -175,6 +189,7 @@ def _applicable(kind: str, table: str) -> bool:
         "duplicate_row": True,
         "missing_required": bool(REQUIRED[table]),
         "out_of_range": table in OUT_OF_RANGE,
+        "short_row": not xlsx,      # a worksheet row has no field count to cut
     }[kind]
 
 

@@ -155,11 +155,13 @@ class DeliverySink:
             return f"export.xlsx#{self.centre.source_file(table)}"
         return self.centre.source_file(table)
 
-    def write(self, table: str, cells: dict[str, np.ndarray]) -> None:
+    def write(self, table: str, cells: dict[str, np.ndarray],
+              short_rows: dict[int, int] | None = None) -> None:
+        """Append rows; ``short_rows`` (CSV only): row position -> trailing fields to drop."""
         if self.xlsx:
             self.xlsx.write(table, cells)
         else:
-            self.csv[table].write(cells)
+            self.csv[table].write(cells, short_rows)
 
     def close(self) -> list[tuple]:
         manifest: list[tuple] = []
@@ -321,9 +323,11 @@ def _write_chunk(truth: ChunkTruth, centres: list[Centre], deliveries: dict[str,
                     target = FileTarget(c, d, t, sink.file_label(t), c.format == "xlsx")
                     ctx = ctx_all.iloc[rows].reset_index(drop=True)
                     typed = pd.DataFrame(cols)
-                    frame, found = inject_row_defects(drng, rate, pd.DataFrame(cells), typed,
-                                                      ctx, target, sink.rows(t))
+                    frame, found, short_rows = inject_row_defects(
+                        drng, rate, pd.DataFrame(cells), typed, ctx, target, sink.rows(t))
                     cells = {k: frame[k].to_numpy() for k in frame.columns}
                     manifest += found
-                sink.write(t, cells)
+                    sink.write(t, cells, short_rows)
+                else:
+                    sink.write(t, cells)
     return manifest

@@ -152,9 +152,16 @@ class CsvTableWriter:
                                  quoting=csv.QUOTE_MINIMAL)
         self.writer.writerow(header(table, centre))
 
-    def write(self, cols: Columns) -> None:
+    def write(self, cols: Columns, short_rows: dict[int, int] | None = None) -> None:
+        """Append rows; ``short_rows``: row position -> trailing fields to drop (a defect)."""
         arrays = [c.tolist() for c in cols.values()]
-        self.writer.writerows(zip(*arrays, strict=True))
+        if short_rows:
+            rows = list(zip(*arrays, strict=True))
+            for pos, missing in short_rows.items():
+                rows[pos] = rows[pos][:-missing]
+            self.writer.writerows(rows)
+        else:
+            self.writer.writerows(zip(*arrays, strict=True))
         self.rows += len(arrays[0]) if arrays else 0
 
     def close(self) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from conftest import load_all, write_centre
+from extraction_support import load_all, write_centre
 
 from extraction.deliveries import complete_deliveries, delivery_is_complete
 from extraction.load import extract_centre
@@ -115,6 +115,53 @@ def test_iso_dates_comma_delimiter_and_unmapped_labels(tmp_path: Path,
     assert "'Femme'" in q["reason"][0] and "column 'sex'" in q["reason"][0]
     assert "commentaire" in q["reason"][1] and "vu en RCP" in q["reason"][1]
     assert "'1953-02-30'" in q["reason"][2] and "birth_date" in q["reason"][2]
+
+
+def test_short_record_in_the_middle_of_a_file_is_quarantined(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """A record with fewer fields than the header (not the last line) is padded by the CSV
+    parser; it must not pass as a row of blanks but go to quarantine, raw keeping it."""
+    write_centre(tmp_path / "landing", "STE", {"missing": ["", "NA"]}, {"2026-11-16": {
+        "patients.csv": (b"patient_id,sex,birth_date,diagnosis_date,eln2022_reported\n"
+                         b"S1,female,1950-02-03,2020-06-15,adverse\n"
+                         b"S2,male,1951-02-03,2020-06-15\n"            # one field short
+                         b'S3,male,"1952-02-03",2020-06-15,\n'          # complete, empty last
+                         b"\n"                                          # blank line: skipped
+                         b"S4,female\n"                                 # three fields short
+                         b"S5,female,1953-02-03,2020-06-15,favorable\n"),
+        "mutations.csv": b"patient_id,gene,detected,vaf\nS1,NPM1,true,0.4\n"}})
+    _, _, failures = load_all(con, tmp_path / "landing")
+    assert not failures
+    raw = con.execute("SELECT patient_id, missing_fields FROM raw.patients ORDER BY source_row"
+                      ).fetchall()
+    assert raw == [("S1", 0), ("S2", 1), ("S3", 0), ("S4", 3), ("S5", 0)]
+    staged = read_current_staging(con)
+    assert sorted(staged["patients"]["patient_id"]) == ["S1", "S3", "S5"]
+    q = con.execute("SELECT source_row, rule, reason FROM quarantine.rows ORDER BY source_row"
+                    ).df()
+    assert q["source_row"].tolist() == [2, 4] and set(q["rule"]) == {"short_row"}
+    assert "file patients.csv, row 2" in q["reason"][0] and "1 of the header" in q["reason"][0]
+    assert "cut short" in q["reason"][1] and "3 of the header" in q["reason"][1]
+    accounting = row_accounting(con)
+    patients = accounting[accounting["table_name"] == "patients"].iloc[0]
+    assert (patients["raw_rows"], patients["staged_rows"], patients["quarantined_rows"]) == (
+        5, 3, 2)
+
+
+def test_raw_tables_of_an_older_warehouse_gain_the_missing_fields_column(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """A raw table created before ``missing_fields`` existed takes the column on the next
+    load; its earlier rows count as complete."""
+    fr_centre(tmp_path / "landing")
+    load_all(con, tmp_path / "landing")
+    con.execute("ALTER TABLE raw.patients DROP COLUMN missing_fields")
+    write_centre(tmp_path / "landing", "STE", {}, {"2026-11-17": {
+        "patients.csv": b"patient_id,sex,birth_date,diagnosis_date\nS1,female,1950-02-03\n"}})
+    _, _, failures = load_all(con, tmp_path / "landing")
+    assert not failures
+    rows = con.execute("SELECT centre_id, missing_fields FROM raw.patients ORDER BY ALL"
+                       ).fetchall()
+    assert rows[-1] == ("STE", 1) and all(m is None for c, m in rows if c == "LYS")
 
 
 def test_bom_mixed_line_endings_header_only_and_absent_table(

@@ -9,7 +9,7 @@ import csv
 import io
 
 import pytest
-from conftest import LoadedRegistry
+from extraction_support import LoadedRegistry
 
 from extraction.stage import row_accounting
 from schemas.canonical import TABLE_NAMES

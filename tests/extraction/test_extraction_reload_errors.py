@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import load_all, write_centre
+from extraction_support import load_all, write_centre
 
 from extraction.load import extract_centre
 from extraction.readers import DeliveryError

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import write_centre
+from extraction_support import write_centre
 
 import extraction.load as load_module
 from extraction.load import extract_centre

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from synthetic_registry import DEFAULT_SEED, GenerationSummary, generate_registry, simulate_truth
@@ -32,6 +30,3 @@ def large_truth() -> ChunkTruth:
     return simulate_truth(DEFAULT_SEED, LARGE_SAMPLE)
 
 
-def all_files(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}

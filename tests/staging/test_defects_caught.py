@@ -111,6 +111,7 @@ def test_every_row_defect_is_quarantined(defect_run: DefectRun) -> None:
     ("duplicate_row", {"unique_key"}),
     ("missing_required", {"required"}),
     ("out_of_range", {"range"}),
+    ("short_row", {"short_row"}),
 ])
 def test_each_kind_is_caught_by_its_rule(defect_run: DefectRun, kind: str,
                                          rules: set[str]) -> None:
