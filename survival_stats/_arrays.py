@@ -53,11 +53,12 @@ def group_codes(group: np.ndarray | None, n: int) -> tuple[np.ndarray, list]:
     if arr.dtype.kind in "iu" and arr.size and arr.max() < 1 << 16 and arr.min() >= 0:
         # Small non-negative integer codes: a lookup table instead of a sort, and not even
         # that when the codes are already 0..G-1.
-        present = np.bincount(arr) > 0
+        codes = arr.astype(np.int64, copy=False)
+        present = np.bincount(codes) > 0
         levels = np.flatnonzero(present).tolist()
         if present.all():
-            return np.asarray(arr, dtype=np.int64), levels
-        return (np.cumsum(present) - 1)[arr], levels
+            return codes, levels
+        return (np.cumsum(present) - 1)[codes], levels
     levels, codes = np.unique(arr, return_inverse=True)
     return codes.astype(np.int64).ravel(), levels.tolist()
 

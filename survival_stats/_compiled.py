@@ -1,9 +1,15 @@
-"""Compiled (numba) kernels of the competing-risks engine: the loops numpy cannot vectorise
-without building (times x groups x groups) temporaries.
+"""Compiled (numba) kernels of the competing-risks engine: the tabulation of tied times and
+ports of cmprsk's Fortran ``cinc`` (CIF and Aalen variance) and ``crst`` (Gray's test).
 
-Imported lazily by :mod:`survival_stats.tied_time_table` and :mod:`survival_stats.gray_test`,
-so that ``import survival_stats`` does not pay numba's import. ``cache=True`` keeps the
-machine code in ``__pycache__``: only the first call on a fresh checkout compiles.
+Compiled rather than vectorised with numpy because the issue's speed target (cuminc on 1M
+subjects, 20x faster than cmprsk) needs it: vectorised, the CIF alone took half the budget in
+numpy temporaries, and Gray's variance builds (times x groups x groups) arrays. The loops read
+like the Fortran they port; each kernel names the R function it must agree with.
+
+Imported lazily (:mod:`survival_stats.tied_time_table`, ``cumulative_incidence``,
+``gray_test``), so that ``import survival_stats`` does not pay numba's import. ``cache=True``
+keeps the machine code in ``__pycache__``: only the first call on a fresh checkout compiles.
+``error_model="numpy"``: a division by zero gives inf/NaN as in numpy, not an exception.
 """
 
 from __future__ import annotations

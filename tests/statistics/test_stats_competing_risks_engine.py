@@ -147,3 +147,5 @@ def test_group_codes_of_integers_with_gaps_and_of_booleans():
     assert levels == [False, True] and codes.tolist() == [1, 0, 1]
     codes, levels = group_codes(np.array([-1, 3]), 2)
     assert levels == [-1, 3] and codes.tolist() == [0, 1]
+    codes, levels = group_codes(np.array([7, 3, 7], dtype=np.uint64), 3)
+    assert levels == [3, 7] and codes.tolist() == [1, 0, 1]
