@@ -9,6 +9,8 @@ from pathlib import Path
 
 import yaml
 
+from synthetic_registry.defects import WHOLE_ROW, short_row_value
+
 
 def load_yaml(landing: Path, centre_id: str) -> dict:
     return yaml.safe_load((landing / centre_id / "centre.yaml").read_text(encoding="utf-8"))
@@ -56,3 +58,22 @@ def read_rows(landing: Path, centre_id: str, delivery: str, table: str
 def canonical_columns(cfg: dict, table: str, head: list[str]) -> list[str]:
     mapping = (cfg.get("columns") or {}).get(table, {})
     return [mapping.get(h, h) for h in head]
+
+
+def all_files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def assert_row_defect_in_place(m, cols: list[str], rows: list[list[str]]) -> None:
+    """One row-level manifest entry ``m`` is where it says in the file's rows (as read back)."""
+    row = rows[int(m.source_row) - 1]
+    if m.kind == "duplicate_row":
+        assert m.column == ""
+        assert row == rows[int(m.source_row) - 2]
+    elif m.kind == "short_row":
+        missing = int(m.value.split()[0])
+        assert m.column == WHOLE_ROW and m.value == short_row_value(missing)
+        assert 1 <= missing <= 3 and len(row) == len(cols) - missing, m
+    else:
+        assert row[cols.index(m.column)] == m.value, m

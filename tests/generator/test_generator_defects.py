@@ -7,11 +7,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from generator_readback import canonical_columns, load_yaml, read_rows
-from generator_support import all_files
+from generator_readback import (
+    all_files,
+    assert_row_defect_in_place,
+    canonical_columns,
+    load_yaml,
+    read_rows,
+)
 
 from synthetic_registry import GenerationSummary, generate_registry
-from synthetic_registry.defects import FILE_KINDS, ROW_KINDS, WHOLE_ROW, short_row_value
+from synthetic_registry.defects import FILE_KINDS, ROW_KINDS
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +57,7 @@ def test_every_row_defect_is_where_the_manifest_says(defect_registry: Generation
             cache[key] = (canonical_columns(load_yaml(landing, m.centre_id), m.table, head),
                           rows)
         cols, rows = cache[key]
-        row = rows[int(m.source_row) - 1]
-        if m.kind == "duplicate_row":
-            assert m.column == ""
-            assert row == rows[int(m.source_row) - 2]
-        elif m.kind == "short_row":
-            missing = int(m.value.split()[0])
-            assert m.column == WHOLE_ROW and m.value == short_row_value(missing)
-            assert 1 <= missing <= 3 and len(row) == len(cols) - missing, m
-        else:
-            assert row[cols.index(m.column)] == m.value, m
+        assert_row_defect_in_place(m, cols, rows)
 
 
 def test_defective_values_are_not_in_the_dialect(defect_registry: GenerationSummary,

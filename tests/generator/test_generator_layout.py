@@ -7,8 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from generator_readback import canonical_columns, load_yaml, read_rows, source_name
-from generator_support import all_files
+from generator_readback import all_files, canonical_columns, load_yaml, read_rows, source_name
 
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
 from synthetic_registry import DEFAULT_SEED, GenerationSummary, generate_registry

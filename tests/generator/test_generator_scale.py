@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from generator_readback import canonical_columns, load_yaml, read_rows
+from generator_readback import (
+    assert_row_defect_in_place,
+    canonical_columns,
+    load_yaml,
+    read_rows,
+)
 
 import synthetic_registry.generate as gen
 from synthetic_registry import generate_registry
@@ -42,8 +47,4 @@ def test_scale_mode_with_defects_counts_rows_after_duplicates(tmp_path: Path,
     for r in rows.head(200).itertuples():
         head, data = read_rows(s.landing, r.centre_id, r.delivery, r.table)
         cols = canonical_columns(load_yaml(s.landing, r.centre_id), r.table, head)
-        row = data[int(r.source_row) - 1]
-        if r.kind == "duplicate_row":
-            assert row == data[int(r.source_row) - 2]
-        else:
-            assert row[cols.index(r.column)] == r.value
+        assert_row_defect_in_place(r, cols, data)
