@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,26 +128,35 @@ def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: Centre
     return out[cols].reset_index(drop=True), source_cols
 
 
-def missing_fields_per_row(text: str, delimiter: str, n_header: int, n_rows: int) -> np.ndarray:
-    """How many fields each of the ``n_rows`` data records lacks against the header (0 = all
-    there).
+def fields_per_record(text: str, delimiter: str, n_header: int, n_rows: int) -> np.ndarray:
+    """The number of fields of each of the ``n_rows`` data records of a CSV text.
 
-    The C parser pads a short record with empty fields, so a record cut short in the middle
-    of a file would otherwise pass as a row of blanks (a long record makes it fail the file).
-    Common case first, with whole-text scans only: no quoting, no lone CR, no blank line,
-    and the delimiters add up to exactly (header fields - 1) per line, so no record is short.
-    Otherwise Python's csv module (the parser's quoting rules) counts each record's fields;
-    blank lines are skipped, as the parser skips them.
+    The C parser pads a short record with empty fields and drops the surplus of a long first
+    record, so the fields are counted apart. Common case first, with whole-text scans only:
+    no quoting, no lone CR, no blank line, the first data line has exactly the header's
+    fields and the delimiters add up to (header fields - 1) per line. Then no record is short
+    (a long record after the first makes the parser fail the file, so none can make up for a
+    short one). Otherwise Python's csv module (the parser's quoting rules, the parser's line
+    ends) counts them, skipping the lines the parser skips: empty or only spaces and tabs.
     """
     if '"' not in text and text.count("\r") == text.count("\r\n") and "\n\n" not in text \
             and "\n\r\n" not in text and not text.startswith(("\n", "\r")):
         lines = text.count("\n") + (not text.endswith("\n"))
-        if lines == n_rows + 1 and text.count(delimiter) == lines * (n_header - 1):
-            return np.zeros(n_rows, np.int64)
-    records = csv.reader(io.StringIO(text), delimiter=delimiter)
+        first_end = text.find("\n")
+        second_end = text.find("\n", first_end + 1)
+        first_data = text[first_end + 1:second_end if second_end >= 0 else len(text)]
+        if lines == n_rows + 1 and first_data.count(delimiter) == n_header - 1 \
+                and text.count(delimiter) == lines * (n_header - 1):
+            return np.full(n_rows, n_header, np.int64)
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     next(records, None)
-    counts = np.fromiter((len(r) for r in records if r), dtype=np.int64)
-    return np.clip(n_header - counts, 0, None)
+    return np.fromiter((len(r) for r in records if r and not _whitespace_line(r)),
+                       dtype=np.int64)
+
+
+def _whitespace_line(record: list[str]) -> bool:
+    """A line of spaces and tabs only, which pandas' C parser skips like a blank line."""
+    return len(record) == 1 and record[0] != "" and record[0].strip(" \t") == ""
 
 
 def read_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str) -> SourceTable:
@@ -159,13 +169,19 @@ def read_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str
         raise DeliveryError(dialect.centre_id, delivery, file,
                             "file is empty (0 bytes or blank): a table with no rows must "
                             "still have its header line")
-    header = next(csv.reader(io.StringIO(text.split("\n", 1)[0].rstrip("\r")),
-                             delimiter=dialect.delimiter))
     try:
-        rows = pd.read_csv(io.StringIO(text), sep=dialect.delimiter, dtype=str,
-                           keep_default_na=False, na_filter=False, header=0, engine="c",
-                           skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
-                           names=list(range(len(header))))
+        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter))
+    except csv.Error as exc:
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"cannot read the header line: {exc}") from exc
+    try:
+        with warnings.catch_warnings():
+            # a long first record: reported below, from the field counts
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            rows = pd.read_csv(io.StringIO(text), sep=dialect.delimiter, dtype=str,
+                               keep_default_na=False, na_filter=False, header=0, engine="c",
+                               skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
+                               names=list(range(len(header))), index_col=False)
     except pd.errors.ParserError as exc:
         raise DeliveryError(dialect.centre_id, delivery, file,
                             f"cannot parse as CSV with delimiter {dialect.delimiter!r}: {exc}"
@@ -181,12 +197,24 @@ def read_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str
             raise DeliveryError(dialect.centre_id, delivery, file,
                                 f"file is truncated: the last row has {n_fields} of "
                                 f"{len(header)} fields and no line end", row=len(rows))
-    missing = missing_fields_per_row(text, dialect.delimiter, len(header), len(rows))
-    if missing.size != len(rows):
+    try:
+        fields = fields_per_record(text, dialect.delimiter, len(header), len(rows))
+    except csv.Error as exc:
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"cannot count the fields of its records: {exc}") from exc
+    if fields.size != len(rows):
         raise DeliveryError(dialect.centre_id, delivery, file,
                             f"the records cannot be delimited consistently ({len(rows)} rows "
-                            f"by the CSV parser, {missing.size} by field counting): check "
+                            f"by the CSV parser, {fields.size} by field counting): check "
                             f"quoting and line ends")
+    long = np.flatnonzero(fields > len(header))
+    if long.size:
+        row = int(long[0]) + 1
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"the record has {fields[long[0]]} fields but the header has "
+                            f"{len(header)} (a delimiter inside an unquoted value, or one at "
+                            f"the end of every data line?)", row=row)
+    missing = np.clip(len(header) - fields, 0, None)
     frame, source_cols = _assemble(rows, header, table, dialect, delivery, file, missing)
     return SourceTable(table, file, sha, frame, source_cols)
 

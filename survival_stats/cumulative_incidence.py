@@ -111,8 +111,28 @@ def cumulative_incidence(time, status, group=None, causes=None) -> list[CIFCurve
     Curves are returned cause-major (all groups of cause 1 first), as cuminc orders them.
     """
     t, s, codes, levels, causes, n_codes = prepare_competing_risks(time, status, group, causes)
+    if len(levels) * n_codes > DENSE_CELLS:
+        return cif_curves_per_group(t, s, codes, levels, causes, n_codes)
     table = tied_time_table(t, s, codes, len(levels), n_codes)
     return cif_curves(table, levels, causes)
+
+
+#: Above this many (group x status code) cells the curves are tabulated group by group: the
+#: shared table is dense over all distinct times (cells x T), the per-group ones are O(n).
+DENSE_CELLS = 48
+
+
+def cif_curves_per_group(t: np.ndarray, s: np.ndarray, codes: np.ndarray, levels: list,
+                         causes: list[int], n_codes: int) -> list[CIFCurve]:
+    """As :func:`cif_curves`, each group tabulated over its own distinct times only."""
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(levels) + 1))
+    per_group = []
+    for g in range(len(levels)):
+        rows = order[bounds[g]:bounds[g + 1]]
+        table = tied_time_table(t[rows], s[rows], np.zeros(rows.size, np.int64), 1, n_codes)
+        per_group.append(group_cif_curves(table, 0, levels[g], causes))
+    return [per_group[g][k] for k in range(len(causes)) for g in range(len(levels))]
 
 
 def prepare_competing_risks(time, status, group, causes) -> tuple:
@@ -127,7 +147,11 @@ def prepare_competing_risks(time, status, group, causes) -> tuple:
     per_code = np.bincount(s)
     if causes is None:
         causes = (np.flatnonzero(per_code[1:]) + 1).tolist()
+    if any(int(k) < 1 for k in causes):
+        raise ValueError(f"causes must be positive status codes, not {list(causes)}")
     codes, levels = group_codes(group, t.size)
+    if codes.size != t.size:
+        raise ValueError(f"group has {codes.size} values for {t.size} subjects")
     n_codes = max(per_code.size, max(causes, default=0) + 1)
     return t, s, codes, levels, [int(k) for k in causes], n_codes
 

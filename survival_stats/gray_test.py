@@ -65,6 +65,8 @@ def stratum_tables(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: in
                    n_codes: int, strata) -> list[TiedTimeTable]:
     """One tabulation per stratum (a single one without strata)."""
     st_codes, st_levels = group_codes(strata, t.size)
+    if st_codes.size != t.size:
+        raise ValueError(f"strata has {st_codes.size} values for {t.size} subjects")
     if len(st_levels) == 1:
         return [tied_time_table(t, s, codes, n_groups, n_codes)]
     return [tied_time_table(t[sel], s[sel], codes[sel], n_groups, n_codes)

@@ -31,8 +31,10 @@ MatchIt 4.5.1 as built by Debian (``r-cran-matchit``) compares distances with th
 ``abs(int)``: ``|d|`` is truncated to an integer, so on the PS scale every distance is 0 - the
 caliper never excludes anyone and the lower neighbour always wins. That is a defect of that
 build, not MatchIt's rule (later MatchIt uses ``std::abs``); this module implements the rule
-with real distances, which is what ``matchit()`` returns when the same PS is given to it as
-``distance = 2^30 * ps`` (exact rescaling that makes the truncation harmless).
+with real distances. The reference values come from ``matchit()`` given the same PS as
+``distance = 2^30 * ps`` (an exact rescaling): the truncation then costs at most 2^-30 on
+the PS scale, which decides nothing on the reference data (only two candidate distances
+closer than that could still tie where the real ones do not).
 """
 
 from __future__ import annotations

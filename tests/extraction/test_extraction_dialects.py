@@ -148,6 +148,50 @@ def test_short_record_in_the_middle_of_a_file_is_quarantined(
         5, 3, 2)
 
 
+PATIENTS_HEADER = b"patient_id,sex,birth_date,diagnosis_date\n"
+
+
+@pytest.mark.parametrize("body, raw_rows, quarantined", [
+    # a lone CR ends a record for the parser: S2 is a short record, S3 a complete one
+    (b"S1,female,1950-02-03,2020-06-15\nS2,male\rS3,male,1951-02-03,2020-06-15\n",
+     [("S1", 0), ("S2", 2), ("S3", 0)], [2]),
+    # a line of spaces is skipped like a blank line, by the parser and by the field count
+    (b"S1,female,1950-02-03,2020-06-15\n   \t\nS2,male,1951-02-03,2020-06-15\n",
+     [("S1", 0), ("S2", 0)], []),
+    # a newline inside a quoted value does not end the record
+    (b'S1,"fe\nmale",1950-02-03,2020-06-15\nS2,male\n', [("S1", 0), ("S2", 2)], [1, 2]),
+])
+def test_record_boundaries_agree_between_parser_and_field_count(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection, body: bytes,
+        raw_rows: list[tuple[str, int]], quarantined: list[int]) -> None:
+    write_centre(tmp_path / "landing", "STE", {}, {"2026-11-16": {
+        "patients.csv": PATIENTS_HEADER + body,
+        "mutations.csv": b"patient_id,gene,detected,vaf\n"}})
+    _, _, failures = load_all(con, tmp_path / "landing")
+    assert not failures
+    assert con.execute("SELECT patient_id, missing_fields FROM raw.patients ORDER BY source_row"
+                       ).fetchall() == raw_rows
+    assert [r[0] for r in con.execute("SELECT source_row FROM quarantine.rows ORDER BY 1"
+                                      ).fetchall()] == quarantined
+
+
+@pytest.mark.parametrize("body", [
+    b"S1,female,1950-02-03,2020-06-15,x\nS2,male,1951-02-03,2020-06-15\n",   # long first
+    b"S1,female,1950-02-03,2020-06-15,\nS2,male,1951-02-03,2020-06-15,\n",   # trailing ','
+])
+def test_a_long_first_record_fails_the_file_instead_of_shifting_columns(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection, body: bytes) -> None:
+    """pandas would take the surplus field as an index (every column shifted by one) or
+    drop it; the field count names the record instead."""
+    write_centre(tmp_path / "landing", "STE", {}, {"2026-11-16": {
+        "patients.csv": PATIENTS_HEADER + body,
+        "mutations.csv": b"patient_id,gene,detected,vaf\n"}})
+    _, _, failures = load_all(con, tmp_path / "landing")
+    error = failures["STE"]
+    assert error.file == "patients.csv" and error.row == 1
+    assert "5 fields but the header has 4" in str(error)
+
+
 def test_raw_tables_of_an_older_warehouse_gain_the_missing_fields_column(
         tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
     """A raw table created before ``missing_fields`` existed takes the column on the next

@@ -135,6 +135,43 @@ def test_tied_time_table_equals_a_naive_tabulation(rows):
                                                          for t in distinct])
 
 
+def test_many_groups_are_tabulated_group_by_group(monkeypatch):
+    """Above DENSE_CELLS the curves come from per-group tables: the same curves."""
+    cif_module = importlib.import_module("survival_stats.cumulative_incidence")
+    rng = np.random.default_rng(11)
+    n = 3000
+    group = rng.integers(0, 40, n).astype(str)
+    time = np.round(rng.exponential(5.0, n), 1)
+    status = rng.choice([0, 1, 2], n)
+    per_group = cumulative_incidence(time, status, group)
+    monkeypatch.setattr(cif_module, "DENSE_CELLS", 10_000)
+    dense = cumulative_incidence(time, status, group)
+    assert len(per_group) == len(dense) == 80
+    for a, b in zip(per_group, dense, strict=True):
+        assert (a.group, a.cause, a.n, a.max_time) == (b.group, b.cause, b.n, b.max_time)
+        np.testing.assert_array_equal(a.time, b.time)
+        np.testing.assert_array_equal(a.estimate, b.estimate)
+        np.testing.assert_array_equal(a.variance, b.variance)
+        np.testing.assert_array_equal(a.risk_time, b.risk_time)
+        np.testing.assert_array_equal(a.risk_n, b.risk_n)
+
+
+@pytest.mark.parametrize("n_group", [3, 9])
+def test_a_group_or_strata_of_the_wrong_length_is_refused(n_group):
+    time, status = np.arange(6.0), np.ones(6, int)
+    with pytest.raises(ValueError, match="group has"):
+        cumulative_incidence(time, status, np.zeros(n_group, int))
+    with pytest.raises(ValueError, match="group has"):
+        gray_test(time, status, np.array(["a", "b"] * (n_group // 2) + ["a"] * (n_group % 2)))
+    with pytest.raises(ValueError, match="strata has"):
+        competing_risks(time, status, [0, 1] * 3, strata=np.zeros(n_group, int))
+
+
+def test_causes_must_be_positive_codes():
+    with pytest.raises(ValueError, match="positive status codes"):
+        cumulative_incidence([1.0, 2.0], [1, 0], causes=[0])
+
+
 def test_missing_times_are_refused():
     with pytest.raises(ValueError, match="time must be finite"):
         competing_risks([1.0, np.nan], [1, 0], [0, 1])
