@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 Z_975: float = float(stats.norm.ppf(0.975))
@@ -45,11 +46,22 @@ def _bincount_2d(out: np.ndarray, block: np.ndarray, status: np.ndarray, n_codes
     out[:] = flat.reshape(out.shape)
 
 
-def group_codes(group: np.ndarray | None, n: int) -> tuple[np.ndarray, list]:
-    """Integer codes 0..G-1 and the sorted level labels (R's factor order)."""
+def group_codes(group: np.ndarray | None, n: int,
+                name: str = "group") -> tuple[np.ndarray, list]:
+    """Integer codes 0..G-1 and the sorted level labels (R's factor order).
+
+    Missing labels (NaN, None) are refused: R's ``na.omit`` drops those subjects from the
+    whole analysis, which the caller must do (and count) explicitly rather than have them
+    form a group of their own.
+    """
     if group is None:
         return np.zeros(n, np.int64), ["all"]
     arr = np.asarray(group).ravel()
+    if arr.dtype.kind in "fcOSUM":
+        missing = int(pd.isna(arr).sum())
+        if missing:
+            raise ValueError(f"{name} has {missing} missing value(s): drop those subjects "
+                             "first (R's na.omit would)")
     if arr.dtype.kind in "iu" and arr.size and arr.max() < 1 << 16 and arr.min() >= 0:
         # Small non-negative integer codes: a lookup table instead of a sort, and not even
         # that when the codes are already 0..G-1.

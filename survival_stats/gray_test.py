@@ -64,7 +64,7 @@ def gray_statistic(tables: list[TiedTimeTable], cause: int, rho: float = 0.0) ->
 def stratum_tables(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,
                    n_codes: int, strata) -> list[TiedTimeTable]:
     """One tabulation per stratum (a single one without strata)."""
-    st_codes, st_levels = group_codes(strata, t.size)
+    st_codes, st_levels = group_codes(strata, t.size, "strata")
     if st_codes.size != t.size:
         raise ValueError(f"strata has {st_codes.size} values for {t.size} subjects")
     if len(st_levels) == 1:

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from survival_stats import competing_risks, cumulative_incidence, gray_test
+from survival_stats import competing_risks, cumulative_incidence, gray_test, kaplan_meier
 from survival_stats._arrays import group_codes
 from survival_stats.tied_time_table import tied_time_table
 
@@ -165,6 +165,18 @@ def test_a_group_or_strata_of_the_wrong_length_is_refused(n_group):
         gray_test(time, status, np.array(["a", "b"] * (n_group // 2) + ["a"] * (n_group % 2)))
     with pytest.raises(ValueError, match="strata has"):
         competing_risks(time, status, [0, 1] * 3, strata=np.zeros(n_group, int))
+
+
+@pytest.mark.parametrize("group", [np.array([0.0, 1.0, np.nan]),
+                                   np.array(["a", None, "b"], dtype=object)])
+def test_missing_group_labels_are_refused(group):
+    """R's na.omit drops such subjects; here the caller must, rather than get a NaN group."""
+    with pytest.raises(ValueError, match="group has 1 missing"):
+        competing_risks([1.0, 2.0, 3.0], [1, 0, 2], group)
+    with pytest.raises(ValueError, match="group has 1 missing"):
+        kaplan_meier([1.0, 2.0, 3.0], [1, 0, 1], group)
+    with pytest.raises(ValueError, match="strata has 1 missing"):
+        gray_test([1.0, 2.0, 3.0], [1, 0, 2], [0, 1, 1], strata=group)
 
 
 def test_causes_must_be_positive_codes():
