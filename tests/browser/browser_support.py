@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from process_support import stop_process_group
 
 from pipelines.definitions import REPO_ROOT
 
@@ -113,12 +112,5 @@ class Webserver:
         pytest.fail(f"dagster-webserver not ready after {timeout:.0f} s:\n{self.tail()}")
 
     def stop(self) -> None:
-        pgid = self.proc.pid  # the group this test created (start_new_session)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-        self.proc.wait(timeout=15)
+        stop_process_group(self.proc)
         self._log_file.close()

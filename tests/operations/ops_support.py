@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from extraction.deliveries import SUCCESS_MARKER
+from pipelines.definitions import REPO_ROOT
 from synthetic_registry import generate_registry
 from warehouse.pseudonym import DEMO_MARKER
 
@@ -25,6 +26,15 @@ def small_landing(landing: Path, keep: tuple[str, ...] = SMALL_CENTRES,
             shutil.rmtree(folder)
     (landing / DEMO_MARKER).write_text("synthetic\n", encoding="utf-8")
     return landing
+
+
+def dagster_home(tmp_path: Path) -> Path:
+    """A Dagster home with the project's ``dagster.yaml`` (its storage goes to home/storage
+    when ``AML_REGISTRY_DAGSTER_STORAGE`` points there)."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    return home
 
 
 def newest_delivery(landing: Path, centre: str) -> Path:

@@ -9,11 +9,8 @@ one centre run for a delivery dropped afterwards, and tick the nightly schedule.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -23,7 +20,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from ops_support import TEST_KEY, add_delivery, small_landing
+from ops_support import TEST_KEY, add_delivery, dagster_home, small_landing
+from process_support import stop_process_group
 
 from assets import REFRESH_TAG
 from pipelines.definitions import REPO_ROOT
@@ -60,14 +58,7 @@ class Daemon:
 
     def stop(self) -> None:
         """SIGTERM to the daemon's process group, then SIGKILL to whatever is left."""
-        pgid = self.proc.pid  # the group this test created (start_new_session)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=15)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)  # the code server and any run still going
-        self.proc.wait(timeout=15)
+        stop_process_group(self.proc)
         self._log_file.close()
 
 
@@ -133,9 +124,7 @@ def _next_minute_after(seconds: float) -> dt.datetime:
 def test_dagster_daemon_refreshes_on_delivery_and_schedule(tmp_path, monkeypatch):
     landing = small_landing(tmp_path / "landing", keep=CENTRES)
     warehouse = tmp_path / "warehouse"
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    home = dagster_home(tmp_path)
     storage = home / "storage"
     fire_at = _next_minute_after(SCHEDULE_AFTER)
     settings = {

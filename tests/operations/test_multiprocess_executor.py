@@ -9,7 +9,6 @@ staging layers of the one working database.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from ops_support import small_landing
+from ops_support import dagster_home, small_landing
 
 from assets.partitions import DUCKDB_WRITER_POOL
 from pipelines.definitions import REPO_ROOT
@@ -32,9 +31,7 @@ HERE = Path(__file__).parent
 def test_centre_runs_under_the_multiprocess_executor_share_one_writer(tmp_path, monkeypatch):
     landing = small_landing(tmp_path / "landing", keep=CENTRES)
     warehouse = tmp_path / "warehouse"
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    home = dagster_home(tmp_path)
     monkeypatch.setenv("AML_REGISTRY_DAGSTER_STORAGE", str(home / "storage"))
     instance = dg.DagsterInstance.from_config(str(home))
     instance.add_dynamic_partitions("centre", list(CENTRES))
