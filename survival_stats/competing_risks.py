@@ -14,6 +14,7 @@ import numpy as np
 
 from survival_stats.cumulative_incidence import (
     CIFCurve,
+    cause_major,
     group_cif_curves,
     prepare_competing_risks,
 )
@@ -46,5 +47,4 @@ def competing_risks(time, status, group=None, strata=None, causes=None,
     tasks += [partial(group_cif_curves, table, g, levels[g], causes) for g in range(len(levels))]
     results = run_parallel(tasks, worker_threads(t.size))
     tests, per_group = results[:len(tasks) - len(levels)], results[len(tasks) - len(levels):]
-    curves = [per_group[g][k] for k in range(len(causes)) for g in range(len(levels))]
-    return CompetingRisks(curves, tests)
+    return CompetingRisks(cause_major(per_group), tests)

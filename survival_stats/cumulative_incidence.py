@@ -132,7 +132,7 @@ def cif_curves_per_group(t: np.ndarray, s: np.ndarray, codes: np.ndarray, levels
         rows = order[bounds[g]:bounds[g + 1]]
         table = tied_time_table(t[rows], s[rows], np.zeros(rows.size, np.int64), 1, n_codes)
         per_group.append(group_cif_curves(table, 0, levels[g], causes))
-    return [per_group[g][k] for k in range(len(causes)) for g in range(len(levels))]
+    return cause_major(per_group)
 
 
 def prepare_competing_risks(time, status, group, causes) -> tuple:
@@ -156,10 +156,16 @@ def prepare_competing_risks(time, status, group, causes) -> tuple:
     return t, s, codes, levels, [int(k) for k in causes], n_codes
 
 
+def cause_major(per_group: list[list[CIFCurve]]) -> list[CIFCurve]:
+    """Curves listed per group (each by cause) put cause-major, as cuminc orders them."""
+    return [curves[k] for k in range(len(per_group[0]) if per_group else 0)
+            for curves in per_group]
+
+
 def cif_curves(table: TiedTimeTable, levels: list, causes: list[int]) -> list[CIFCurve]:
     """The CIF of each cause in each group of a tabulated sample (cause-major, as cuminc)."""
     per_group = [group_cif_curves(table, g, levels[g], causes) for g in range(len(levels))]
-    return [per_group[g][k] for k in range(len(causes)) for g in range(len(levels))]
+    return cause_major(per_group)
 
 
 def group_cif_curves(table: TiedTimeTable, g: int, level: object,
