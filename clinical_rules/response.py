@@ -75,24 +75,30 @@ def previous_blasts_in_line(responses: pd.DataFrame) -> pd.Series:
     return prev.reindex(responses.index).astype("float64").rename("previous_blasts")
 
 
-def derive_response(
-    responses: pd.DataFrame, previous_blasts: pd.Series | None = None
-) -> pd.Series:
-    """ELN 2022 response from the assessment's counts; <NA> where the counts do not decide.
+def _count_bins(values: np.ndarray, known: np.ndarray, representative: float) -> np.ndarray:
+    """The value where known, else a representative of one count bin (for the bin search)."""
+    return np.where(known, values, representative)
 
-    Rule (Döhner et al., Blood 2022;140:1345, Table 9; clinical-rules.md):
-    - marrow blasts < 5 %, no circulating blasts, no extramedullary disease, then
-      CR if ANC >= 1.0 and platelets >= 100; else CRh if ANC >= 0.5 and platelets >= 50;
-      else CRi if ANC >= 1.0 or platelets >= 100 (one lineage recovered); else MLFS
-      (no recovery). ANC or platelets missing: <NA> (CR vs MLFS undecidable).
+
+def possible_responses(
+    responses: pd.DataFrame, previous_blasts: pd.Series | None = None
+) -> np.ndarray:
+    """Per assessment, the set of ELN 2022 responses its counts allow (bitmask of ranks).
+
+    Rule (Döhner et al., Blood 2022;140:1345, Table 9; clinical-rules.md "Response"):
+    - marrow blasts < 5 %, no circulating blasts, no extramedullary disease (CRc, at least
+      MLFS): CR if ANC >= 1.0 and platelets >= 100; else CRh if ANC >= 0.5 and platelets
+      >= 50; else CRi if one lineage is at CR level (ANC >= 1.0 or platelets >= 100); else
+      MLFS. A missing ANC or platelet count allows every level its bins allow (ANC < 0.5,
+      0.5-1.0, >= 1.0; platelets < 50, 50-100, >= 100), so the set is then several levels.
     - marrow blasts < 5 % with circulating blasts or extramedullary disease: NR.
-    - marrow blasts 5-25 % with >= 50 % decrease from the previous assessment of the line:
-      PR; otherwise NR when the previous assessment is known; <NA> when it is not.
-    - marrow blasts > 25 %: NR.  Marrow blasts missing: <NA>.
+    - marrow blasts 5-25 %: PR with a >= 50 % decrease from the previous assessment of the
+      line, else NR; {PR, NR} without a previous assessment (never CRc either way).
+    - marrow blasts > 25 %: NR.  Marrow blasts missing: 0 (the counts say nothing).
     Missing circulating_blasts / extramedullary flags are read as absent. ELN 2022's PR
-    also asks for CR-level counts; the spec's rule (blasts 5-25 % and >= 50 % decrease)
-    is applied as written. CRi vs MLFS: ELN gives no count floor for CRi, so the common
-    trial convention is used (CRi = one lineage recovered to CR level).
+    also asks for CR-level counts; the spec's rule (blasts 5-25 % and >= 50 % decrease) is
+    applied as written. CRi vs MLFS: ELN gives no count floor for CRi, so the common trial
+    convention is used (CRi = one lineage recovered to CR level, the other not to CRh).
     """
     n = len(responses)
     blasts = pd.to_numeric(responses["bm_blasts_pct"], errors="coerce").to_numpy(dtype=float)
@@ -107,24 +113,53 @@ def derive_response(
         raise ValueError("previous_blasts must align with responses")
 
     has_blasts = ~np.isnan(blasts)
-    counts = ~np.isnan(anc) & ~np.isnan(plt)
-    low = has_blasts & (blasts < CR_BLASTS_LT)
-    clear = low & ~circ & ~emd
+    anc_known, plt_known = ~np.isnan(anc), ~np.isnan(plt)
     with np.errstate(invalid="ignore"):
-        cr = clear & counts & (anc >= CR_ANC_MIN) & (plt >= CR_PLATELETS_MIN)
-        crh = clear & counts & ~cr & (anc >= CRH_ANC_MIN) & (plt >= CRH_PLATELETS_MIN)
-        cri = clear & counts & ~cr & ~crh & ((anc >= CR_ANC_MIN) | (plt >= CR_PLATELETS_MIN))
-        mlfs = clear & counts & ~cr & ~crh & ~cri
+        low = has_blasts & (blasts < CR_BLASTS_LT)
+        clear = low & ~circ & ~emd
+        mask = np.zeros(n, dtype=np.int64)
+        for anc_rep in (0.0, CRH_ANC_MIN, CR_ANC_MIN):          # one value per ANC bin
+            a = _count_bins(anc, anc_known, anc_rep)
+            for plt_rep in (0.0, CRH_PLATELETS_MIN, CR_PLATELETS_MIN):
+                p = _count_bins(plt, plt_known, plt_rep)
+                cr = (a >= CR_ANC_MIN) & (p >= CR_PLATELETS_MIN)
+                crh = ~cr & (a >= CRH_ANC_MIN) & (p >= CRH_PLATELETS_MIN)
+                cri = ~cr & ~crh & ((a >= CR_ANC_MIN) | (p >= CR_PLATELETS_MIN))
+                code = np.select([cr, crh, cri], [RESPONSE_RANK["CR"], RESPONSE_RANK["CRh"],
+                                                  RESPONSE_RANK["CRi"]], RESPONSE_RANK["MLFS"])
+                mask |= np.where(clear, np.left_shift(1, code), 0)
         mid = has_blasts & (blasts >= CR_BLASTS_LT) & (blasts <= PR_BLASTS_MAX)
         has_prev = ~np.isnan(prev) & (prev > 0)
         pr = mid & has_prev & (blasts <= (1.0 - PR_MIN_DECREASE) * prev)
         nr = (low & (circ | emd)) | (has_blasts & (blasts > PR_BLASTS_MAX)) | (
-            mid & has_prev & ~pr
-        )
-    codes = np.select(
-        [cr, crh, cri, mlfs, pr, nr],
-        [RESPONSE_RANK[x] for x in ("CR", "CRh", "CRi", "MLFS", "PR", "NR")], default=-1,
-    ).astype(np.int8)
+            mid & has_prev & ~pr)
+    mask |= np.where(pr, 1 << RESPONSE_RANK["PR"], 0)
+    mask |= np.where(nr, 1 << RESPONSE_RANK["NR"], 0)
+    mask |= np.where(mid & ~has_prev, (1 << RESPONSE_RANK["PR"]) | (1 << RESPONSE_RANK["NR"]), 0)
+    return mask
+
+
+def _lowest_level(mask: np.ndarray) -> np.ndarray:
+    """The worst response a bitmask allows (highest rank code; -1 for an empty set)."""
+    out = np.full(mask.shape, -1, dtype=np.int8)
+    for code in range(len(RANKED_LABELS)):
+        out = np.where((mask >> code) & 1 == 1, np.int8(code), out)
+    return out
+
+
+def derive_response(
+    responses: pd.DataFrame, previous_blasts: pd.Series | None = None
+) -> pd.Series:
+    """ELN 2022 response from the assessment's counts alone; <NA> without marrow blasts.
+
+    Rule (Döhner et al., Blood 2022;140:1345, Table 9; clinical-rules.md): the response the
+    counts give (:func:`possible_responses`) when they decide it, else the lowest level they
+    guarantee: marrow blasts < 5 % without circulating blasts or extramedullary disease and
+    ANC or platelets missing is at least MLFS (or CRi when one lineage is known to be at CR
+    level); blasts 5-25 % without an earlier assessment is not CRc, and without the
+    >= 50 % decrease documented it is NR.
+    """
+    codes = _lowest_level(possible_responses(responses, previous_blasts))
     return pd.Series(labels_from_codes(codes), index=responses.index, dtype="object",
                      name="response_derived")
 
@@ -132,40 +167,86 @@ def derive_response(
 def reconcile_responses(responses: pd.DataFrame) -> pd.DataFrame:
     """Per assessment: derived response, the response used, its source, and discrepancy.
 
-    Rule (clinical-rules.md: "derived from the assessment's counts where they are present,
-    else taken as reported"): relapse / molecular labels are reported-only; where counts
-    decide, the derived label is used (source ``derived``), except that a derived NR keeps
-    a reported SD/PD (same non-response category, more specific); else the reported label
-    (source ``reported``). ``response_discrepant`` is True where both exist and disagree
-    (NR vs SD/PD is no disagreement).
+    Rule (clinical-rules.md "Response to therapy"): counts decide where they are present;
+    the reported label is optional.
+    - relapse and molecular_relapse are reported-only (counts cannot show them);
+      molecular_response is kept unless the counts rule out CRc.
+    - counts allow exactly one response: it is used (source ``derived``); a reported SD or
+      PD is kept where the counts give NR (same non-response category, more specific).
+    - counts allow several levels (ANC or platelets missing; PR vs NR without an earlier
+      assessment) and the reported label is one of them: the reported label gives the level
+      (source ``reported``); CRc membership is still the counts'.
+    - the reported label is not among them, or there is none: the lowest level the counts
+      guarantee is used (source ``derived``); e.g. blasts >= 5 % with a reported CR is not
+      CRc whatever was reported.
+    - no marrow blasts: the reported label (source ``reported``), or <NA>.
+    ``response_derived`` is the counts' answer (their single response or the lowest level
+    they guarantee); ``response_discrepant`` is True where a reported label is not allowed
+    by the counts (a derived NR beside a reported SD/PD is no disagreement).
     """
     cols = [*KEY, "line", "cycle", "assessment_date"]
     out = responses[cols].copy()
     rep = label_codes(responses["response"])
-    der = label_codes(derive_response(responses))
+    mask = possible_responses(responses)
+    der = _lowest_level(mask)
+    has_counts = mask != 0
+    crc_bits = int(np.bitwise_or.reduce(np.left_shift(1, _CRC_CODES.astype(np.int64))))
     rep_only = np.isin(rep, _REPORTED_ONLY_CODES)
-    derived_ok = (der >= 0) & ~rep_only
-    confirmed = derived_ok & (der == RESPONSE_RANK["NR"]) & np.isin(rep, _NON_RESPONSE_CODES)
-    final = np.where(derived_ok & ~confirmed, der, rep)
-    source = np.where(derived_ok, 0, np.where(rep >= 0, 1, -1))
+    # molecular_response stands for morphological CR: only counts that exclude CRc overrule it
+    mol_resp = rep == RESPONSE_RANK["molecular_response"]
+    rep_only = rep_only & ~(mol_resp & has_counts & ((mask & crc_bits) == 0))
+    rep_bit = np.where(rep >= 0, np.left_shift(1, np.maximum(rep, 0).astype(np.int64)), 0)
+    allowed = (rep >= 0) & ((mask & rep_bit) != 0)
+    same_category = np.isin(rep, _NON_RESPONSE_CODES) & ((mask >> RESPONSE_RANK["NR"]) & 1 == 1)
+    single = has_counts & ((mask & (mask - 1)) == 0)
+    use_counts = has_counts & ~rep_only
+    keep_reported = rep_only | ~has_counts | (use_counts & (allowed | same_category))
+    final = np.where(keep_reported, rep, der)
+    source = np.where(
+        use_counts & (single | ~(allowed | same_category)), 0,
+        np.where(final >= 0, 1, -1))
     original = responses["response"].to_numpy(dtype=object)
     used = labels_from_codes(final)
-    keep = (final < 0) & ~derived_ok  # a label outside the canonical codes stays as written
+    keep = (final < 0) & (rep < 0) & ~use_counts  # a label outside the canonical codes stays
     used[keep] = original[keep]
     out["response_reported"] = original
     out["response_derived"] = labels_from_codes(np.where(rep_only, -1, der))
     out["response"] = used
     out["response_source"] = labels_from_codes(source, ("derived", "reported"))
-    out["response_discrepant"] = derived_ok & (rep >= 0) & (rep != der) & ~confirmed
+    out["response_discrepant"] = use_counts & (rep >= 0) & ~allowed & ~same_category
+    out["response_undetermined"] = (final < 0) & pd.isna(original)
+    for c in ("bm_blasts_pct", "anc", "platelets"):
+        out[f"_{c}"] = pd.to_numeric(responses[c], errors="coerce").to_numpy(dtype=float)
     return out
 
 
+def _count_text(values: pd.Series) -> pd.Series:
+    """Counts as short text for reasons ("?" when missing), vectorised."""
+    v = pd.to_numeric(values, errors="coerce")
+    txt = v.round(2).astype("string").str.replace(r"\.0$", "", regex=True)
+    return txt.fillna("?").astype("object")
+
+
 def response_discrepancies(reconciled: pd.DataFrame) -> pd.DataFrame:
-    """Discrepancy rows (reported vs derived ELN 2022 response) from reconcile_responses."""
-    d = reconciled.loc[reconciled["response_discrepant"].to_numpy(dtype=bool)]
-    reason = ("ELN 2022 response from counts (line " + small_int_text(d["line"])
-              + ", cycle " + small_int_text(d["cycle"], "-") + ", "
-              + date_text(d["assessment_date"]) + ")")
+    """Discrepancy rows from reconcile_responses: a reported response the ELN 2022 counts do
+    not allow, and an assessment with neither a label nor marrow blasts (undetermined)."""
+    disc = reconciled["response_discrepant"].to_numpy(dtype=bool)
+    undet = (reconciled["response_undetermined"].to_numpy(dtype=bool)
+             if "response_undetermined" in reconciled else np.zeros(len(reconciled), bool))
+    d = reconciled.loc[disc | undet]
+    where = ("line " + small_int_text(d["line"]) + ", cycle " + small_int_text(d["cycle"], "-")
+             + ", " + date_text(d["assessment_date"]))
+    if "_bm_blasts_pct" in d:
+        counts = ("; marrow blasts " + _count_text(d["_bm_blasts_pct"]) + " %, ANC "
+                  + _count_text(d["_anc"]) + ", platelets " + _count_text(d["_platelets"]))
+    else:
+        counts = pd.Series("", index=d.index, dtype="object")
+    undet_d = undet[disc | undet]
+    reason = np.where(
+        undet_d,
+        ("no reported response and no marrow blast count (" + where + counts
+         + "): response undetermined").to_numpy(dtype=object),
+        ("ELN 2022 response from counts (" + where + counts + ")").to_numpy(dtype=object))
     return pd.DataFrame({
         "centre_id": d["centre_id"], "patient_id": d["patient_id"], "variable": "response",
         "reported": d["response_reported"], "derived": d["response_derived"],

@@ -116,7 +116,8 @@ CANONICAL_TABLES: dict[str, CanonicalTable] = {
                 _c("cycle", "int", "End of which cycle; empty = end of line / best response",
                    minimum=0, maximum=50),
                 _c("assessment_date", "date", "Date of the assessment", required=True),
-                _c("response", "code", "Response as reported", required=True, codes=RESPONSE_CODES),
+                _c("response", "code", "Response as reported; optional when the counts are given "
+                   "(the response is then derived from them)", codes=RESPONSE_CODES),
                 _c("bm_blasts_pct", "number", "Bone-marrow blasts, %", minimum=0.0, maximum=100.0),
                 _c("anc", "number", "Absolute neutrophil count, 10^9/L", minimum=0.0, maximum=200.0),
                 _c("platelets", "number", "Platelets, 10^9/L", minimum=0.0, maximum=3000.0),

@@ -27,13 +27,16 @@ QUARANTINE_COLUMNS = ["centre_id", "delivery", "table_name", "file", "source_row
 ISSUE_COLUMNS = ["source_row", "column_name", "value", "rule", "detail"]
 
 
-#: dataframe-level pandera checks: (column named in the reason, other column shown, rule text)
-DATAFRAME_CHECKS: dict[str, tuple[str, str, str]] = {
-    "death_date_only_if_dead": ("death_date", "vital_status",
+#: dataframe-level pandera checks: (column named in the reason, other columns shown, rule text)
+DATAFRAME_CHECKS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "death_date_only_if_dead": ("death_date", ("vital_status",),
                                 "a death date is given if and only if the patient is dead"),
-    "grade_fits_kind": ("grade", "kind",
+    "grade_fits_kind": ("grade", ("kind",),
                         "acute GVHD is graded 1-4 (I-IV), chronic GVHD mild/moderate/severe "
                         "or limited/extensive"),
+    "response_or_counts": ("response", ("bm_blasts_pct", "anc", "platelets"),
+                           "an assessment needs a response label or counts (marrow blasts, "
+                           "ANC, platelets) to derive it from; it has neither"),
 }
 
 
@@ -172,17 +175,20 @@ def pandera_issues(typed: pd.DataFrame, table: str) -> pd.DataFrame:
                 "rule": check.map(lambda c: described[c][0]).to_numpy(),
                 "detail": check.map(lambda c: described[c][1]).to_numpy(),
             }))
-        for name, (column, other, text) in DATAFRAME_CHECKS.items():
+        for name, (column, others, text) in DATAFRAME_CHECKS.items():
             hit = fc.loc[frame_level & fc["check"].eq(name), "index"].astype(int).unique()
             if not len(hit):
                 continue
             rows = typed.iloc[np.sort(hit)]
-            other_text = rows[other].astype(object).where(rows[other].notna(), "(empty)")
+            shown = pd.Series("", index=rows.index, dtype="object")
+            for i, other in enumerate(others):
+                other_text = rows[other].astype(object).where(rows[other].notna(), "(empty)")
+                shown = shown + ("" if i == 0 else ", ") + other + " " + other_text.astype(
+                    str).map(repr)
             out.append(pd.DataFrame({
                 "source_row": rows["source_row"].to_numpy(), "column_name": column,
                 "value": rows[column].astype(object).to_numpy(), "rule": name,
-                "detail": (f"does not fit {other} " + other_text.astype(str).map(repr)
-                           + f": {text}").to_numpy(),
+                "detail": ("does not fit " + shown + f": {text}").to_numpy(),
             }))
         return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=ISSUE_COLUMNS)
     return pd.DataFrame(columns=ISSUE_COLUMNS)

@@ -14,6 +14,9 @@ from pandera.typing import Series
 
 from schemas.canonical import RESPONSE_CODES, RISK_CODES
 
+#: The counts an assessment's response can be derived from (clinical-rules.md, "Response").
+RESPONSE_COUNT_COLUMNS = ("bm_blasts_pct", "anc", "platelets")
+
 #: Text columns are Arrow-backed strings: vectorised checks instead of per-value Python.
 Text = Series[pd.StringDtype]
 ARROW = {"storage": "pyarrow"}
@@ -79,7 +82,8 @@ class ResponsesModel(StagingModel):
     line: Int = pa.Field(ge=1, le=20, description="Treatment line assessed")
     cycle: Int = pa.Field(nullable=True, ge=0, le=50, description="End of which cycle")
     assessment_date: Date = pa.Field(description="Date of the assessment")
-    response: Text = pa.Field(dtype_kwargs=ARROW, isin=list(RESPONSE_CODES), description="Reported response")
+    response: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=list(RESPONSE_CODES),
+                              description="Reported response; optional when counts are given")
     bm_blasts_pct: Series[float] = pa.Field(nullable=True, ge=0, le=100,
                                             description="Bone-marrow blasts, %")
     anc: Series[float] = pa.Field(nullable=True, ge=0, le=200, description="ANC, 10^9/L")
@@ -87,6 +91,12 @@ class ResponsesModel(StagingModel):
                                         description="Platelets, 10^9/L")
     circulating_blasts: Bool = pa.Field(nullable=True, description="Circulating blasts present")
     extramedullary: Bool = pa.Field(nullable=True, description="Extramedullary disease present")
+
+    @pa.dataframe_check(description="a response label, or counts to derive it from")
+    def response_or_counts(cls, df: pd.DataFrame) -> Series[bool]:  # noqa: N805
+        # export-format.md: the label is optional where the counts are given
+        counts = df[list(RESPONSE_COUNT_COLUMNS)].notna().any(axis=1)
+        return df["response"].notna() | counts
 
 
 class MrdModel(StagingModel):

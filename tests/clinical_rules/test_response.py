@@ -46,20 +46,50 @@ DERIVE_CASES = [
      None, "MLFS"),
     ("not CR: circulating blasts present -> NR", 2.0, 2.0, 200.0, True, False, None, "NR"),
     ("not CR: extramedullary disease present -> NR", 2.0, 2.0, 200.0, False, True, None, "NR"),
-    ("blasts exactly 5 % is not < 5 % (no previous) -> cannot derive", 5.0, 2.0, 200.0, False,
-     False, None, None),
     ("PR: blasts 5-25 % with a >= 50 % decrease", 10.0, 2.0, 200.0, False, False, 20.0, "PR"),
     ("PR boundary: 25 % after 50 % is exactly a 50 % decrease", 25.0, None, None, False, False,
      50.0, "PR"),
     ("blasts 5-25 % with < 50 % decrease -> NR", 15.0, 2.0, 200.0, False, False, 20.0, "NR"),
-    ("PR needs the previous assessment: none -> reported", 10.0, 2.0, 200.0, False, False, None,
-     None),
+    ("PR needs the previous assessment: none -> not CRc, PR not documented -> NR", 10.0, 2.0,
+     200.0, False, False, None, "NR"),
     ("NR: blasts > 25 %", 40.0, None, None, None, None, None, "NR"),
-    ("no marrow blasts -> reported", None, 2.0, 200.0, False, False, None, None),
-    ("blasts < 5 % but counts missing: CR vs MLFS undecidable -> reported", 1.0, None, 200.0,
-     False, False, None, None),
+    ("NR: blasts 25.1 % is above the PR range even after a 50 % fall", 25.1, 2.0, 200.0,
+     False, False, 80.0, "NR"),
+    ("no marrow blasts: the counts cannot decide", None, 2.0, 200.0, False, False, None, None),
+    ("blasts < 5 %, ANC missing, platelets < 50: at least MLFS", 1.0, None, 20.0, False, False,
+     None, "MLFS"),
+    ("blasts < 5 %, ANC and platelets missing: at least MLFS", 3.0, None, None, None, None,
+     None, "MLFS"),
+    ("blasts < 5 %, ANC missing, platelets >= 100: at least CRi", 1.0, None, 200.0, False,
+     False, None, "CRi"),
+    ("blasts < 5 %, ANC >= 1.0, platelets missing: at least CRi", 1.0, 1.5, None, False,
+     False, None, "CRi"),
     ("missing circulating/extramedullary flags read as absent", 1.0, 1.2, 120.0, None, None,
      None, "CR"),
+    # boundaries of ELN 2022 Table 9 (blasts exactly 5, ANC exactly 1.0 / 0.5, platelets
+    # exactly 100 / 50)
+    ("boundary: blasts exactly 5 % is not < 5 % (not CRc; with a 50 % fall: PR)", 5.0, 2.0,
+     200.0, False, False, 10.0, "PR"),
+    ("boundary: blasts exactly 5 % without a previous assessment: not CRc -> NR", 5.0, 2.0,
+     200.0, False, False, None, "NR"),
+    ("boundary: blasts 4.99 % is < 5 %", 4.99, 2.0, 200.0, False, False, None, "CR"),
+    ("boundary: ANC exactly 1.0 with platelets 100 is CR", 0.0, 1.0, 100.0, False, False, None,
+     "CR"),
+    ("boundary: ANC 0.99 with platelets 100 is CRh (ANC >= 0.5, platelets >= 50)", 0.0, 0.99,
+     100.0, False, False, None, "CRh"),
+    ("boundary: platelets exactly 100 with ANC 1.0 is CR", 1.0, 1.0, 100.0, False, False, None,
+     "CR"),
+    ("boundary: platelets 99 with ANC 1.0 is CRh", 1.0, 1.0, 99.0, False, False, None, "CRh"),
+    ("boundary: ANC exactly 0.5 and platelets exactly 50 is CRh", 1.0, 0.5, 50.0, False, False,
+     None, "CRh"),
+    ("boundary: ANC 0.49 with platelets 50 is not CRh; no lineage at CR level -> MLFS", 1.0,
+     0.49, 50.0, False, False, None, "MLFS"),
+    ("boundary: platelets 49 with ANC 0.5 is not CRh -> MLFS", 1.0, 0.5, 49.0, False, False,
+     None, "MLFS"),
+    ("boundary: platelets 49 with ANC exactly 1.0 is CRi", 1.0, 1.0, 49.0, False, False, None,
+     "CRi"),
+    ("boundary: ANC 0.49 with platelets exactly 100 is CRi", 1.0, 0.49, 100.0, False, False,
+     None, "CRi"),
 ]
 
 
@@ -99,6 +129,24 @@ RECONCILE_CASES = [
     ("NR from counts keeps the reported PD (same non-response category)", "PD",
      (60.0, 0.1, 10.0), "NR", "PD", "derived", False),
     ("nothing reported, nothing derivable", None, (None, None, None), None, None, None, False),
+    ("no label, full counts: derived from counts", None, (2.0, 0.3, 150.0), "CRi", "CRi",
+     "derived", False),
+    ("no label, blasts < 5 %, ANC missing: at least MLFS (CRc)", None, (2.0, None, 20.0),
+     "MLFS", "MLFS", "derived", False),
+    ("blasts >= 5 % rule out CRc whatever was reported (no earlier assessment)", "CR",
+     (12.0, 2.0, 200.0), "NR", "NR", "derived", True),
+    ("blasts >= 5 % with a reported PR and no earlier assessment: PR kept (counts allow it)",
+     "PR", (12.0, 2.0, 200.0), "NR", "PR", "reported", False),
+    ("blasts < 5 %, ANC missing: the level comes from the reported label", "CR",
+     (2.0, None, 150.0), "CRi", "CR", "reported", False),
+    ("blasts < 5 %, ANC missing, reported NR: at least MLFS (CRc), recorded", "NR",
+     (2.0, None, None), "MLFS", "MLFS", "derived", True),
+    ("blasts < 5 %, platelets missing, reported CR but ANC 0.3 cannot be CR", "CR",
+     (2.0, 0.3, None), "MLFS", "MLFS", "derived", True),
+    ("molecular response kept when counts allow CRc", "molecular_response",
+     (1.0, 2.0, 200.0), None, "molecular_response", "reported", False),
+    ("molecular response overruled when counts rule out CRc", "molecular_response",
+     (30.0, 2.0, 200.0), "NR", "NR", "derived", True),
 ]
 
 
@@ -114,7 +162,18 @@ def test_reconcile(case, reported, counts, derived, used, source, disc):
         assert (None if pd.isna(r[col]) else r[col]) == want, col
     assert bool(r["response_discrepant"]) is disc
     d = response_discrepancies(reconcile_responses(df))
-    assert len(d) == int(disc)
+    undetermined = reported is None and b is None
+    assert len(d) == int(disc or undetermined)
+    if undetermined:
+        assert "response undetermined" in d["reason"].iloc[0]
+
+
+def test_discrepancy_reason_names_the_assessment_and_its_counts():
+    df = _assess([{"response": "CR", "bm_blasts_pct": 12.0, "anc": 2.0, "platelets": 200.0}])
+    d = response_discrepancies(reconcile_responses(df)).iloc[0]
+    assert (d["reported"], d["derived"]) == ("CR", "NR")
+    assert "line 2, cycle 1, 2022-01-01" in d["reason"]
+    assert "marrow blasts 12 %" in d["reason"] and "platelets 200" in d["reason"]
 
 
 def _salvage(cycles=3, hsct="2022-06-01", line=2):
