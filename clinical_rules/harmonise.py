@@ -27,6 +27,7 @@ from clinical_rules.response import (
 from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 from clinical_rules.transplant import (
     conditioning_discrepancies,
+    donor_discrepancies,
     transplant_variables,
     unknown_conditioning_regimens,
 )
@@ -279,6 +280,7 @@ def harmonise_registry(
         codec.decode(response_discrepancies(rec)),
         codec.decode(mrd_discrepancies(enc["mrd"], thresholds)),
         codec.decode(conditioning_discrepancies(tx)),
+        codec.decode(donor_discrepancies(tx)),
         codec.decode(gvhd_discrepancies(enc["gvhd"], first)),
         codec.decode(_orphan_discrepancies(enc, codec)),
     ], ignore_index=True)

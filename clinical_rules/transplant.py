@@ -14,10 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from clinical_rules.hla_text import read_hla
 from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 
 KEY = ["centre_id", "patient_id"]
-DONOR_TYPES = ("MSD", "MUD", "MMUD", "haplo", "cord", "MRD-other", "MMRD")
+#: Donor types (clinical-rules.md); other matched related is spelt out so that it cannot
+#: read as measurable residual disease ("MRD").
+DONOR_TYPES = ("MSD", "MUD", "MMUD", "haplo", "cord", "matched_related_other",
+               "mismatched_related")
 INTENSITIES = ("NMA", "RIC", "MAC", "sequential")
 _LEVEL = {0: "NMA", 1: "RIC", 2: "MAC"}
 
@@ -32,36 +36,61 @@ def first_allograft(transplants: pd.DataFrame) -> pd.DataFrame:
     return t.drop_duplicates(KEY, keep="first").reset_index(drop=True)
 
 
-def derive_donor_type(donor_relation: pd.Series, hla_match: pd.Series) -> pd.Series:
-    """Donor type from the relation and the HLA match (x/y; full match when x == y).
+def classify_donor(donor_relation: pd.Series, hla_match: pd.Series) -> pd.DataFrame:
+    """Donor type from the relation and the HLA text, with the reason where it is <NA>.
 
-    Rule (clinical-rules.md): MSD = sibling fully matched; MUD = unrelated fully matched
-    (10/10, 8/8; any x/x); MMUD = unrelated with any mismatch; haplo = haploidentical
-    relation; cord = cord blood; MRD-other = other related fully matched. Documented
-    choice: a related donor (sibling or other) with a mismatch is ``MMRD`` (mismatched
-    related, not haploidentical by relation); without a parsable HLA match, sibling /
-    other-related / unrelated donors get <NA> (never a guess).
+    Rule (clinical-rules.md "Transplant variables"; HLA text per :mod:`clinical_rules.hla_text`):
+    cord = cord blood; haplo = haploidentical relation, or a related donor matched at half
+    the loci or less (5/10, 4/8, "haplo"); MSD = sibling fully matched;
+    ``matched_related_other`` = other related donor fully matched; ``mismatched_related`` =
+    related donor with fewer mismatches than half (9/10, "HLA-A mismatch": documented
+    choice, the spec names no class for it); MUD = unrelated fully matched (10/10, 8/8, any
+    x/x); MMUD = unrelated with any mismatch. <NA> (never a guess) with a reason: HLA text
+    missing or unreadable, a related donor "mismatched" without the number of mismatches,
+    an unrelated donor written "haplo".
     """
     rel = donor_relation.astype("object")
-    codes, uniques = pd.factorize(hla_match.astype("object"))
-    parts = pd.Series(uniques, dtype="object").astype("string").str.extract(
-        r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-    u_num = np.append(pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float), np.nan)
-    u_den = np.append(pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float), np.nan)
-    num, den = u_num[codes], u_den[codes]  # code -1 (missing) picks the appended NaN
-    known = ~np.isnan(num) & ~np.isnan(den) & (den > 0)
-    full = known & (num == den)
-    mism = known & (num < den)
+    h = read_hla(hla_match)
+    full = h["hla_full_match"].fillna(False).to_numpy(dtype=bool)
+    mism = (~h["hla_full_match"].fillna(True)).to_numpy(dtype=bool)
+    haplo = h["hla_haplo"].to_numpy(dtype=bool)
+    haplo_written = h["hla_haplo_written"].to_numpy(dtype=bool)
+    counted = h["hla_mismatches"].notna().to_numpy(dtype=bool) | h["hla_typed"].notna(
+    ).to_numpy(dtype=bool)
+    unknown = h["hla_unknown"].to_numpy(dtype=bool)
+    missing = hla_match.isna().to_numpy(dtype=bool) | (h["hla_normalised"].isna().to_numpy(
+        dtype=bool) & ~unknown)
+    cord = (rel == "cord").to_numpy()
+    hap_rel = (rel == "haploidentical").to_numpy()
     sib = (rel == "sibling").to_numpy()
     oth = (rel == "other_related").to_numpy()
     unr = (rel == "unrelated").to_numpy()
-    out = np.select(
-        [(rel == "cord").to_numpy(), (rel == "haploidentical").to_numpy(), sib & full,
-         oth & full, (sib | oth) & mism, unr & full, unr & mism],
-        ["cord", "haplo", "MSD", "MRD-other", "MMRD", "MUD", "MMUD"], default="",
-    )
-    s = pd.Series(out, index=donor_relation.index, dtype="object", name="donor_type")
-    return s.where(s != "", None)
+    related = sib | oth
+    conds = [cord, hap_rel, related & haplo, sib & full, oth & full,
+             related & mism & counted, unr & full, unr & mism & ~haplo_written]
+    out = np.select(conds, ["cord", "haplo", "haplo", "MSD", "matched_related_other",
+                            "mismatched_related", "MUD", "MMUD"], default="")
+    reason = np.select(
+        [out != "", unknown, missing, related & mism, unr & haplo_written],
+        ["", "HLA text not read: " + h["hla_reason"].fillna("").astype(str).to_numpy(),
+         "HLA match not given", "related donor mismatched, number of mismatches not given "
+         "(haplo or mismatched related undecidable)",
+         "unrelated donor written as haploidentical"], default="donor relation not known")
+    frame = pd.DataFrame(index=donor_relation.index)
+    s = pd.Series(out, index=donor_relation.index, dtype="object")
+    frame["donor_type"] = s.where(s != "", None)
+    r = pd.Series(reason, index=donor_relation.index, dtype="object")
+    frame["donor_type_reason"] = r.where(r != "", None)
+    frame["hla_normalised"] = h["hla_normalised"]
+    return frame
+
+
+def derive_donor_type(donor_relation: pd.Series, hla_match: pd.Series) -> pd.Series:
+    """Donor type (MSD, MUD, MMUD, haplo, cord, matched_related_other, mismatched_related).
+
+    Rule: clinical-rules.md "Transplant variables"; see :func:`classify_donor`.
+    """
+    return classify_donor(donor_relation, hla_match)["donor_type"].rename("donor_type")
 
 
 # --- Conditioning -----------------------------------------------------------------------
@@ -298,7 +327,9 @@ def transplant_variables(
     regimen is unknown (``conditioning_intensity_source`` = derived / reported).
     """
     t = first_allograft(transplants).copy()
-    t["donor_type"] = derive_donor_type(t["donor_relation"], t["hla_match"])
+    donor = classify_donor(t["donor_relation"], t["hla_match"])
+    t["donor_type"] = donor["donor_type"]
+    t["donor_type_reason"] = donor["donor_type_reason"]
     cond = classify_conditioning(t["conditioning_regimen"])
     t = pd.concat([t, cond], axis=1)
     derived = t["conditioning_intensity_derived"]
@@ -314,6 +345,22 @@ def transplant_variables(
     t["in_vivo_tcd"] = in_vivo_tcd(t["atg"], t["ptcy"])
     t = pd.concat([t, chimerism_flags(t, thresholds)], axis=1)
     return t
+
+
+def donor_discrepancies(tx: pd.DataFrame) -> pd.DataFrame:
+    """First allografts whose donor type could not be derived (HLA text unread or missing,
+    contradictory relation and HLA text), with the reason (clinical-rules.md: never a guess).
+    """
+    bad = tx["donor_type"].isna().to_numpy(dtype=bool)
+    d = tx.loc[bad]
+    return pd.DataFrame({
+        "centre_id": d["centre_id"], "patient_id": d["patient_id"], "variable": "donor_type",
+        "reported": ("relation " + d["donor_relation"].astype(str) + ", HLA "
+                     + d["hla_match"].astype(object).where(d["hla_match"].notna(), "(empty)"
+                                                           ).astype(str)),
+        "derived": None,
+        "reason": "donor type unknown: " + d["donor_type_reason"].astype(str),
+    })
 
 
 def conditioning_discrepancies(tx: pd.DataFrame) -> pd.DataFrame:

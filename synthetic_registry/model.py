@@ -313,14 +313,14 @@ def _centre(cid: str) -> Centre:
 def _transplant_features(rng: np.random.Generator, P: dict, n: int, cal: np.ndarray,
                          groups: dict[str, np.ndarray]) -> None:
     donor = choice(rng, n, {"MSD": 20, "MUD": 40, "MMUD": 8, "haplo": 22, "cord": 3,
-                            "MRD-other": 2})
+                            "matched_related_other": 2})
     donor[cal] = quota(rng, len(cal), T_DONOR)
     hla = np.empty(n, dtype=object)
     rel = np.empty(n, dtype=object)
     rel[donor == "MSD"] = "sibling"
     hla[donor == "MSD"] = "10/10"
-    rel[donor == "MRD-other"] = "other_related"
-    hla[donor == "MRD-other"] = "10/10"
+    rel[donor == "matched_related_other"] = "other_related"
+    hla[donor == "matched_related_other"] = "10/10"
     m = donor == "MUD"
     rel[m] = "unrelated"
     hla[m] = choice(rng, int(m.sum()), {"10/10": 85, "8/8": 15})

@@ -32,7 +32,7 @@ COMMENT ON COLUMN analysis.patients.mrd_pre_hsct IS 'Pre-transplant MRD (28-day 
 COMMENT ON COLUMN analysis.patients.mrd_methods IS 'MRD methods used for mrd_pre_hsct';
 COMMENT ON COLUMN analysis.patients.pretransplant_risk_group IS 'Three-group model: early_mrd_negative, intermediate (early MRD+ or late MRD-), late_mrd_positive';
 COMMENT ON COLUMN analysis.patients.transplanted IS 'Has a first allograft';
-COMMENT ON COLUMN analysis.patients.donor_type IS 'MSD, MUD, MMUD, haplo, cord or MRD-other';
+COMMENT ON COLUMN analysis.patients.donor_type IS 'MSD, MUD, MMUD, haplo, cord, matched_related_other (other matched related) or mismatched_related';
 COMMENT ON COLUMN analysis.patients.hla_match IS 'HLA match as delivered';
 COMMENT ON COLUMN analysis.patients.hct_ci IS 'HCT-CI score';
 COMMENT ON COLUMN analysis.patients.hct_ci_group IS 'HCT-CI group 0, 1, 2, >=3 (Sorror 2005)';

@@ -8,6 +8,8 @@ import pytest
 
 from clinical_rules.transplant import (
     classify_conditioning_text,
+    classify_donor,
+    donor_discrepancies,
     cmv_pair,
     conditioning_discrepancies,
     derive_donor_type,
@@ -23,16 +25,43 @@ DONOR_CASES = [
     ("MSD: sibling, fully matched 10/10", "sibling", "10/10", "MSD"),
     ("MSD: sibling, fully matched 8/8", "sibling", "8/8", "MSD"),
     ("MSD: sibling, fully matched 6/6", "sibling", " 6 / 6 ", "MSD"),
+    ("MSD: sibling written HLA-identical", "sibling", "HLA-identical", "MSD"),
+    ("MSD: sibling written geno-identical", "sibling", "geno-identical", "MSD"),
     ("MUD: unrelated 10/10", "unrelated", "10/10", "MUD"),
     ("MUD: unrelated 8/8", "unrelated", "8/8", "MUD"),
+    ("MUD: unrelated 12/12", "unrelated", "12/12", "MUD"),
+    ("MUD: 10/10 with a DPB1 mismatch (outside the 10 loci)", "unrelated", "10/10 (DPB1 mm)",
+     "MUD"),
+    ("MUD: 8/8 with a DQB1 mismatch (outside the 8 loci)", "unrelated", "8/8 (DQB1 mm)",
+     "MUD"),
     ("MMUD: unrelated with any mismatch (9/10)", "unrelated", "9/10", "MMUD"),
     ("MMUD: unrelated with any mismatch (7/8)", "unrelated", "7/8", "MMUD"),
+    ("MMUD: 9/10 (DQB1 mm)", "unrelated", "9/10 (DQB1 mm)", "MMUD"),
+    ("MMUD: HLA-A mismatch without a ratio", "unrelated", "HLA-A mismatch", "MMUD"),
+    ("MMUD: one antigen mismatch", "unrelated", "1 Ag MM", "MMUD"),
+    ("MMUD: allele mismatch at C", "unrelated", "9/10 (1 allele mm HLA-C)", "MMUD"),
+    ("MMUD: unrelated 5/10 is mismatched unrelated, not haplo", "unrelated", "5/10", "MMUD"),
     ("haplo: haploidentical related", "haploidentical", "5/10", "haplo"),
+    ("haplo: haploidentical relation whatever the ratio", "haploidentical", "7/10", "haplo"),
+    ("haplo: a 5/10 related donor is haplo", "other_related", "5/10", "haplo"),
+    ("haplo: a 5/10 sibling is haplo", "sibling", "5/10", "haplo"),
+    ("haplo: a 4/8 related donor (half the loci) is haplo", "other_related", "4/8", "haplo"),
+    ("haplo: 5/10 haplo text", "other_related", "5/10 haplo", "haplo"),
+    ("haplo: related donor written haplo", "other_related", "haplo", "haplo"),
     ("cord", "cord", "4/6", "cord"),
-    ("MRD-other: other matched related", "other_related", "10/10", "MRD-other"),
-    ("sibling with a mismatch: MMRD (documented choice)", "sibling", "9/10", "MMRD"),
+    ("cord without HLA text", "cord", None, "cord"),
+    ("matched_related_other: other matched related", "other_related", "10/10",
+     "matched_related_other"),
+    ("sibling with a mismatch: mismatched_related (documented choice)", "sibling", "9/10",
+     "mismatched_related"),
+    ("related with one named mismatch: mismatched_related", "other_related", "HLA-A mismatch",
+     "mismatched_related"),
+    ("related mismatched without a count: haplo or not undecidable", "sibling", "mismatched",
+     None),
+    ("unrelated written haplo: contradiction, never a guess", "unrelated", "haplo", None),
     ("no HLA match: never a guess", "unrelated", None, None),
-    ("unparsable HLA match", "sibling", "full", None),
+    ("unparsable HLA match", "sibling", "banana", None),
+    ("contradictory HLA text", "unrelated", "9/10 (A, B mm)", None),
 ]
 
 
@@ -41,6 +70,25 @@ DONOR_CASES = [
 def test_donor_type(case, relation, hla, expected):
     got = derive_donor_type(pd.Series([relation], dtype=object), pd.Series([hla], dtype=object))
     assert (None if pd.isna(got.iloc[0]) else got.iloc[0]) == expected
+
+
+def test_donor_type_reason_when_unknown():
+    got = classify_donor(pd.Series(["unrelated", "sibling", "unrelated"], dtype=object),
+                         pd.Series([None, "banana", "10/10"], dtype=object))
+    assert got["donor_type"].tolist() == [None, None, "MUD"]
+    assert got["donor_type_reason"].tolist()[:2] == [
+        "HLA match not given", "HLA text not read: words not understood: BANANA"]
+    assert got["donor_type_reason"].iloc[2] is None
+
+
+def test_donor_discrepancies_list_the_unknown_donor_types():
+    tx = transplant_variables(_tx([{"hla_match": "9/10 or 10/10"},
+                                   {"patient_id": "2", "hla_match": "9/10 (DQB1 mm)"}]))
+    assert tx["donor_type"].tolist() == [None, "MMUD"]
+    d = donor_discrepancies(tx)
+    assert d["patient_id"].tolist() == ["1"]
+    assert "several different ratios" in d["reason"].iloc[0]
+    assert d["reported"].iloc[0] == "relation unrelated, HLA 9/10 or 10/10"
 
 
 # (case, written regimen, expected intensity or None = unknown)
