@@ -8,13 +8,13 @@ Regimen texts are parsed once per distinct string, then mapped back (vectorised)
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from clinical_rules.hla_text import read_hla
+from clinical_rules.regimen_text import AgentDose, read_regimen_text
 from clinical_rules.thresholds import DEFAULT_THRESHOLDS, ClinicalThresholds
 
 KEY = ["centre_id", "patient_id"]
@@ -95,39 +95,26 @@ def derive_donor_type(donor_relation: pd.Series, hla_match: pd.Series) -> pd.Ser
 
 # --- Conditioning -----------------------------------------------------------------------
 
-_AGENT_ALIASES: dict[str, str] = {
-    "FLAMSA": "FLAMSA", "FLU": "FLU", "FLUDA": "FLU", "FLUDARABINE": "FLU", "FLUDARA": "FLU",
-    "BU": "BU", "BUS": "BU", "BUSULFAN": "BU", "BUSULPHAN": "BU", "BUSULFEX": "BU",
-    "MEL": "MEL", "MELPHALAN": "MEL", "CY": "CY", "CYC": "CY", "CYCLO": "CY", "CTX": "CY",
-    "CYCLOPHOSPHAMIDE": "CY", "TBI": "TBI", "TEC": "TT", "TT": "TT", "THIO": "TT",
-    "THIOTEPA": "TT", "TREO": "TREO", "TREOSULFAN": "TREO", "ATG": "ATG", "THYMO": "ATG",
-    "THYMOGLOBULIN": "ATG", "GRAFALON": "ATG", "ATLG": "ATG", "ARAC": "ARAC",
-    "CYTARABINE": "ARAC", "AMSA": "AMSA", "AMSACRINE": "AMSA", "IDA": "IDA", "CLO": "CLO",
-    "CLOFARABINE": "CLO", "CLAD": "CLAD", "CLADRIBINE": "CLAD", "VP": "VP16", "VP16": "VP16",
-    "ETO": "VP16", "ETOPOSIDE": "VP16", "ALEM": "ALEM", "CAMPATH": "ALEM",
-    "ALEMTUZUMAB": "ALEM", "BCNU": "BCNU", "CARMUSTINE": "BCNU", "TBF": "TBF", "PTCY": "PTCY",
-}
-#: Fused abbreviations: FB2 = FLU-BU2, FM140 = FLU-MEL140, BUCY = BU-CY, CYTBI = CY-TBI.
-_FUSED = (
-    (re.compile(r"\bF\s*B\s*(\d)\b"), r"FLU-BU\1"),
-    (re.compile(r"\bF\s*M\s*(\d{2,3})\b"), r"FLU-MEL\1"),
-    (re.compile(r"\bBU\s*(\d?)\s*CY\b"), r"BU\1-CY"),
-    (re.compile(r"\bCY\s*TBI\s*(\d*)"), r"CY-TBI\1"),
-    (re.compile(r"\bFLU\s*BU\s*(\d?)\b"), r"FLU-BU\1"),
-    (re.compile(r"\bFLU\s*MEL\s*(\d*)\b"), r"FLU-MEL\1"),
-)
-_TOKEN = re.compile(r"^([A-Z]+?)(?:(\d+(?:[.,]\d+)?)(CGY|GY|MGKG|MGM2|GM2|MG|G|D|DAYS?)?)?$")
-_SPLIT = re.compile(r"[\s\-+/,;&()x×]+|\b(?:AND|WITH|PLUS|THEN)\b")
 #: Agents that do not set intensity by themselves (purine analogues, serotherapy, the
-#: FLAMSA block's drugs, Cy as a partner).  Bacigalupo 2009: Flu-Cy is NMA.
-_NEUTRAL = {"FLU", "CY", "ATG", "ARAC", "AMSA", "IDA", "CLO", "CLAD", "VP16", "ALEM", "PTCY"}
+#: FLAMSA block's drugs, Cy as a partner, BCNU/etoposide, TLI).  Bacigalupo 2009: Flu-Cy
+#: and TLI-ATG are NMA.
+_NEUTRAL = {"FLU", "CY", "ATG", "ARAC", "AMSA", "IDA", "CLO", "CLAD", "VP16", "ALEM", "PTCY",
+            "BCNU", "TLI"}
 #: Named regimens without doses in the text whose standard dose is unambiguous.
-#: (TBF = TEC-FLU-BU is not here: TBF-RIC uses thiotepa 5 mg/kg + Bu 2 days, TBF-MAC
+#: (TBF = TT-FLU-BU is not here: TBF-RIC uses thiotepa 5 mg/kg + Bu 2 days, TBF-MAC
 #: thiotepa 10 mg/kg + Bu 3 days, so undosed it takes the reported intensity.)
 _NAMED_UNDOSED: dict[frozenset[str], tuple[str, str]] = {
     frozenset({"BU", "CY"}): ("MAC", "classic BuCy: busulfan 16 mg/kg oral"),
     frozenset({"CY", "TBI"}): ("MAC", "classic Cy-TBI: TBI 12 Gy fractionated"),
 }
+#: Busulfan: oral 1 mg/kg = IV 0.8 mg/kg (Bacigalupo 2009); IV 3.2 mg/kg/day, oral 4 mg/kg/day
+#: (a number of days), IV 130 mg/m2/day = 3.2 mg/kg/day (de Lima et al., Blood 2004).
+BU_ORAL_TO_IV = 0.8
+BU_IV_MG_KG_PER_DAY = 3.2
+BU_ORAL_MG_KG_PER_DAY = 4.0
+BU_IV_MG_M2_PER_DAY = 130.0
+BU_MAC_IV_ABOVE = 6.4       # > 8 mg/kg oral = > 6.4 mg/kg IV
+BU_MAC_ORAL_ABOVE = 8.0
 
 
 @dataclass(frozen=True)
@@ -140,110 +127,122 @@ class ConditioningCall:
     unknown: bool
 
 
-def _agent_level(agent: str, dose: float | None, unit: str | None) -> tuple[int | None, str]:
-    """Intensity level of one agent at one dose (0 NMA, 1 RIC, 2 MAC; None = undecidable).
+def _busulfan_iv(a: AgentDose) -> tuple[float | None, str]:
+    """Total busulfan as IV-equivalent mg/kg (None when route or unit leave it open)."""
+    if a.dose is None:
+        return None, "busulfan without dose"
+    if a.unit == "DAYS":
+        if a.route == "oral":
+            return a.dose * BU_ORAL_MG_KG_PER_DAY * BU_ORAL_TO_IV, \
+                f"busulfan {a.dose:g} days oral"
+        return a.dose * BU_IV_MG_KG_PER_DAY, f"busulfan {a.dose:g} days iv (3.2 mg/kg/day)"
+    if a.unit == "MGKG":
+        if a.route == "oral":
+            return a.dose * BU_ORAL_TO_IV, f"busulfan {a.dose:g} mg/kg oral"
+        if a.route == "iv" or a.dose <= BU_MAC_IV_ABOVE or a.dose > BU_MAC_ORAL_ABOVE:
+            # route unwritten: below 6.4 RIC and above 8 MAC whichever route it was
+            return a.dose, f"busulfan {a.dose:g} mg/kg" + (" iv" if a.route == "iv" else "")
+        return None, f"busulfan {a.dose:g} mg/kg, route not written (oral RIC, iv MAC)"
+    if a.unit == "MGM2":
+        return a.dose * BU_IV_MG_KG_PER_DAY / BU_IV_MG_M2_PER_DAY, \
+            f"busulfan {a.dose:g} mg/m2 iv"
+    return None, f"busulfan dose unit {a.unit} not convertible"
+
+
+def _agent_level(a: AgentDose) -> tuple[int | None, str]:
+    """Intensity level of one agent at its written dose (0 NMA, 1 RIC, 2 MAC; None = open).
 
     Bacigalupo et al. BBMT 2009;15:1628: MAC = TBI >= 5 Gy single or >= 8 Gy fractionated,
-    busulfan > 8 mg/kg oral (> 6.4 mg/kg iv: >= 3 days of 3.2 mg/kg iv), melphalan > 140
-    mg/m2, thiotepa >= 10 mg/kg; RIC = TBI <= 500 cGy single / <= 800 cGy fractionated,
-    busulfan <= 8 mg/kg oral, melphalan <= 140, thiotepa < 10 mg/kg; NMA = TBI <= 2 Gy
-    +/- purine analogue, Flu-Cy +/- ATG. TBI written without fractionation: > 2 and < 8 Gy
-    is read as fractionated (RIC). Treosulfan (outside Bacigalupo 2009): > 30 g/m2 MAC
-    (FT14 = 42), <= 30 RIC (Beelen et al., Lancet Haematol 2020); a written dose <= 14 is
-    per day over 3 days (FT10, FT14). Busulfan: a number <= 4 is days of 3.2 mg/kg iv.
+    busulfan > 8 mg/kg oral (> 6.4 mg/kg IV), melphalan > 140 mg/m2, thiotepa >= 10 mg/kg;
+    RIC = TBI <= 500 cGy single / <= 800 cGy fractionated, busulfan <= 8 mg/kg oral,
+    melphalan <= 140, thiotepa < 10 mg/kg; NMA = TBI <= 2 Gy +/- purine analogue, Flu-Cy
+    +/- ATG, TLI-ATG. TBI 5-8 Gy without its fractionation written is open (single MAC,
+    fractionated RIC). Treosulfan (outside Bacigalupo 2009): > 30 g/m2 MAC (FT14 = 42),
+    <= 30 RIC (Beelen et al., Lancet Haematol 2020).
     """
+    agent = a.agent
     if agent in _NEUTRAL:
         return 0, f"{agent} alone does not set intensity"
-    if dose is None:
-        return None, f"{agent} without dose"
+    if a.dose is None:
+        return None, a.note or f"{agent} without dose"
     if agent == "BU":
-        iv_mg_kg = dose * 3.2 if dose <= 4 and unit not in ("MGKG", "MG") else dose
-        return (2 if iv_mg_kg > 6.4 else 1), f"busulfan {iv_mg_kg:g} mg/kg iv"
+        iv, why = _busulfan_iv(a)
+        if iv is None:
+            return None, why
+        return (2 if iv > BU_MAC_IV_ABOVE + 1e-9 else 1), f"{why} = {iv:g} mg/kg iv"
     if agent == "MEL":
-        return (2 if dose > 140 else 1), f"melphalan {dose:g} mg/m2"
+        if a.unit not in ("MGM2", None):
+            return None, f"melphalan dose unit {a.unit} not mg/m2"
+        return (2 if a.dose > 140 else 1), f"melphalan {a.dose:g} mg/m2"
     if agent == "TBI":
-        gy = dose / 100 if (unit == "CGY" or dose >= 50) else dose
-        lvl = 0 if gy <= 2 else (2 if gy >= 8 else 1)
-        return lvl, f"TBI {gy:g} Gy"
+        gy = a.dose
+        if gy <= 2:
+            return 0, f"TBI {gy:g} Gy"
+        if gy >= 8 or (gy >= 5 and a.fractionation == "single"):
+            return 2, f"TBI {gy:g} Gy" + (" single" if a.fractionation == "single" else "")
+        if gy < 5 or a.fractionation == "fractionated":
+            return 1, f"TBI {gy:g} Gy"
+        return None, f"TBI {gy:g} Gy, fractionation not written (single MAC, fractionated RIC)"
     if agent == "TT":
-        return (2 if dose >= 10 else 1), f"thiotepa {dose:g} mg/kg"
+        if a.unit not in ("MGKG", None):
+            return None, f"thiotepa dose unit {a.unit} not mg/kg"
+        return (2 if a.dose >= 10 else 1), f"thiotepa {a.dose:g} mg/kg"
     if agent == "TREO":
-        total = dose * 3 if dose <= 14 else dose  # FT10/FT14: g/m2 per day x 3 days
-        return (2 if total > 30 else 1), f"treosulfan {total:g} g/m2"
+        if a.unit not in ("GM2", None):
+            return None, f"treosulfan dose unit {a.unit} not g/m2"
+        return (2 if a.dose > 30 else 1), f"treosulfan {a.dose:g} g/m2"
     return None, f"{agent}: no catalogue rule"
 
 
 def classify_conditioning_text(text: str | None) -> ConditioningCall:
     """Read one written conditioning regimen into agents, doses and an intensity.
 
-    Rule: Bacigalupo et al. BBMT 2009;15:1628 (see :func:`_agent_level`); sequential =
-    a FLAMSA block (fludarabine, amsacrine, cytarabine) followed by RIC (Schmid et al.,
-    JCO 2005); the intensity of a regimen is the highest level of its agents; undosed
-    alkylators leave the intensity undecided (the reported value is used) unless the named
-    standard regimen is unambiguous (BuCy, Cy-TBI); ``unknown`` = a token outside the
-    catalogue (listed so the catalogue can be extended).
+    Rule: Bacigalupo et al. BBMT 2009;15:1628 (see :func:`_agent_level`); the text is read
+    by :func:`clinical_rules.regimen_text.read_regimen_text`; sequential = a FLAMSA block
+    (fludarabine, amsacrine, cytarabine) followed by RIC (Schmid et al., JCO 2005); the
+    intensity of a regimen is the highest level of its agents; undosed alkylators leave the
+    intensity undecided (the reported value is used) unless the named standard regimen is
+    unambiguous (BuCy, Cy-TBI); ``unknown`` = a word outside the catalogue (listed so that
+    the catalogue can be extended; the reported value is used).
     """
-    if text is None or (isinstance(text, float) and np.isnan(text)) or not str(text).strip():
+    reading = read_regimen_text(text)
+    if reading is None:
         return ConditioningCall("", None, "no regimen", False)
-    s = str(text).upper().replace("ARA-C", "ARAC").replace("VP-16", "VP16")
-    s = re.sub(r"(?<=[A-Z])\s+(?=\d)", "", s)            # "TBI 12" -> "TBI12"
-    s = re.sub(r"(?<=\d)\s+(?=C?GY\b|MG|G/M)", "", s)     # "12 Gy" -> "12Gy"
-    s = s.replace("MG/KG", "MGKG").replace("MG/M2", "MGM2").replace("G/M2", "GM2")
-    for pattern, repl in _FUSED:
-        s = pattern.sub(repl, s)
-    tokens = [t for t in _SPLIT.split(s) if t]
-    agents: list[tuple[str, float | None, str | None]] = []
-    unknown: list[str] = []
-    for tok in tokens:
-        m = _TOKEN.match(tok)
-        alias = m.group(1) if m else None
-        if m is None or alias not in _AGENT_ALIASES:
-            if re.fullmatch(r"\d+(?:[.,]\d+)?(?:CGY|GY|MGKG|MGM2|GM2|MG|G)?", tok) and agents:
-                # a dose written apart from its agent: "TBI, 12 Gy" -> attach to the last agent
-                a, d, u = agents[-1]
-                if d is None:
-                    n = re.match(r"\d+(?:[.,]\d+)?", tok)
-                    unit = re.sub(r"^[\d.,]+", "", tok) or None
-                    agents[-1] = (a, float(n.group(0).replace(",", ".")), unit)
-                    continue
-            unknown.append(tok)
-            continue
-        agent = _AGENT_ALIASES[alias]
-        dose = float(m.group(2).replace(",", ".")) if m.group(2) else None
-        agents.append((agent, dose, m.group(3)))
-    if any(a == "TBF" for a, _, _ in agents):
-        agents = [x for x in agents if x[0] != "TBF"]
-        agents += [("TT", None, None), ("FLU", None, None), ("BU", None, None)]
-    normalised = "-".join(
-        f"{a}{'' if d is None else f'{d:g}'}" for a, d, _ in agents) if agents else ""
-    if unknown or not agents:
-        return ConditioningCall(normalised, None, "unknown tokens: " + " ".join(unknown), True)
-    if any(a == "FLAMSA" for a, _, _ in agents):
-        return ConditioningCall(normalised, "sequential", "FLAMSA block + RIC (sequential)",
-                                False)
+    normalised = reading.normalised
+    if reading.unknown_words or not reading.agents:
+        words = " ".join(reading.unknown_words) or "no agent"
+        return ConditioningCall(normalised, None, "unknown tokens: " + words, True)
+    agents = list(reading.agents)
+    codes = {a.agent for a in agents}
+    if reading.flamsa or reading.sequential_word or {"AMSA", "ARAC"} <= codes:
+        why = ("FLAMSA block + RIC (sequential)" if reading.flamsa or "AMSA" in codes
+               else "chemotherapy block followed by RIC (sequential)")
+        return ConditioningCall(normalised, "sequential", why, False)
     levels: list[int] = []
     rules: list[str] = []
     undosed: set[str] = set()
-    for a, d, u in agents:
-        lvl, why = _agent_level(a, d, u)
+    for a in agents:
+        lvl, why = _agent_level(a)
         rules.append(why)
         if lvl is None:
-            undosed.add(a)
+            undosed.add(a.agent)
         else:
             levels.append(lvl)
-    if undosed == {"TT"} and any(a == "BU" for a, _, _ in agents):
+    if undosed == {"TT"} and "BU" in codes and levels:
         # TBF with busulfan days: TBF-RIC = thiotepa 5 mg/kg + Bu 2 days, TBF-MAC =
         # thiotepa 10 mg/kg + Bu 3 days (Saraceni et al., Bone Marrow Transplant 2019).
         return ConditioningCall(normalised, _LEVEL[max(levels)],
                                 "; ".join(rules) + "; TBF thiotepa follows busulfan days", False)
     if undosed:
-        key = frozenset(a for a, _, _ in agents if a not in {"ATG", "ALEM", "PTCY"})
+        key = frozenset(codes - {"ATG", "ALEM", "PTCY"})
         named = _NAMED_UNDOSED.get(key)
-        if named is not None and set(undosed) <= set(key):
+        undosed_only = all(a.dose is None for a in agents if a.agent in undosed)
+        if named is not None and undosed <= set(key) and undosed_only and not any(
+                a.note for a in agents):
             return ConditioningCall(normalised, named[0], named[1], False)
-        # every agent is catalogued but a decisive dose is not written: the reported
-        # intensity is used; not an unknown regimen (the catalogue cannot fix it)
-        return ConditioningCall(normalised, None, "dose not written: " + "; ".join(rules),
+        # every agent is catalogued but a decisive dose is not written (or its route or
+        # fractionation): the reported intensity is used; not an unknown regimen
+        return ConditioningCall(normalised, None, "dose not decisive: " + "; ".join(rules),
                                 False)
     return ConditioningCall(normalised, _LEVEL[max(levels)], "; ".join(rules), False)
 
