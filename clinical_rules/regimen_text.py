@@ -50,7 +50,7 @@ NEUTRAL_WORDS = frozenset({
     "PROTOCOL", "BASED", "CSA", "CSP", "CYA", "CICLOSPORIN", "CYCLOSPORIN", "CYCLOSPORINE",
     "MTX", "METHOTREXATE", "MMF", "TAC", "TACRO", "TACROLIMUS", "SIR", "SIROLIMUS", "AUC",
     "TARGETED", "PK", "SEQUENTIAL", "SEQ", "BLOCK", "GYS", "CGYS", "TDM", "GCSF", "FOR",
-    "OVER", "FOLLOWED", "BY",
+    "OVER", "FOLLOWED", "BY", "TO", "FROM", "UNTIL", "DU", "AU",
 })
 #: Named regimens (fused or protocol names) -> written-out form. Doses left out of the
 #: name stay undosed (the intensity then needs the written dose or the reported value),
@@ -91,7 +91,7 @@ _DOSE = re.compile(
     rf"(?P<d>{_NUM})\s*{_UNIT}(?P<per>\s*/\s*(?:D|DAY|J|DOSE)\b|\s*Q6H\b|\s*QD\b)?"
     rf"(?:\s*[X×]\s*(?P<n>\d+)\s*(?:D\b|DAYS?\b|DOSES?\b|J\b|FX\b|FRACTIONS?\b)?)?"
     rf"(?:\s*(?:FOR|OVER)?\s*(?P<days>\d+)\s*(?:D|DAYS?|J|JOURS)\b)?")
-_BARE = re.compile(rf"^\s*(?:X\s*)?(?P<d>{_NUM})(?![\d.,]*\s*[A-Z/])")
+_BARE = re.compile(rf"^\s*(?:X\s*)?(?P<d>{_NUM})(?![\d.,]*\s*(?:C\s*GY|GY|MG|G\s*/|[A-Z]))")
 _ROUTE_ORAL = re.compile(r"\b(?:ORAL|PO|P\.O\.|PER\s*OS|OS)\b")
 _ROUTE_IV = re.compile(r"\b(?:IV|I\.V\.|INTRAVENOUS|BUSULFEX|BUSILVEX|IVBU)\b")
 _SINGLE_FRACTION = re.compile(r"\b(?:SINGLE|SD|SF|1\s*FX|ONE\s+FRACTION)\b")
@@ -204,7 +204,9 @@ def read_regimen_text(text: object) -> RegimenReading | None:
     raw = str(text).strip()
     if not raw:
         return None
-    s = raw.upper().replace("ARA-C", "ARAC").replace("VP-16", "VP16").replace("ATG-F", "ATGF")
+    s = re.sub(r"\bARA[\s-]C\b", "ARAC", raw.upper())
+    s = re.sub(r"\bVP[\s-]16\b", "VP16", s)
+    s = re.sub(r"\bATG[\s-]F\b", "ATGF", s)
     s = s.replace("I.V.", " IV ").replace("P.O.", " PO ").replace("µ", "U")
     s = s.replace("²", "2")
     s = re.sub(r"(?<=\d),(?=\d)", ".", s)
@@ -239,6 +241,9 @@ def read_regimen_text(text: object) -> RegimenReading | None:
         agents = [AgentDose(x.agent, None, None, x.route, x.fractionation,
                             "busulfan dosed by target AUC") if x.agent == "BU" else x
                   for x in agents]
+    dosed = {a.agent for a in agents if a.dose is not None}
+    # a named form's undosed agent written again with its dose: keep the dosed one
+    agents = [a for a in agents if a.dose is not None or a.agent not in dosed]
     words = set(re.findall(r"[A-Z]+", s))
     return RegimenReading(raw, tuple(agents), tuple(dict.fromkeys(unknown)),
                           any(x.agent == "FLAMSA" for x in agents),
