@@ -17,6 +17,9 @@ KEY = ["centre_id", "patient_id"]
 MRD_STATUSES = ("negative", "positive", "not_done", "not_applicable")
 MRD_METHODS = ("MFC", "NPM1", "WT1", "other_pcr")
 TISSUES = ("BM", "PB")
+#: A value equal to a threshold up to floating-point noise (e.g. a percent converted to a
+#: ratio, 0.01 % / 100) counts as equal: MFC 0.1 % is positive, NPM1 1e-4 negative.
+THRESHOLD_RTOL = 1e-9
 
 
 def classify_mrd_measurement(
@@ -26,7 +29,8 @@ def classify_mrd_measurement(
 
     Rules (ELN MRD 2021; clinical-rules.md): MFC on bone marrow positive when value >=
     0.1 %; NPM1 RT-qPCR (any tissue) negative when ratio <= 1e-4; WT1 RT-qPCR on
-    peripheral blood negative when ratio <= 1e-3. Measurements without a threshold
+    peripheral blood negative when ratio <= 1e-3 (a value at a threshold up to
+    floating-point noise is at the threshold). Measurements without a threshold
     (other_pcr, MFC on PB, WT1 on BM) or without a value use result_reported.
     Returns ``threshold_positive`` (boolean, <NA> without a threshold or value),
     ``reported_positive`` and ``positive`` (threshold where available, else reported).
@@ -41,9 +45,9 @@ def classify_mrd_measurement(
     with np.errstate(invalid="ignore"):
         pos = np.select(
             [mfc, npm1, wt1],
-            [value >= thresholds.mrd_mfc_positive_pct,
-             value > thresholds.mrd_npm1_negative_max,
-             value > thresholds.mrd_wt1_pb_negative_max],
+            [value >= thresholds.mrd_mfc_positive_pct * (1.0 - THRESHOLD_RTOL),
+             value > thresholds.mrd_npm1_negative_max * (1.0 + THRESHOLD_RTOL),
+             value > thresholds.mrd_wt1_pb_negative_max * (1.0 + THRESHOLD_RTOL)],
             default=False,
         )
     thr_ok = (mfc | npm1 | wt1) & has_value

@@ -230,7 +230,7 @@ def read_regimen_text(text: object) -> RegimenReading | None:
         elif w not in NEUTRAL_WORDS:
             unknown.append(w)
     agents: list[AgentDose] = []
-    for i, (a, b, agent) in enumerate(starts):
+    for i, (_start, b, agent) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else len(s)
         seg = s[b:end]
         if agent == "FLAMSA":

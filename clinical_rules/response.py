@@ -277,7 +277,8 @@ def salvage_line_response(
     """Per patient: response to the salvage line (clinical-rules.md, "Per salvage line").
 
     ``salvage`` has centre_id, patient_id, salvage_line, salvage_cycles, hsct_date.
-    Rules: an assessment with no cycle in a line of exactly one cycle counts as end of
+    Rules: an assessment whose response is undetermined (no label, no marrow blasts) is
+    left out; an assessment with no cycle in a line of exactly one cycle counts as end of
     cycle 1. ``c1_response`` = CRc at an end-of-cycle-1 assessment (<NA> when cycle 1 was
     not assessed); ``crc_ever`` = CRc at any assessment of the line (<NA> without
     assessments); ``response_timing`` = early (CRc at end of cycle 1), late (first CRc
@@ -292,6 +293,7 @@ def salvage_line_response(
     s = salvage.loc[salvage["salvage_line"].notna(),
                     [*KEY, "salvage_line", "salvage_cycles", "hsct_date"]]
     r = reconciled[[*KEY, "line", "cycle", "assessment_date", "response"]]
+    r = r.loc[r["response"].notna()]     # an undetermined assessment says nothing
     m = r.merge(s, left_on=[*KEY, "line"], right_on=[*KEY, "salvage_line"], how="inner")
     if m.empty:
         return _empty_line_response(base)

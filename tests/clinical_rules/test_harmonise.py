@@ -271,3 +271,64 @@ def test_patients_only():
     h = harmonise_registry(only)
     assert len(h.patients) == 6
     assert (h.patients["cohort"] == "other").all()
+
+
+def _with_responses(resp: list[dict]) -> dict[str, pd.DataFrame]:
+    t = registry()
+    t["responses"] = _frame("responses", resp)
+    return t
+
+
+def test_label_less_assessment_is_derived_from_its_counts():
+    """An assessment with counts and no label decides the response (clinical-rules.md):
+    the patient is not refractory and their MRD is evaluated, not `not_applicable`."""
+    h = harmonise_registry(_with_responses([
+        _resp("LYS", "001", 2, 1, "2022-04-01", None, 2.0, 0.3, 150.0, False),
+        _resp("LYS", "001", 2, 2, "2022-05-01", None, 1.0, None, None, False),
+    ]))
+    row = _row(h, "LYS", "001")
+    assert (row["c1_response"], row["response_timing"], row["best_response"]) == \
+        (True, "early", "CRi")
+    assert row["pre_hsct_status"] == "CRc" and row["mrd_pre_hsct"] == "positive"
+    r = h.responses.loc[h.responses["patient_id"] == "001"].sort_values("assessment_date")
+    assert r["response"].tolist() == ["CRi", "MLFS"]         # ANC missing: at least MLFS
+    assert r["crc"].tolist() == [True, True]
+    assert not h.discrepancies["variable"].eq("response").any()
+
+
+def test_reported_cr_with_blasts_of_5_or_more_is_not_crc():
+    h = harmonise_registry(_with_responses([
+        _resp("LYS", "001", 2, 1, "2022-04-01", "CR", 12.0, 2.0, 200.0, False),
+    ]))
+    row = _row(h, "LYS", "001")
+    assert pd.notna(row["c1_response"]) and not row["c1_response"]
+    assert row["pre_hsct_status"] == "refractory" and row["mrd_pre_hsct"] == "not_applicable"
+    d = h.discrepancies.loc[h.discrepancies["variable"] == "response"]
+    assert d[["patient_id", "reported", "derived"]].values.tolist() == [["001", "CR", "NR"]]
+    assert "marrow blasts 12 %" in d["reason"].iloc[0]
+
+
+def test_assessment_with_counts_but_no_blasts_and_no_label_is_listed():
+    h = harmonise_registry(_with_responses([
+        _resp("LYS", "001", 2, 1, "2022-04-01", None, None, 0.3, 150.0, False),
+    ]))
+    d = h.discrepancies.loc[h.discrepancies["variable"] == "response"]
+    assert len(d) == 1 and "response undetermined" in d["reason"].iloc[0]
+    row = _row(h, "LYS", "001")        # undetermined: not counted as "assessed, no CRc"
+    assert pd.isna(row["c1_response"]) and pd.isna(row["pre_hsct_status"])
+
+
+def test_hla_text_and_regimen_spellings_in_the_harmonised_layer():
+    t = registry()
+    tx = t["transplants"].copy()
+    tx["hla_match"] = tx["hla_match"].astype(object)
+    tx.loc[tx["patient_id"] == "002", "hla_match"] = "9/10 (DQB1 mm)"
+    tx.loc[tx["patient_id"] == "001", "conditioning_regimen"] = "Flu + Bu 8 mg/kg oral"
+    tx.loc[tx["patient_id"] == "004", "hla_match"] = "9/10 or 10/10"
+    t["transplants"] = tx
+    h = harmonise_registry(t)
+    assert _row(h, "GRE", "002")["donor_type"] == "MMUD"
+    assert _row(h, "LYS", "001")["conditioning_intensity"] == "RIC"
+    assert pd.isna(_row(h, "STE", "004")["donor_type"])
+    d = h.discrepancies
+    assert ("004", "donor_type") in set(zip(d["patient_id"], d["variable"], strict=True))

@@ -39,6 +39,19 @@ MEASUREMENT_CASES = [
     ("other_pcr: reported result used", "other_pcr", "BM", 0.5, "positive", True),
     ("no value: reported result used", "MFC", "BM", None, "positive", True),
     ("no value and no report: not evaluable", "MFC", "BM", None, None, None),
+    # exact thresholds (ELN MRD 2021; clinical-rules.md)
+    ("boundary: MFC exactly 0.1 % is positive", "MFC", "BM", 0.1, "negative", True),
+    ("boundary: MFC 0.0999 % is negative", "MFC", "BM", 0.0999, "positive", False),
+    ("boundary: MFC 0.1 % reached by arithmetic (0.3 - 0.2) is positive", "MFC", "BM",
+     0.3 - 0.2, None, True),
+    ("boundary: NPM1 exactly 1e-4 is negative", "NPM1", "PB", 1e-4, "positive", False),
+    ("boundary: NPM1 1e-4 from a percent (0.01 % / 100) is negative", "NPM1", "BM",
+     0.01 / 100, None, False),
+    ("boundary: NPM1 1.01e-4 is positive", "NPM1", "BM", 1.01e-4, "negative", True),
+    ("boundary: WT1 (PB) exactly 1e-3 is negative", "WT1", "PB", 1e-3, "positive", False),
+    ("boundary: WT1 (PB) 1.01e-3 is positive", "WT1", "PB", 1.01e-3, "negative", True),
+    ("MFC on peripheral blood has no threshold: reported result used", "MFC", "PB", 0.5,
+     "negative", False),
 ]
 
 
@@ -62,6 +75,11 @@ PATIENT_CASES = [
      "MFC"),
     ("window: day -29 is outside -> not done", [(29, "MFC", "BM", 1.0, None)], "CRc",
      "not_done", None),
+    ("window boundary: negative on day -28 counts, positive on day -29 does not",
+     [(29, "MFC", "BM", 1.0, None), (28, "MFC", "BM", 0.01, None)], "CRc", "negative", "MFC"),
+    ("window boundary: PCR positive on day -28 with MFC negative later is positive",
+     [(28, "NPM1", "BM", 1e-3, None), (3, "MFC", "BM", 0.01, None)], "CRc", "positive",
+     "MFC+NPM1"),
     ("window inclusive: day 0 counts", [(0, "MFC", "BM", 1.0, None)], "CRc", "positive",
      "MFC"),
     ("after the transplant does not count", [(-3, "MFC", "BM", 1.0, None)], "CRc", "not_done",

@@ -9,10 +9,10 @@ import pytest
 from clinical_rules.transplant import (
     classify_conditioning_text,
     classify_donor,
-    donor_discrepancies,
     cmv_pair,
     conditioning_discrepancies,
     derive_donor_type,
+    donor_discrepancies,
     first_allograft,
     hct_ci_group,
     in_vivo_tcd,
