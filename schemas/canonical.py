@@ -149,7 +149,7 @@ CANONICAL_TABLES: dict[str, CanonicalTable] = {
                 _c("hsct_date", "date", "Transplant date (day 0)", required=True),
                 _c("donor_relation", "code", "Donor relation", required=True, codes=(
                     "sibling", "other_related", "haploidentical", "unrelated", "cord")),
-                _c("hla_match", "text", "HLA match, e.g. 10/10, 9/10, 8/8, 5/10"),
+                _c("hla_match", "text", "HLA match as written, e.g. 10/10, 9/10 (DQB1 mm), 8/8, 5/10 haplo"),
                 _c("stem_cell_source", "code", "Stem-cell source", codes=("PB", "BM", "CB")),
                 _c("conditioning_regimen", "text", "Conditioning regimen as written"),
                 _c("conditioning_intensity_reported", "code", "Conditioning intensity as reported",

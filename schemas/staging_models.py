@@ -120,8 +120,10 @@ class TransplantsModel(StagingModel):
     donor_relation: Text = pa.Field(dtype_kwargs=ARROW, isin=[
         "sibling", "other_related", "haploidentical", "unrelated", "cord"],
         description="Donor relation")
-    hla_match: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, str_matches=r"^\d{1,2}/\d{1,2}$",
-                                      description="HLA match, e.g. 10/10")
+    # free text as the laboratory wrote it (10/10, 9/10 (DQB1 mm), haplo): read by
+    # clinical_rules.hla_text, whose unreadable forms are listed in harmonised.discrepancies
+    hla_match: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, str_length={"min_value": 1},
+                               description="HLA match as written, e.g. 10/10, 9/10 (DQB1 mm)")
     stem_cell_source: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, isin=["PB", "BM", "CB"],
                                              description="Stem-cell source")
     conditioning_regimen: Text = pa.Field(dtype_kwargs=ARROW, nullable=True,

@@ -52,12 +52,38 @@ T_CYCLES_LATE = {2: 45, 3: 30, 4: 15, 5: 5, 6: 5}
 IC_FRONTLINE = {"7+3": 40, "3+7": 15, "FLAG-Ida": 10, "CPX-351": 15, "7+3+GO": 10,
                 "IDA-AraC": 10}
 IC_SALVAGE = {"FLAG-Ida": 40, "MEC": 20, "HiDAC": 20, "CLAG-M": 10, "IDA-AraC": 10}
+#: Conditioning regimens per intensity, spelt as registries write them (clinical-rules.md,
+#: "the regimen catalogue knows the registries' spellings"); TEC-FLU-BU is written without
+#: doses (its intensity then comes from the reported value).
 REGIMENS = {
-    "RIC": {"FLU-BU2": 45, "Flu/Bu2": 15, "FLU-MEL140": 25, "TEC-FLU-BU": 15},
-    "MAC": {"BU4-CY": 35, "Flu/Bu4": 25, "FLU-BU4": 15, "TBI12-CY": 25},
-    "sequential": {"FLAMSA-BU2": 70, "FLAMSA-TBI4": 30},
-    "NMA": {"FLU-TBI2": 100},
+    "RIC": {"FLU-BU2": 30, "Flu/Bu2": 10, "FB2": 5, "Flu + Bu 8 mg/kg oral": 7,
+            "FLU-MEL140": 15, "Flu/Mel 140": 7, "FM140": 3, "TEC-FLU-BU": 10,
+            "TT 5 mg/kg/Bu2/Flu": 5, "Treo 3x10 g/m2 + Flu": 3, "Flu 150 mg/m2 + Bu 3.2 mg/kg "
+            "x 2 iv + ATG": 5},
+    "MAC": {"BU4-CY": 20, "BuCy2": 10, "Bu4Cy": 5, "Flu/Bu4": 15, "FluBu4": 10, "FLU-BU4": 5,
+            "TBI12-CY": 15, "TBI 12 Gy/Cy": 10, "Busulfan 16 mg/kg oral + Cy 120 mg/kg": 5,
+            "FT14": 5},
+    "sequential": {"FLAMSA-BU2": 50, "FLAMSA-TBI4": 20,
+                   "FLAMSA-RIC (Flu/AraC/Amsa, TBI 4 Gy, Cy, ATG)": 15, "FLAMSA-Bu": 15},
+    "NMA": {"FLU-TBI2": 70, "Flu/TBI 2 Gy": 20, "Flu-TBI 200cGy": 10},
 }
+#: HLA match text per donor type, as laboratories write it (clinical-rules.md).
+HLA_TEXT = {
+    "MSD": {"10/10": 75, "HLA-identical": 10, "8/8": 10, "geno-identical": 5},
+    "matched_related_other": {"10/10": 100},
+    "MUD": {"10/10": 65, "8/8": 12, "10/10 (DPB1 mm)": 8, "12/12": 10, "10 of 10": 5},
+    "MMUD": {"9/10": 45, "9/10 (DQB1 mm)": 20, "7/8": 15, "9/10, HLA-C antigen mismatch": 10,
+             "9/10 (1 allele mm HLA-A)": 10},
+    "haplo": {"5/10": 50, "5/10 haplo": 15, "haplo": 15, "6/10": 12, "7/10": 8},
+    "cord": {"4/6": 60, "5/6": 40},
+}
+#: Share of haplo donors written as a related donor with a half match (5/10 or 4/8), not
+#: as "haploidentical": the rule classes a related donor matched at half the loci as haplo.
+HAPLO_AS_RELATED = 0.2
+#: Share of salvage-cycle assessments delivered without a response label (counts only), and
+#: of MLFS assessments also without ANC (at least MLFS from blasts and platelets).
+LABEL_LESS = 0.06
+MLFS_WITHOUT_ANC = 0.3
 
 # outcome model (tuned so the 75-patient group hits 2-y CIR 35.1 %, NRM 10.6 %, OS 61.4 %)
 REL_SCALE, REL_SHAPE = 0.20, 0.75      # 2-year cumulative relapse hazard at baseline
@@ -297,11 +323,14 @@ def simulate_chunk(rng: np.random.Generator, per_centre: dict[str, int],
     P["mrd_pre_hsct"] = mrd
 
     # --- transplant characteristics
-    _transplant_features(rng, P, n, cal, groups)
+    # written forms (HLA text, donor relation of related haplo donors, label-less
+    # assessments) come from a child stream: the truth's random stream is not shifted
+    forms = rng.spawn(1)[0]
+    _transplant_features(rng, P, n, cal, groups, forms)
     pat = pd.DataFrame(P)
     _post_transplant(rng, pat, cut)
     _non_transplant_outcome(rng, pat, cut)
-    tables = _build_tables(rng, pat, mutations)
+    tables = _build_tables(rng, pat, mutations, forms)
     return ChunkTruth(pat, tables)
 
 
@@ -311,28 +340,26 @@ def _centre(cid: str) -> Centre:
 
 
 def _transplant_features(rng: np.random.Generator, P: dict, n: int, cal: np.ndarray,
-                         groups: dict[str, np.ndarray]) -> None:
+                         groups: dict[str, np.ndarray], forms: np.random.Generator) -> None:
     donor = choice(rng, n, {"MSD": 20, "MUD": 40, "MMUD": 8, "haplo": 22, "cord": 3,
                             "matched_related_other": 2})
     donor[cal] = quota(rng, len(cal), T_DONOR)
+    relation = {"MSD": "sibling", "matched_related_other": "other_related", "MUD": "unrelated",
+                "MMUD": "unrelated", "haplo": "haploidentical", "cord": "cord"}
     hla = np.empty(n, dtype=object)
     rel = np.empty(n, dtype=object)
-    rel[donor == "MSD"] = "sibling"
-    hla[donor == "MSD"] = "10/10"
-    rel[donor == "matched_related_other"] = "other_related"
-    hla[donor == "matched_related_other"] = "10/10"
-    m = donor == "MUD"
-    rel[m] = "unrelated"
-    hla[m] = choice(rng, int(m.sum()), {"10/10": 85, "8/8": 15})
-    m = donor == "MMUD"
-    rel[m] = "unrelated"
-    hla[m] = choice(rng, int(m.sum()), {"9/10": 80, "7/8": 20})
-    m = donor == "haplo"
-    rel[m] = "haploidentical"
-    hla[m] = choice(rng, int(m.sum()), {"5/10": 70, "6/10": 20, "7/10": 10})
-    m = donor == "cord"
-    rel[m] = "cord"
-    hla[m] = choice(rng, int(m.sum()), {"4/6": 60, "5/6": 40})
+    for kind, texts in HLA_TEXT.items():
+        m = donor == kind
+        rel[m] = relation[kind]
+        # MUD, MMUD, haplo and cord keep their one draw each from the truth's stream (in
+        # that order, as before); the fixed-text kinds draw their written form from `forms`
+        hla[m] = choice(forms if kind in ("MSD", "matched_related_other") else rng,
+                        int(m.sum()), texts)
+    # written forms: some haplo donors as a related donor matched at half the loci
+    as_related = (donor == "haplo") & (forms.random(n) < HAPLO_AS_RELATED)
+    rel[as_related] = np.where(forms.random(int(as_related.sum())) < 0.7, "other_related",
+                               "sibling")
+    hla[as_related] = np.where(forms.random(int(as_related.sum())) < 0.8, "5/10", "4/8")
     source = choice(rng, n, {"PB": 96, "BM": 4})
     source[cal] = quota(rng, len(cal), {"PB": 73, "BM": 2})
     source[donor == "cord"] = "CB"
@@ -520,8 +547,8 @@ def _frame(**cols: object) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def _build_tables(rng: np.random.Generator, pat: pd.DataFrame,
-                  mutations: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def _build_tables(rng: np.random.Generator, pat: pd.DataFrame, mutations: pd.DataFrame,
+                  forms: np.random.Generator) -> dict[str, pd.DataFrame]:
     n = len(pat)
     rows = np.arange(n)
     g = pat
@@ -619,6 +646,14 @@ def _build_tables(rng: np.random.Generator, pat: pd.DataFrame,
     reported[(u < 0.05) & np.isin(derived, ["CRi", "CRh"])] = "CR"     # counts say otherwise
     reported[(u > 0.97) & (derived == "CR")] = "CRi"
     reported[(u > 0.985) & (derived == "PR")] = "NR"
+    # written forms (export-format.md: the label is optional where counts are given):
+    # some assessments come with counts only; some MLFS ones also without ANC (blasts < 5 %
+    # without circulating blasts is at least MLFS, platelets < 50 keep it MLFS)
+    v = forms.random(len(rep))
+    reported[v < LABEL_LESS] = None
+    no_anc = (derived == "MLFS") & (forms.random(len(rep)) < MLFS_WITHOUT_ANC)
+    reported[no_anc & (v < 0.5)] = None
+    cnt["anc"] = np.where(no_anc, np.nan, cnt["anc"])
     sdate = g["salvage_start"].to_numpy()[rep] + k * g["cycle_len"].to_numpy()[rep] \
         - rng.integers(0, 6, len(rep))
     parts.append(_frame(_row=rep, line=sal_line[rep], cycle=k.astype(float),
