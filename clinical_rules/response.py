@@ -64,14 +64,18 @@ def _bool_true(s: pd.Series) -> np.ndarray:
 def previous_blasts_in_line(responses: pd.DataFrame) -> pd.Series:
     """Marrow blasts of the previous assessment (by date) of the same patient and line.
 
-    Rule: ELN 2022 PR is judged against the preceding blast count; the export has no
-    pre-treatment marrow, so the first assessment of a line has no previous value (NaN).
+    Rule: ELN 2022 PR is judged against the preceding blast count (the latest earlier
+    assessment of the line with marrow blasts); the export has no pre-treatment marrow, so
+    the first assessment of a line has no previous value (NaN).
     Source: Döhner et al., Blood 2022 (Table 9, PR).
     """
     if responses.empty:
         return pd.Series(np.nan, index=responses.index, dtype="float64", name="previous_blasts")
     order = responses.sort_values([*KEY, "line", "assessment_date"], kind="mergesort")
-    prev = order.groupby([*KEY, "line"], sort=False, dropna=False)["bm_blasts_pct"].shift(1)
+    groups = [order[c] for c in (*KEY, "line")]
+    prev = order.groupby(groups, sort=False, dropna=False)["bm_blasts_pct"].shift(1)
+    # an earlier assessment without a marrow count does not hide the one before it
+    prev = prev.groupby(groups, sort=False, dropna=False).ffill()
     return prev.reindex(responses.index).astype("float64").rename("previous_blasts")
 
 

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clinical_rules.response import (
+    RESPONSE_RANK,
     derive_response,
+    possible_responses,
     previous_blasts_in_line,
     reconcile_responses,
     response_discrepancies,
@@ -101,6 +103,16 @@ def test_derive_response(case, blasts, anc, plt, circ, emd, prev, expected):
                    "circulating_blasts": circ, "extramedullary": emd}])
     got = derive_response(df, pd.Series([prev], dtype="float64"))
     assert (got.iloc[0] if pd.notna(got.iloc[0]) else None) == expected
+
+
+def test_previous_blasts_skip_an_assessment_without_marrow():
+    df = _assess([
+        {"assessment_date": "2022-02-01", "bm_blasts_pct": 30.0, "cycle": 1},
+        {"assessment_date": "2022-03-01", "response": "NR", "cycle": 2},
+        {"assessment_date": "2022-04-01", "bm_blasts_pct": 12.0, "cycle": 3},
+    ])
+    assert previous_blasts_in_line(df).tolist()[2] == 30.0
+    assert derive_response(df).iloc[2] == "PR"
 
 
 def test_previous_blasts_same_patient_and_line_by_date():
@@ -257,3 +269,40 @@ def test_line_response_invariant_to_row_order(perm):
     out = salvage_line_response(reconcile_responses(df), _salvage()).iloc[0]
     assert out["response_timing"] == "late" and out["best_response"] == "CR"
     assert out["pre_hsct_status"] == "CRc"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(
+    st.floats(0, 100, allow_nan=False), st.floats(0, 5, allow_nan=False),
+    st.floats(0, 400, allow_nan=False), st.booleans(), st.booleans(), st.booleans(),
+    st.booleans()), min_size=1, max_size=15))
+def test_missing_counts_never_overstate_nor_change_crc(rows):
+    """Property: hiding ANC or platelets keeps CRc membership and the full-count answer among
+    the allowed responses, and the derived level is never better than the full-count one."""
+    full = _assess([{"bm_blasts_pct": b, "anc": a, "platelets": p, "circulating_blasts": c}
+                    for b, a, p, c, _, _, _ in rows])
+    hidden = _assess([{"bm_blasts_pct": b, "anc": None if ha else a,
+                       "platelets": None if hp else p, "circulating_blasts": c}
+                      for b, a, p, c, _, ha, hp in rows])
+    prev = pd.Series([np.nan] * len(rows), dtype="float64")
+    got_full = derive_response(full, prev)
+    got_hidden = derive_response(hidden, prev)
+    allowed = possible_responses(hidden, prev)
+    crc = ["CR", "CRh", "CRi", "MLFS"]
+    for f, h, mask in zip(got_full, got_hidden, allowed, strict=True):
+        assert (f in crc) == (h in crc)
+        assert (mask >> RESPONSE_RANK[f]) & 1
+        assert RESPONSE_RANK[h] >= RESPONSE_RANK[f]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(["CR", "CRh", "CRi", "MLFS", "PR", "NR", "SD", "PD", None]),
+       st.floats(5, 100, allow_nan=False), st.floats(0, 5, allow_nan=False),
+       st.floats(0, 400, allow_nan=False))
+def test_blasts_of_5_or_more_are_never_crc_whatever_was_reported(label, blasts, anc, plt):
+    df = _assess([{"response": label, "bm_blasts_pct": blasts, "anc": anc, "platelets": plt}])
+    r = reconcile_responses(df).iloc[0]
+    assert r["response"] not in ("CR", "CRh", "CRi", "MLFS")
+    pr_impossible = label == "PR" and blasts > 25
+    assert bool(r["response_discrepant"]) is (label in ("CR", "CRh", "CRi", "MLFS")
+                                              or pr_impossible)
