@@ -106,6 +106,8 @@ _NEUTRAL = {"FLU", "CY", "ATG", "ARAC", "AMSA", "IDA", "CLO", "CLAD", "VP16", "A
 _NAMED_UNDOSED: dict[frozenset[str], tuple[str, str]] = {
     frozenset({"BU", "CY"}): ("MAC", "classic BuCy: busulfan 16 mg/kg oral"),
     frozenset({"CY", "TBI"}): ("MAC", "classic Cy-TBI: TBI 12 Gy fractionated"),
+    frozenset({"BCNU", "VP16", "ARAC", "MEL"}): (
+        "RIC", "standard BEAM: melphalan 140 mg/m2 (<= 140: RIC)"),
 }
 #: Busulfan: oral 1 mg/kg = IV 0.8 mg/kg (Bacigalupo 2009); IV 3.2 mg/kg/day, oral 4 mg/kg/day
 #: (a number of days), IV 130 mg/m2/day = 3.2 mg/kg/day (de Lima et al., Blood 2004).
