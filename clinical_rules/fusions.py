@@ -77,7 +77,7 @@ _PARTNER_GENES = (
     {g for p in _PAIRS for g in p}
     | {"KMT2A", "MECOM", "NUP98", "RARA", "AFF1", "MLLT1", "MLLT10", "ELL", "AFDN", "SEPTIN6",
        "SEPTIN9", "MLLT6", "MLLT11", "EPS15", "NSD1", "KDM5A", "HOXA9", "DDX10", "RUNX1", "ETV6",
-       "ZBTB16", "NPM1", "STAT5B", "PRDM16", "RPN1", "KMT2A"}
+       "ZBTB16", "NPM1", "STAT5B", "PRDM16", "RPN1"}
 )
 
 

@@ -177,7 +177,7 @@ _MARKER = re.compile(r"^(\?)?(\+)?(\?)?(\d{1,2})?(?:~(\d{1,2}))?(mar|r|dmin)(\d*
 _SEG = re.compile(r"([a-z]+)((?:\([^()]*\))+)")
 _KINDS = frozenset({
     "t", "inv", "del", "der", "dup", "i", "idic", "dic", "ins", "add", "r", "trp", "qdp", "hsr",
-    "tas", "rob", "fis", "ider", "tan", "psu", "trc", "fra", "ins", "inc", "ring",
+    "tas", "rob", "fis", "ider", "tan", "psu", "trc", "fra", "inc", "ring",
 })
 _BAND_ATOM = r"(?:[pq](?:ter|\d{1,2}(?:\.\d{1,3})?\??|\d\?|\?)?|cen|\?)"
 _BAND = re.compile(rf"{_BAND_ATOM}(?:~{_BAND_ATOM})*")
