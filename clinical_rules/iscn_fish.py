@@ -49,17 +49,16 @@ class FishResult:
         return f".{self.method}{'' if self.text.startswith('(') else ' '}{self.text}"
 
 
-_PROBE = r"(?:5'|3')?[A-Za-z][A-Za-z0-9]*"
+_PROBE = r"(?:5'|3')?[A-Za-z][A-Za-z0-9]*?(?=(?-i:x)\d|[^A-Za-z0-9]|$)"
 _CON = re.compile(rf"({_PROBE})(?:x\d)?\s+con\s+({_PROBE})", re.I)
 _SEP = re.compile(rf"({_PROBE})(?:x\d)?\s+sep\s+({_PROBE})", re.I)
 _COPY_GROUP = re.compile(r"\(([^()]*)\)x(\d)")
-_COPY_ONE = re.compile(rf"({_PROBE})x(\d)")
+_COPY_ONE = re.compile(rf"({_PROBE})(?-i:x)(\d)")
 _STRUCT = re.compile(r"(?:^|[\s,])((?:der|t|inv|ins|dic)\([^()]*\)(?:\([^()]*\))?)")
 _POSITIVE = re.compile(r"\b(positive|pos|detected|present|rearranged|rearrangement|fusion"
                        r"|split|break[- ]?apart)\b|\+", re.I)
 _NEGATIVE = re.compile(r"\b(negative|neg|not\s+detected|no\s+(?:fusion|rearrangement)|absent"
                        r"|normal|wild[- ]?type)\b", re.I)
-_CONTROL_PROBES = re.compile(r"^(?:D\d+Z\d+|D\d+S\d+|CEP\d+|TEL\d+|[0-9]+[pq]\w*)$", re.I)
 
 
 def _gene(probe: str) -> str:
