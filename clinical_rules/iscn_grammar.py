@@ -268,11 +268,15 @@ def _parse_structural(token: str) -> Abnormality | None:
 
 
 def _upper_chroms(token: str) -> str:
-    """Write X and Y in upper case inside a lower-cased structural token."""
-    out = re.sub(r"\(([^()]*)\)", lambda m: "(" + re.sub(
-        r"(?<![a-z])([xy])(?![a-z])", lambda n: n.group(1).upper(), m.group(1)) + ")", token,
-        count=1)
-    return out
+    """Write X and Y in upper case in the chromosome groups of a lower-cased structural token
+    (``der(x)t(x;5)(p11;q31)`` -> ``der(X)t(X;5)(p11;q31)``, ``del(xq)`` -> ``del(Xq)``)."""
+
+    def group(m: re.Match[str]) -> str:
+        parts = [p[0].upper() + p[1:] if re.fullmatch(r"[xy][pq]?", p) else p
+                 for p in m.group(2).split(";")]
+        return f"{m.group(1)}({';'.join(parts)})"
+
+    return re.sub(r"([a-z]+)\(([^()]*)\)", group, token)
 
 
 def parse_abnormality(token: str) -> Abnormality | None:
