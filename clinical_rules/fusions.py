@@ -16,6 +16,7 @@ import re
 __all__ = [
     "FUSION_LESIONS",
     "GENE_ALIASES",
+    "NO_ELN_LESION",
     "REARRANGED_GENE_LESIONS",
     "canonical_gene",
     "fusion_lesion",
@@ -73,8 +74,15 @@ def canonical_gene(name: str) -> str:
     return GENE_ALIASES.get(key, key)
 
 
+#: recognised fusions that carry no ELN 2022 lesion (they are never a partner's mutation).
+NO_ELN_LESION: frozenset[frozenset[str]] = frozenset({
+    frozenset({"NPM1", "MLF1"}), frozenset({"PICALM", "MLLT10"}), frozenset({"MNX1", "ETV6"}),
+    frozenset({"CBFA2T3", "GLIS2"}), frozenset({"PRDM16", "RPN1"}), frozenset({"ETV6", "PDGFRB"}),
+    frozenset({"FIP1L1", "PDGFRA"}), frozenset({"RUNX1", "CBFA2T3"}),
+})
+_PAIR = re.compile(r"(?=\b([A-Za-z][A-Za-z0-9]*)\s*(::|:|/|-|–|_)\s*([A-Za-z][A-Za-z0-9]*))")
 _PARTNER_GENES = (
-    {g for p in _PAIRS for g in p}
+    {g for p in _PAIRS for g in p} | {g for p in NO_ELN_LESION for g in p}
     | {"KMT2A", "MECOM", "NUP98", "RARA", "AFF1", "MLLT1", "MLLT10", "ELL", "AFDN", "SEPTIN6",
        "SEPTIN9", "MLLT6", "MLLT11", "EPS15", "NSD1", "KDM5A", "HOXA9", "DDX10", "RUNX1", "ETV6",
        "ZBTB16", "NPM1", "STAT5B", "PRDM16", "RPN1"}
@@ -89,27 +97,31 @@ def _partner(token: str) -> str | None:
 def parse_fusion(text: str) -> tuple[str, str] | None:
     """A fusion written as ``A::B``, ``A-B``, ``A/B`` or with legacy names -> (name, lesion).
 
-    Returns None when the text does not name two fusion partners. Known pairs give their lesion;
-    a KMT2A, MECOM, NUP98 or RARA fusion with another partner gives that gene's rearrangement.
+    ``lesion`` is a key of ``iscn_lesions.LESIONS``, or ``""`` for a fusion that is recognised
+    but carries no ELN 2022 lesion: one of ``NO_ELN_LESION``, or any other ``A::B`` (HGNC fusion
+    notation). Returns None when the text names no fusion. Known pairs give their lesion; a
+    KMT2A, MECOM, NUP98 or RARA fusion with another partner gives that gene's rearrangement.
     """
-    m = re.search(r"([A-Za-z][A-Za-z0-9]*)\s*(?:::|:|/|-|–|_)\s*([A-Za-z][A-Za-z0-9]*)", text)
-    if not m:
-        return None
-    a, b = _partner(m.group(1)), _partner(m.group(2))
-    if a is None or b is None or a == b:
-        return None
-    lesion = _PAIRS.get(frozenset({a, b}))
-    if lesion is None:
-        for gene in ("KMT2A", "MECOM", "NUP98", "RARA"):
-            if gene in (a, b):
-                lesion = REARRANGED_GENE_LESIONS[gene]
-                break
-    if lesion is None:
-        return None
-    return f"{a}::{b}", lesion
+    for m in _PAIR.finditer(text):
+        a, b = _partner(m.group(1)), _partner(m.group(3))
+        hgnc = m.group(2) == "::"
+        if (a is None or b is None) and hgnc:
+            a, b = canonical_gene(m.group(1)), canonical_gene(m.group(3))
+        if a is None or b is None or a == b:
+            continue
+        pair = frozenset({a, b})
+        lesion = _PAIRS.get(pair)
+        if lesion is None:
+            lesion = next((REARRANGED_GENE_LESIONS[g] for g in ("KMT2A", "MECOM", "NUP98", "RARA")
+                           if g in pair), None)
+        if lesion is None and (hgnc or pair in NO_ELN_LESION):
+            lesion = ""
+        if lesion is not None:
+            return f"{a}::{b}", lesion
+    return None
 
 
 def fusion_lesion(name: str) -> str | None:
     """Lesion key of a fusion name in any recognised spelling (None when not a known fusion)."""
     parsed = parse_fusion(name)
-    return parsed[1] if parsed else None
+    return parsed[1] or None if parsed else None

@@ -65,13 +65,16 @@ class Clone:
 
 _MODAL = re.compile(r"^(\d{1,3})(?:~(\d{1,3}))?(?:<(\d?)n>)?$")
 _SEX = re.compile(r"^[xy]{1,5}c?$")
-_CELLS = re.compile(r"^(cp)?(?:n=)?(\d{1,4})(?:cells?|mitoses|metaphases)?$")
+_CELLS = re.compile(r"^(cp)?,?(?:n=)?(\d{1,4}),?(?:cells?|mitoses|metaphases|mets?)?$")
 _INHERIT = re.compile(r"^(idem|sl|sdl)(\d*)(?:x\d)?$")
 
 
 def parse_clone(text: str, previous: Sequence[Clone], unparsed: list[str]) -> Clone | None:
     """Parse one clone (lower-cased, normalised); unreadable tokens are appended to ``unparsed``."""
     body, cells, composite = text, None, False
+    paren = re.search(r"(?<=[a-z0-9)\]])\((\d{1,3})\)$", body)  # "46,XX(20)": count in ( )
+    if paren and not body.endswith("]"):
+        body = body[: paren.start()] + f"[{paren.group(1)}]"
     bm = re.search(r"\[([^\[\]]*)\]$", body)
     if bm:
         body = body[: bm.start()]

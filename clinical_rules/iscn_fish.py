@@ -54,7 +54,7 @@ _CON = re.compile(rf"({_PROBE})(?:x\d)?\s+con\s+({_PROBE})", re.I)
 _SEP = re.compile(rf"({_PROBE})(?:x\d)?\s+sep\s+({_PROBE})", re.I)
 _COPY_GROUP = re.compile(r"\(([^()]*)\)x(\d)")
 _COPY_ONE = re.compile(rf"({_PROBE})(?-i:x)(\d)")
-_STRUCT = re.compile(r"(?:^|[\s,])((?:der|t|inv|ins|dic)\([^()]*\)(?:\([^()]*\))?)")
+_STRUCT = re.compile(r"(?:^|[\s,])((?:der|t|inv|ins|dic|del|add|dup|idic|i|r)\([^()]*\)(?:\([^()]*\))?)")
 _POSITIVE = re.compile(r"\b(positive|pos|detected|present|rearranged|rearrangement|fusion"
                        r"|split|break[- ]?apart)\b|\+", re.I)
 _NEGATIVE = re.compile(r"\b(negative|neg|not\s+detected|no\s+(?:fusion|rearrangement)|absent"
@@ -85,7 +85,7 @@ def _read_probes(method: str, text: str) -> FishResult:
         if a == b:
             continue  # 5'X con 3'X: intact gene
         fusion = parse_fusion(f"{a}::{b}")
-        if fusion:
+        if fusion and fusion[1]:
             lesions.add(fusion[1])
             alternative.add(fusion[1])
         else:
@@ -121,10 +121,12 @@ def _read_probes(method: str, text: str) -> FishResult:
             if abn is None:
                 continue
             found_any = True
-            for seg in abn.units:
-                les = segment_lesions(seg)
-                lesions |= les
-                alternative |= les
+            shown = set().union(*(segment_lesions(seg) for seg in abn.units))
+            lesions |= shown
+            alternative |= shown
+            if not shown:
+                notes.append(f"metaphase FISH {m.group(1)} not used (not a class-defining "
+                             "rearrangement)")
     if not found_any:
         return FishResult(method, text, notes=(f"{method} result not read: {text!r}",),
                           readable=False)
@@ -138,7 +140,7 @@ def _read_words(text: str) -> FishResult:
     fusion = parse_fusion(text)
     negative = bool(_NEGATIVE.search(text))
     positive = bool(_POSITIVE.search(text))
-    if fusion and positive and not negative:
+    if fusion and fusion[1] and positive and not negative:
         return FishResult("fish", text, frozenset({fusion[1]}), frozenset({fusion[1]}))
     genes = [canonical_gene(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", text)]
     rearr = [g for g in genes if g in REARRANGED_GENE_LESIONS]

@@ -53,7 +53,7 @@ class Segment:
         own = [b for c, b in self.bands if c == chrom]
         if not own:  # "t(8;21)" without breakpoints
             return True
-        return any(band_match(b, prefixes) or b == "?" for b in own)
+        return any(band_match(b, prefixes) or _unspecified(b, prefixes) for b in own)
 
 
 @dataclass(frozen=True)
@@ -100,6 +100,13 @@ class Abnormality:
     def units(self) -> tuple[Segment, ...]:
         """The rearrangement segments (a ``der`` segment alone carries no rearrangement)."""
         return tuple(s for s in self.segments if s.kind != "der" or len(self.segments) == 1)
+
+
+def _unspecified(band: str, prefixes: tuple[str, ...]) -> bool:
+    """``?`` or ``q?`` (band not identified, arm matching) leaves the recogniser undecided in
+    favour of the chromosomes written (ISCN 2020 ch. 6: ``?`` questioned band)."""
+    return band == "?" or (len(band) == 2 and band[1] == "?" and
+                           any(p.startswith(band[0]) for p in prefixes))
 
 
 def band_match(band: str, prefixes: tuple[str, ...]) -> bool:

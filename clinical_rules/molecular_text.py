@@ -41,7 +41,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from clinical_rules.fusions import REARRANGED_GENE_LESIONS, canonical_gene, parse_fusion
+from clinical_rules.fusions import (
+    NO_ELN_LESION,
+    REARRANGED_GENE_LESIONS,
+    canonical_gene,
+    parse_fusion,
+)
+from clinical_rules.iscn_grammar import parse_abnormality
+from clinical_rules.iscn_lesions import segment_lesions
 
 __all__ = [
     "BZIP_RESIDUES",
@@ -89,7 +96,9 @@ class MolecularCall:
 
 
 _NEG_WORDS = re.compile(
-    r"^\W*(?:neg(?:ative)?|not\s+detected|non[- ]?detected|undetected|wild[- ]?type|wt|absent|"
+    r"^\W*(?:n[eé]g\w*|not\s+detected|non[- ]?d[eé]tect[eé]e?|no\s+detectad[oa]|undetected|"
+    r"nicht\s+nachgewiesen|wild[- ]?type|wt|absent[ea]?|ausente|type\s+sauvage|non\s+mut[eé]e?|"
+    r"no\s+mutad[oa]|nicht\s+mutiert|"
     r"no\s+mutation(?:\s+detected)?|none(?:\s+detected)?|unmutated|not\s+mutated|normal|"
     r"no\s+variant(?:\s+detected)?)\W*$", re.I)
 _POS_WORDS = re.compile(r"^\W*(?:pos(?:itive)?|detected|mutated|mutation|mut|present|yes|\+)"
@@ -98,10 +107,15 @@ _REARR_WORDS = re.compile(r"rearrang|\bsplit\b|break[- ]?apart|translocat|fusion
 
 # --- FLT3 ---------------------------------------------------------------------------------
 _ITD = r"(?:flt3[- ]?)?(?:itd|internal\s+tandem\s+duplications?|length\s+mutation|lm)"
+#: negative words in the registries' languages (English, French, Spanish, German, Italian)
+_NEG = (r"(?:n[eé]g\w*|not\s+(?:detected|found|present)|non[- ]?d[eé]tect[eé]e?|no\s+detectad[oa]"
+        r"|nicht\s+nachgewiesen|absent[ea]?|ausente|wt|wild[- ]?type|undetected|none)")
 _ITD_NEG = re.compile(
-    rf"\b{_ITD}\s*[:=(]?\s*[-–]?\s*(?:neg(?:ative)?|not\s+(?:detected|found|present)|absent|wt"
-    rf"|wild[- ]?type|undetected|none)\b|\b{_ITD}\s*(?:\(-\)|[-–](?![\w.]))"
-    rf"|\b(?:no|without|absence\s+of|negative\s+for|neg\s+for|not)\s+(?:an?\s+)?{_ITD}\b",
+    rf"\b{_ITD}\s*[:=(]?\s*[-–]?\s*{_NEG}\b|\b{_ITD}\s*(?:\(-\)|[-–](?![\w.]))"
+    rf"|\b{_ITD}\s*(?:/|,|\+|&|and|et|y|und)\s*tkd\d?\s*[:=(]?\s*[-–]?\s*{_NEG}\b"
+    rf"|\btkd\d?\s*(?:/|,|\+|&|and|et|y|und)\s*{_ITD}\s*[:=(]?\s*[-–]?\s*{_NEG}\b"
+    rf"|\b(?:no|without|absence\s+(?:of|d[e']\s*)|negative\s+for|neg\s+for|not|pas\s+d[e']"
+    rf"|sin|ohne|sans)\s*(?:an?\s+)?{_ITD}\b",
     re.I)
 _ITD_POS = re.compile(rf"\b{_ITD}\b", re.I)
 _AR = re.compile(r"\b(?:ar|allelic\s+ratio|allele\s+ratio|itd\s+ratio|mutant[/:]wt\s+ratio|"
@@ -207,7 +221,8 @@ def cebpa_bzip_inframe(text: str) -> tuple[int, str | None]:
     if not t:
         return BZIP_UNKNOWN, None
     low = t.lower()
-    words_inframe = re.search(r"in[- ]?frame|\binf\b|bzipinf|bzip[- ]inf", low) is not None
+    words_inframe = re.search(r"in[- ]?frame|\binf\b|bzipinf|bzip[- ]inf|en\s+phase", low) \
+        is not None
     bzip_word = "bzip" in low or "leucine zipper" in low or "c-terminal" in low
     non_bzip = re.search(r"(?:non|outside|not)[- ]?(?:the\s+)?bzip", low) is not None
     changes = _protein_changes(t) + _cdna_changes(t)
@@ -278,8 +293,15 @@ def _normalise_cached(gene: str, detected: bool, variant: str) -> MolecularCall:
         fusion = (f"{head} rearranged", lesion)
     else:
         alt = fusion[1] if fusion else None
+    if fusion is None:
+        fusion = _iscn_rearrangement(gene) or _iscn_rearrangement(variant)
+        alt = fusion[1] if fusion else None
     if fusion is not None:
         name, lesion = fusion
+        if not lesion:
+            known = frozenset(name.split("::")) in NO_ELN_LESION
+            issue = None if known else f"fusion {name} is not in the table of ELN fusions"
+            return MolecularCall(None, None, name, None, None, None, issue=issue)
         if detected and _NEG_WORDS.search(_strip_names(detail)):
             return MolecularCall(None, None, name, lesion, alt, None,
                                  issue=f"{text!r}: detected, but the text says negative")
@@ -316,6 +338,18 @@ def _normalise_cached(gene: str, detected: bool, variant: str) -> MolecularCall:
         else:
             bzip, issue = cebpa_bzip_inframe(detail)
     return MolecularCall(head, detected, itd=itd, bzip=bzip, vaf_text=vaf, issue=issue)
+
+
+def _iscn_rearrangement(text: str) -> tuple[str, str] | None:
+    """A rearrangement written in ISCN in the gene or variant column (``t(8;21)``)."""
+    m = re.search(r"\b((?:t|inv|ins)\([0-9xy;]+\)(?:\([pq0-9.;]+\))?)", text, re.I)
+    if not m:
+        return None
+    abn = parse_abnormality(m.group(1).lower())
+    lesions = set().union(*(segment_lesions(s) for s in abn.units)) if abn else set()
+    if len(lesions) != 1:
+        return None
+    return m.group(1), lesions.pop()
 
 
 def _strip_names(text: str) -> str:
