@@ -55,15 +55,20 @@ ISSUE_COLUMNS = ["centre_id", "patient_id", "variable", "reported", "derived", "
 def genetic_parse_issues(patients: pd.DataFrame, mutations: pd.DataFrame) -> pd.DataFrame:
     """What the karyotype and molecular normalisers read but did not use, or could not read.
 
-    One row per karyotype with notes (non-clonal changes, FISH copy-number findings, unreadable
-    or microarray suffixes; variable ``karyotype``) and per mutation row the molecular
+    One row per karyotype with unparsed tokens or notes (non-clonal changes, FISH copy-number
+    findings, unreadable or microarray suffixes; variable ``karyotype``) and per mutation row the molecular
     normaliser could not read (variable ``mutation:<gene>``, derived ``unknown``), in the
     discrepancy layout (spec/architecture.md: harmonised.discrepancies).
     """
     parts = []
     kt = text_column(patients, "karyotype")
     flags = parse_karyotypes(kt)
-    has_note = flags["karyotype_notes"].notna().to_numpy(dtype=bool)
+    unread = flags["karyotype_unparsed"].map(
+        lambda t: f"could not read {t!r} (karyotype partly unparsed)", na_action="ignore")
+    reason = pd.concat([unread, flags["karyotype_notes"]], axis=1).apply(
+        lambda r: "; ".join(x for x in r if isinstance(x, str)) or None, axis=1) \
+        if len(flags) else pd.Series([], dtype=object)
+    has_note = reason.notna().to_numpy(dtype=bool)
     if has_note.any():
         parts.append(pd.DataFrame({
             "centre_id": patients["centre_id"].to_numpy()[has_note],
@@ -71,7 +76,7 @@ def genetic_parse_issues(patients: pd.DataFrame, mutations: pd.DataFrame) -> pd.
             "variable": "karyotype",
             "reported": kt.to_numpy(dtype=object)[has_note],
             "derived": None,
-            "reason": "ISCN 2020: " + flags["karyotype_notes"].to_numpy(dtype=object)[has_note],
+            "reason": "ISCN 2020: " + reason.to_numpy(dtype=object)[has_note],
         }))
     if len(mutations) and "gene" in mutations.columns:
         calls, codes = mutation_calls(mutations)

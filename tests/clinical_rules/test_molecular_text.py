@@ -93,3 +93,12 @@ def test_cebpa_hgvs_in_frame_inside_bzip_only(codon: int, change: str) -> None:
 def test_negated_itd_is_never_positive(tkd: str, negation: str, sep: str) -> None:
     call = normalise_mutation("FLT3", True, (tkd + sep + negation).strip(" ;,/"))
     assert call.itd == 2
+
+
+def test_unreadable_karyotype_tokens_are_listed_with_the_reason() -> None:
+    patients = pd.DataFrame({"centre_id": ["C", "C", "C"], "patient_id": ["a", "b", "c"],
+                             "karyotype": ["46,XY,foo(3)[20]", "46,XY[20]", None]})
+    empty = pd.DataFrame(columns=["centre_id", "patient_id", "gene", "detected", "variant"])
+    issues = genetic_parse_issues(patients, empty)
+    assert issues["patient_id"].tolist() == ["a"]
+    assert "could not read 'foo(3)'" in issues["reason"].iloc[0]
