@@ -12,7 +12,9 @@ Design rules
 * ``parse_karyotype`` never raises: tokens it cannot interpret are returned in ``unparsed``
   (it reports instead of guessing) and every recogniser looks only at what was parsed.
 * ``mos`` / ``chi`` prefixes are read; donor cells after ``//`` (chimera) are parsed but are not
-  the patient's leukaemia and count for nothing.
+  the patient's leukaemia and count for nothing. Under ``mos`` the abnormalities still count
+  as acquired unless marked ``c`` (laboratories write ``mos`` for a mosaic of marrow clones;
+  a constitutional change is marked ``c``).
 * A change in fewer cells than a clone needs (ISCN 2020 11.1.1: >= 2 cells for a gain or a
   structural change, >= 3 for a loss) is kept in ``nonclonal`` and counts for no rule.
 * Abnormalities marked ``c`` (constitutional) and the pericentric ``inv(9)`` heteromorphisms are
