@@ -57,7 +57,7 @@ _COPY_ONE = re.compile(rf"({_PROBE})(?-i:x)(\d)")
 _STRUCT = re.compile(r"(?:^|[\s,])((?:der|t|inv|ins|dic|del|add|dup|idic|i|r)\([^()]*\)(?:\([^()]*\))?)")
 _POSITIVE = re.compile(r"\b(positive|pos|detected|present|rearranged|rearrangement|fusion"
                        r"|split|break[- ]?apart)\b|\+", re.I)
-_NEGATIVE = re.compile(r"\b(negative|neg|not\s+detected|no\s+(?:fusion|rearrangement)|absent"
+_NEGATIVE = re.compile(r"\b(negative|neg|not\s+detected|no\s+(?:\S+\s+)?(?:fusion|rearrangement)|absent"
                        r"|normal|wild[- ]?type)\b", re.I)
 
 
@@ -142,12 +142,15 @@ def _read_words(text: str) -> FishResult:
     positive = bool(_POSITIVE.search(text))
     if fusion and fusion[1] and positive and not negative:
         return FishResult("fish", text, frozenset({fusion[1]}), frozenset({fusion[1]}))
-    genes = [canonical_gene(w) for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", text)]
-    rearr = [g for g in genes if g in REARRANGED_GENE_LESIONS]
-    if rearr and re.search(r"rearrang|split|break[- ]?apart", text, re.I) and not negative:
-        les, alt = _rearranged(rearr[0])
-        return FishResult("fish", text, frozenset(les), frozenset(alt))
-    if negative and not positive:
+    for m in re.finditer(r"(?<!no )(?<!negative for )(?<!without )\b([A-Za-z][A-Za-z0-9]+)"
+                         r"\W{0,3}(?:gene\s+)?(?:rearrang\w*|split|break[- ]?apart)\b"
+                         r"(?!\W{0,3}(?:neg|not|absent))", text, re.I):
+        gene = canonical_gene(m.group(1))
+        if gene in REARRANGED_GENE_LESIONS:
+            les, alt = _rearranged(gene)
+            return FishResult("fish", text, frozenset(les), frozenset(alt))
+    if negative and not re.search(r"\b(?:positive|pos|present)\b|(?<!not )\bdetected\b|\+",
+                                  text, re.I):
         return FishResult("fish", text, normal=True)
     if "(" in text:
         return _read_probes("nuc ish", text)

@@ -80,6 +80,20 @@ def test_fish_showing_a_class_defining_fusion_counts(text: str, lesion: str) -> 
     assert k.status == "done" and k.has(lesion)
 
 
+@pytest.mark.parametrize(("text", "lesions"), [
+    ("46,XY[20]. FISH: negative for KMT2A rearrangement", set()),
+    ("46,XY[20] FISH: no KMT2A rearrangement", set()),
+    ("46,XY[20] FISH RUNX1::RUNX1T1 not detected", set()),
+    ("46,XY[20] FISH: MECOM rearrangement not detected", set()),
+    ("46,XY[20], FISH (RUNX1T1/RUNX1): positive", {"t_8_21"}),
+    ("46,XY[20] FISH: CBFB rearranged", {"inv_16"}),
+    ("46,XY[20] FISH: KMT2A rearranged, RUNX1 negative", {"kmt2a_r"}),
+])
+def test_fish_in_words(text: str, lesions: set) -> None:
+    k = parse_karyotype(text)
+    assert k.is_normal and set(k.lesions) == lesions and not any("not read" in n for n in k.notes)
+
+
 def test_kmt2a_split_without_partner_is_ambiguous() -> None:
     k = parse_karyotype("46,XX[20].nuc ish(KMT2Ax2)(5'KMT2A sep 3'KMT2Ax1)[150/200]")
     assert k.has("kmt2a_r") and "t_9_11" in k.alternative_lesions
