@@ -275,8 +275,10 @@ def harmonise_registry(
         responses["response"].isna())
     responses = codec.decode(responses[RESPONSE_COLUMNS]).reset_index(drop=True)
 
+    issues = _find("genetic_parse_issues")
     disc = pd.concat([
         eln_discrepancies(out),
+        issues(decoded_pats, mutations) if issues is not None else None,
         codec.decode(response_discrepancies(rec)),
         codec.decode(mrd_discrepancies(enc["mrd"], thresholds)),
         codec.decode(conditioning_discrepancies(tx)),

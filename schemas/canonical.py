@@ -85,7 +85,7 @@ CANONICAL_TABLES: dict[str, CanonicalTable] = {
             key=("patient_id", "gene"),
             columns=(
                 PATIENT_ID,
-                _c("gene", "text", "HGNC gene symbol", required=True),
+                _c("gene", "text", "HGNC gene symbol, or a fusion (RUNX1::RUNX1T1)", required=True),
                 _c("detected", "bool", "Mutation detected (false = tested negative)", required=True),
                 _c("variant", "text", "Variant detail: ITD, TKD, bZIP in-frame, HGVS protein"),
                 _c("vaf", "number", "Variant allele fraction 0-1", minimum=0.0, maximum=1.0),

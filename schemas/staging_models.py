@@ -57,7 +57,8 @@ class PatientsModel(StagingModel):
 class MutationsModel(StagingModel):
     """mutations: one row per gene tested at diagnosis."""
 
-    gene: Text = pa.Field(dtype_kwargs=ARROW, str_matches=r"^[A-Z0-9-]+$", description="HGNC gene symbol")
+    gene: Text = pa.Field(dtype_kwargs=ARROW, str_matches=r"^[A-Za-z0-9][A-Za-z0-9:/._ ()-]*$",
+                          description="HGNC gene symbol, or a fusion (RUNX1::RUNX1T1, AML1-ETO)")
     detected: Bool = pa.Field(description="Mutation detected (false = tested negative)")
     variant: Text = pa.Field(dtype_kwargs=ARROW, nullable=True, description="Variant detail (ITD, TKD, HGVS)")
     vaf: Series[float] = pa.Field(nullable=True, ge=0.0, le=1.0,

@@ -7,6 +7,8 @@ ELN 2024 46/15/12 of 73 classifiable; adverse cytogenetics 22/75, complex 18/75)
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -88,6 +90,100 @@ COMPLEX_NON_MONOSOMAL = [
     "46,{X},del(5)(q13q33),t(1;3)(p36;q21),del(20)(q11.2)[16]/46,{X}[4]",
     "48,{X},+8,+11,del(7)(q22q36)[11]/46,{X}[9]",
 ]
+
+
+# --- the written form: what laboratories write for the same finding -------------------
+# (spec/clinical-rules.md "What laboratories actually write"). Chosen by patient position,
+# not by the random stream, so the simulated truth and every later draw are unchanged.
+
+#: band names of the ISCN editions and genome builds (older -> current), same rearrangement.
+BAND_EDITIONS: tuple[tuple[str, str], ...] = (
+    ("t(8;21)(q22;q22.1)", "t(8;21)(q21.3;q22.12)"),
+    ("inv(16)(p13.1q22)", "inv(16)(p13.1q22.1)"),
+    ("t(16;16)(p13.1;q22)", "t(16;16)(p13.1;q22.1)"),
+    ("t(6;9)(p23;q34.1)", "t(6;9)(p22.3;q34.1)"),
+    ("t(9;11)(p21.3;q23.3)", "t(9;11)(p22;q23)"),
+    ("inv(3)(q21.3q26.2)", "inv(3)(q21q26.2)"),
+)
+#: ISCN 2020 in situ results appended after a period (ch. 13)
+NORMAL_FISH = (".nuc ish(RUNX1,RUNX1T1)x2[200]", ".nuc ish(KMT2Ax2)[200]",
+               ".nuc ish(CBFBx2)[200]", " nuc ish(EGR1,D5S23)x2[200]")
+CBF_FISH = {"t(8;21)": ".nuc ish(RUNX1T1,RUNX1)x3(RUNX1T1 con RUNX1x2)[180/200]",
+            "inv(16)": ".nuc ish(CBFBx2)(5'CBFB sep 3'CBFBx1)[160/200]",
+            "t(16;16)": ".nuc ish(CBFBx2)(5'CBFB sep 3'CBFBx1)[150/200]"}
+#: fusions reported molecularly (RT-PCR), HGNC and legacy spellings
+FUSIONS = {"t(8;21)": ("RUNX1::RUNX1T1", "AML1-ETO"), "inv(16)": ("CBFB::MYH11", "CBFB-MYH11"),
+           "t(16;16)": ("CBFB::MYH11", "CBFB::MYH11"), "t(9;11)": ("KMT2A::MLLT3", "MLL-AF9"),
+           "t(6;9)": ("DEK::NUP214", "DEK-NUP214")}
+ITD_TEXT = ("ITD", "internal tandem duplication, AR {ar:.2f}", "ITD positive",
+            "FLT3-ITD (allelic ratio {ar:.2f})")
+TKD_TEXT = ("TKD", "TKD p.D835Y; ITD negative", "D835Y", "p.D835H (TKD), no ITD")
+BZIP_TEXT = ("bZIP in-frame", "p.K313dup", "p.E316_L317insQ", "bZIP inframe")
+_NORMAL = re.compile(r"^46,X[XY]\[(\d+)\]$")
+
+
+def written_karyotypes(kar: np.ndarray, tested: np.ndarray) -> np.ndarray:
+    """The karyotypes as laboratories write them: a third with other band names, some with
+    an in-situ suffix, some normal ones with a single abnormal cell (not a clone, ISCN 2020
+    11.1.1). The finding, and so every rule's answer, is unchanged."""
+    out = kar.copy()
+    for i, text in enumerate(kar):
+        if not text:
+            continue
+        if i % 3 == 0:
+            for old, new in BAND_EDITIONS:
+                text = text.replace(old, new)
+        m = _NORMAL.match(text)
+        if m and i % 9 == 4 and int(m.group(1)) > 1:
+            text = f"{text[:text.index('[')]}[{int(m.group(1)) - 1}]/45,{text[3:5]},-7[1]"
+        elif m and i % 4 == 1:
+            text += NORMAL_FISH[i // 4 % len(NORMAL_FISH)]
+        elif i % 4 == 2 and tested[i]:
+            text += next((f for k, f in CBF_FISH.items() if k in text), "")
+        out[i] = text
+    return out
+
+
+def _written_variants(variant: dict[str, np.ndarray], vaf: dict[str, np.ndarray],
+                      mut: dict[str, np.ndarray]) -> None:
+    """FLT3 and CEBPA variant text in the laboratories' spellings (in place)."""
+    flt3, cebpa = variant["FLT3"], variant["CEBPA"]
+    for i in np.flatnonzero(mut["FLT3"]):
+        v = float(vaf["FLT3"][i]) if not np.isnan(vaf["FLT3"][i]) else 0.2
+        if flt3[i] == "ITD":
+            flt3[i] = ITD_TEXT[i % len(ITD_TEXT)].format(ar=round(v / (1 - v), 2))
+        elif flt3[i] == "TKD":
+            flt3[i] = TKD_TEXT[i % len(TKD_TEXT)]
+    for i in np.flatnonzero(mut["CEBPA"]):
+        if cebpa[i] == "bZIP in-frame":
+            cebpa[i] = BZIP_TEXT[i % len(BZIP_TEXT)]
+
+
+def _fusion_rows(mutations: pd.DataFrame, kar: np.ndarray, tested: np.ndarray,
+                 ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every other patient with a recurrent rearrangement also has it reported as a fusion
+    transcript (RT-PCR), in HGNC or legacy spelling; a sixth of those reported CBF fusions
+    come with a failed karyotype (the fusion then decides, spec/clinical-rules.md)."""
+    kar = kar.copy()
+    rows, genes = [], []
+    for i, text in enumerate(kar):
+        if not tested[i] or i % 2:
+            continue
+        key = next((k for k in FUSIONS if k in text), None)
+        if key is None:
+            continue
+        rows.append(i)
+        genes.append(FUSIONS[key][i // 2 % 2])
+        if key in ("t(8;21)", "inv(16)") and i % 12 == 0:
+            kar[i] = ""
+    if not rows:
+        return mutations, kar
+    extra = pd.DataFrame({"_row": rows, "gene": genes, "detected": True,
+                          "variant": [("RT-PCR" if j % 4 else None) for j in rows],
+                          "vaf": np.nan})
+    out = pd.concat([mutations, extra], ignore_index=True)
+    out = out.iloc[np.argsort(out["_row"].to_numpy(), kind="stable")].reset_index(drop=True)
+    return out, kar
 
 
 def _pick(rng: np.random.Generator, options: list[str], n: int) -> np.ndarray:
@@ -234,6 +330,9 @@ def draw_genetics(rng: np.random.Generator, archetype: np.ndarray, female: np.nd
         if g in HGVS:
             fill = m & np.equal(variant[g], None)
             variant[g][fill] = _pick(rng, HGVS[g], int(fill.sum()))
+    flt3_itd_truth = mut["FLT3"] & (variant["FLT3"] == "ITD")
+    kar = written_karyotypes(kar, tested)
+    _written_variants(variant, vaf, mut)
     # genes not tested: only wild-type optional genes, in ~15 % of patients (older panels)
     old_panel = rng.random(n) < 0.15
     rows_pid, rows_gene, rows_det, rows_var, rows_vaf = [], [], [], [], []
@@ -256,6 +355,7 @@ def draw_genetics(rng: np.random.Generator, archetype: np.ndarray, female: np.nd
         "variant": np.concatenate(rows_var)[order],
         "vaf": np.concatenate(rows_vaf)[order],
     })
+    mutations, kar = _fusion_rows(mutations, kar, tested)
     eln22 = np.array([ARCHETYPES[a][1] for a in ARCHETYPES], dtype=object)
     eln24 = np.array([ARCHETYPES[a][2] for a in ARCHETYPES], dtype=object)
     code = pd.Categorical(archetype, categories=list(ARCHETYPES)).codes
@@ -266,7 +366,7 @@ def draw_genetics(rng: np.random.Generator, archetype: np.ndarray, female: np.nd
         "eln2022": eln22[code],
         "eln2024": eln24[code],
         "npm1": mut["NPM1"],
-        "flt3_itd": mut["FLT3"] & (variant["FLT3"] == "ITD"),
+        "flt3_itd": flt3_itd_truth,
         "tp53": mut["TP53"],
     }
     return mutations, facts

@@ -380,10 +380,16 @@ ELN2022_CASES = [
         "intermediate",
     ),
     (
-        "ELN2022 ISCN: questionable ?del(5)(q13q33) not recognised -> intermediate",
+        "ELN2022 ISCN: questionable ?del(5)(q13q33) decides the class -> unknown (no guess)",
         "46,XX,?del(5)(q13q33)[20]",
         "NPM1- FLT3-",
-        "intermediate",
+        "unknown",
+    ),
+    (
+        "ELN2022 ISCN: questionable ?del(5)(q13q33) with TP53 30% (adverse either way)",
+        "46,XX,?del(5)(q13q33)[20]",
+        "NPM1- FLT3- TP53+0.3",
+        "adverse",
     ),
 ]
 

@@ -42,6 +42,13 @@ KARYOTYPES = [
     "47,XY,+21c[20]",
     "46,XY,t(6;11)(q27;q23)[20]",
     "46,XY,i(17)(q10)[10]/46,XY[10]",
+    "46,XY,t(8;21)(q21.3;q22.12)[20]",
+    "46,XY[20].nuc ish(RUNX1,RUNX1T1)x2[200]",
+    "46,XX[20].nuc ish(KMT2Ax2)(5'KMT2A sep 3'KMT2Ax1)[150/200]",
+    "46,XX,t(9;11)(p22;q23)[20].nuc ish(KMT2Ax2)(5'KMT2A sep 3'KMT2Ax1)[150/200]",
+    "46,XX,?del(5)(q13q33)[20]",
+    "45,XY,-7[1]/46,XY[19]",
+    "47,XY,t(1;3)(p36;q21),del(9)(q13q22),+mar[20]",
 ]
 GENES = [
     "NPM1",
@@ -58,10 +65,20 @@ GENES = [
     "SRSF2",
     "DNMT3A",
     "TET2",
+    "RUNX1::RUNX1T1",
+    "AML1-ETO",
+    "KMT2A",
+    "FLT3-ITD",
+    "CBFB-MYH11",
 ]
 VARIANTS = {
-    "FLT3": [None, "ITD", "TKD", "itd", "D835Y", ""],
-    "CEBPA": [None, "bZIP in-frame", "bZIP inframe", "TAD frameshift"],
+    "FLT3": [None, "ITD", "TKD", "itd", "D835Y", "", "internal tandem duplication, AR 0.30",
+             "TKD p.D835Y; ITD negative", "mutated"],
+    "CEBPA": [None, "bZIP in-frame", "bZIP inframe", "TAD frameshift", "p.K313dup", "biallelic"],
+    "RUNX1": [None, "p.R201Q", "RUNX1::RUNX1T1 fusion"],
+    "KMT2A": [None, "rearranged", "PTD"],
+    "NPM1": [None, "type A", "wild type"],
+    "TP53": [None, "p.R273H VAF 4%", "p.R175H"],
 }
 
 

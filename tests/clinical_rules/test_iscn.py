@@ -142,7 +142,10 @@ def test_unparsed_tokens_are_reported_not_guessed() -> None:
     assert k.unparsed == ("foo(3)",) and k.status == "partial"
     assert k.has("t_8_21") and not k.is_normal
     assert parse_karyotype("normal female karyotype").unparsed
-    assert parse_karyotype("46,XX[15]//46,XY[5]").unparsed == ("//46,XY[5]",)
+    # chimera (ISCN 2020 ch. 11): donor cells after // are read but never counted
+    chimera = parse_karyotype("chi 46,XX[15]//47,XY,+8[5]")
+    assert chimera.is_normal and chimera.donor_clones and chimera.prefix == "chi"
+    assert parse_karyotype("46,XX[15]//foo[5]").unparsed == ("//foo[5]",)
 
 
 def test_whitespace_dashes_and_case_tolerated() -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from generator_stats import endpoints
 
+from clinical_rules.molecular_text import ITD_POS, normalise_mutation
 from synthetic_registry.generate import cutoffs
 from synthetic_registry.model import ChunkTruth
 
@@ -55,7 +56,10 @@ def derive_eln2024(mut: pd.DataFrame, n: int) -> np.ndarray:
     tp53 = np.zeros(n, bool)
     tp53[det.loc[det["gene"] == "TP53", "_row"]] = True
     inter = np.zeros(n, bool)
-    inter[det.loc[(det["gene"] == "FLT3") & (det["variant"] == "ITD"), "_row"]] = True
+    # the written variant text ("internal tandem duplication, AR 0.30", ...) read as labs write it
+    itd = [normalise_mutation(g, True, v).itd == ITD_POS
+           for g, v in zip(det["gene"], det["variant"], strict=True)]
+    inter[det.loc[(det["gene"] == "FLT3") & np.array(itd, dtype=bool), "_row"]] = True
     inter[det.loc[det["gene"].isin(["NRAS", "KRAS"]), "_row"]] = True
     tested = np.zeros(n, int)
     for g in ("TP53", "FLT3", "NRAS", "KRAS"):
