@@ -268,3 +268,119 @@ def aalen_johansen(time: np.ndarray, n_risk: np.ndarray, d_all: np.ndarray,
                 filled[k] = e + 1
         fk = fk_after
     return jump_time, estimate, variance, n_jumps
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def segment_reverse_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
+    """out[b] = sum of values[b:end of b's segment] (rows of a 2-D array); ``segment_start[b]``
+    marks the first row of a segment (a stratum). The risk-set sums of coxph's ``coxfit6``."""
+    n, p = values.shape
+    out = np.empty((n, p))
+    acc = np.zeros(p)
+    for b in range(n - 1, -1, -1):
+        for k in range(p):
+            acc[k] += values[b, k]
+            out[b, k] = acc[k]
+        if segment_start[b]:
+            for k in range(p):
+                acc[k] = 0.0
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def segment_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
+    """out[b] = sum of values[start of b's segment:b + 1] (rows of a 2-D array)."""
+    n, p = values.shape
+    out = np.empty((n, p))
+    acc = np.zeros(p)
+    for b in range(n):
+        if segment_start[b]:
+            for k in range(p):
+                acc[k] = 0.0
+        for k in range(p):
+            acc[k] += values[b, k]
+            out[b, k] = acc[k]
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
+                       weight: np.ndarray, segment_start: np.ndarray,
+                       n_ranks: int) -> np.ndarray:
+    """Weighted (concordant, discordant, tied.x, tied.y) pairs as R ``concordancefit``.
+
+    Rows sorted by (stratum, time) with ``segment_start`` at each stratum's first row; ``rank``
+    is the dense rank (0..n_ranks-1) of the risk score. A pair is comparable when the shorter
+    time is an event (a censoring tied with an event time counts as longer); concordant when
+    the event has the higher risk score; tied.x when the scores are equal; pairs of events at
+    one time are tied.y. Walks each stratum from its longest time with a Fenwick tree of the
+    weights of the subjects already passed (time strictly greater).
+    """
+    n = time.size
+    tree = np.zeros(n_ranks + 1)
+    out = np.zeros(4)
+    i = n - 1
+    touched = np.empty(n, np.int64)
+    n_touched = 0
+    while i >= 0:
+        # block of equal times [j, i]
+        j = i
+        while j > 0 and not segment_start[j] and time[j - 1] == time[i]:
+            j -= 1
+        total = 0.0
+        # Fenwick total
+        r = n_ranks
+        while r > 0:
+            total += tree[r]
+            r -= r & (-r)
+        # censored rows of the block are "longer" than the block's events
+        cens_w = 0.0
+        ev_w = 0.0
+        for m in range(j, i + 1):
+            if event[m] == 0:
+                rr = rank[m] + 1
+                while rr <= n_ranks:
+                    tree[rr] += weight[m]
+                    rr += rr & (-rr)
+                touched[n_touched] = m
+                n_touched += 1
+                cens_w += weight[m]
+            else:
+                ev_w += weight[m]
+        total += cens_w
+        for m in range(j, i + 1):
+            if event[m] == 1:
+                below = 0.0
+                r = rank[m]
+                while r > 0:
+                    below += tree[r]
+                    r -= r & (-r)
+                upto = 0.0
+                r = rank[m] + 1
+                while r > 0:
+                    upto += tree[r]
+                    r -= r & (-r)
+                w = weight[m]
+                out[0] += w * below
+                out[2] += w * (upto - below)
+                out[1] += w * (total - upto)
+                out[3] += w * (ev_w - w)
+        for m in range(j, i + 1):
+            if event[m] == 1:
+                rr = rank[m] + 1
+                while rr <= n_ranks:
+                    tree[rr] += weight[m]
+                    rr += rr & (-rr)
+                touched[n_touched] = m
+                n_touched += 1
+        if segment_start[j]:
+            # new stratum below: empty the tree
+            for q in range(n_touched):
+                rr = rank[touched[q]] + 1
+                while rr <= n_ranks:
+                    tree[rr] = 0.0
+                    rr += rr & (-rr)
+            n_touched = 0
+        i = j - 1
+    out[3] /= 2.0
+    return out
