@@ -384,3 +384,106 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
         i = j - 1
     out[3] /= 2.0
     return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def coxfit6_step(time: np.ndarray, status: np.ndarray, weight: np.ndarray, x: np.ndarray,
+                 stratum_start: np.ndarray, beta: np.ndarray, efron: bool,
+                 want_imat: bool) -> tuple[float, np.ndarray, np.ndarray]:
+    """Log partial likelihood, score and information at ``beta``: survival's ``coxfit6``.
+
+    Rows sorted by (stratum, time) ascending, ``stratum_start`` marking each stratum's first
+    row; walked from the end as coxfit6 does, accumulating the risk-set sums (denom, a,
+    cmat) row by row and, per block of tied times, the deaths' sums (efronwt, a2, cmat2).
+    Efron's k-th term uses d2 = denom - (k / d) efronwt (Breslow: d2 = denom). The linear
+    predictor is clamped to [-200, 22] (``coxsafe``).
+    """
+    n, p = x.shape
+    loglik = 0.0
+    u = np.zeros(p)
+    imat = np.zeros((p, p))
+    a = np.zeros(p)
+    a2 = np.zeros(p)
+    cmat = np.zeros((p, p))
+    cmat2 = np.zeros((p, p))
+    denom = 0.0
+    person = n - 1
+    new_stratum = True
+    while person >= 0:
+        if new_stratum:
+            denom = 0.0
+            for i in range(p):
+                a[i] = 0.0
+                for j in range(p):
+                    cmat[i, j] = 0.0
+            new_stratum = False
+        dtime = time[person]
+        ndead = 0
+        deadwt = 0.0
+        efronwt = 0.0
+        for i in range(p):
+            a2[i] = 0.0
+            for j in range(p):
+                cmat2[i, j] = 0.0
+        while person >= 0 and time[person] == dtime:
+            zbeta = 0.0
+            for i in range(p):
+                zbeta += beta[i] * x[person, i]
+            if zbeta > 22.0:
+                zbeta = 22.0
+            elif zbeta < -200.0:
+                zbeta = -200.0
+            risk = np.exp(zbeta) * weight[person]
+            denom += risk
+            for i in range(p):
+                a[i] += risk * x[person, i]
+            if want_imat:
+                for i in range(p):
+                    xi = risk * x[person, i]
+                    for j in range(i + 1):
+                        cmat[i, j] += xi * x[person, j]
+            if status[person] == 1:
+                ndead += 1
+                deadwt += weight[person]
+                efronwt += risk
+                loglik += weight[person] * zbeta
+                for i in range(p):
+                    u[i] += weight[person] * x[person, i]
+                    a2[i] += risk * x[person, i]
+                if want_imat:
+                    for i in range(p):
+                        xi = risk * x[person, i]
+                        for j in range(i + 1):
+                            cmat2[i, j] += xi * x[person, j]
+            last = stratum_start[person]
+            person -= 1
+            if last:
+                new_stratum = True
+                break
+        if ndead == 0:
+            continue
+        if not efron or ndead == 1:
+            loglik -= deadwt * np.log(denom)
+            for i in range(p):
+                temp = a[i] / denom
+                u[i] -= deadwt * temp
+                if want_imat:
+                    for j in range(i + 1):
+                        imat[j, i] += deadwt * (cmat[i, j] - temp * a[j]) / denom
+        else:
+            wtave = deadwt / ndead
+            for k in range(ndead):
+                temp = k / ndead
+                d2 = denom - temp * efronwt
+                loglik -= wtave * np.log(d2)
+                for i in range(p):
+                    temp2 = (a[i] - temp * a2[i]) / d2
+                    u[i] -= wtave * temp2
+                    if want_imat:
+                        for j in range(i + 1):
+                            imat[j, i] += (wtave / d2) * (
+                                (cmat[i, j] - temp * cmat2[i, j]) - temp2 * (a[j] - temp * a2[j]))
+    for i in range(p):
+        for j in range(i):
+            imat[i, j] = imat[j, i]
+    return loglik, u, imat

@@ -63,19 +63,22 @@ class CoxData:
                  strata: np.ndarray | None = None, weights: np.ndarray | None = None):
         n = time.size
         st = np.zeros(n, np.int64) if strata is None else np.asarray(strata, np.int64)
-        order = np.lexsort((time, st))
+        order = np.argsort(time, kind="stable") if strata is None else np.lexsort((time, st))
         self.order = order
         self.n = n
-        self.time = time[order]
-        self.status = status[order].astype(np.float64)
-        self.stratum = st[order]
-        self.weight = (np.ones(n) if weights is None else np.asarray(weights, float))[order]
-        x = np.asarray(X, float)[order]
+        self.time = np.take(time, order)
+        self.status = np.take(status, order).astype(np.float64)
+        self.stratum = np.take(st, order)
+        self.weight = np.ones(n) if weights is None else np.take(np.asarray(weights, float),
+                                                                   order)
+        x = np.take(np.asarray(X, float).reshape(n, -1), order, axis=0)
         # Centring (as coxfit6 does, by the weighted mean) changes no estimate, only rounding.
         self.means = (self.weight @ x) / self.weight.sum() if n else np.zeros(x.shape[1])
-        self.x = np.ascontiguousarray(x - self.means)
+        x -= self.means
+        self.x = np.ascontiguousarray(x)
         self.p = x.shape[1]
         new_stratum = np.r_[True, self.stratum[1:] != self.stratum[:-1]] if n else np.zeros(0, bool)
+        self.row_stratum_start = new_stratum
         new_block = new_stratum | np.r_[True, self.time[1:] != self.time[:-1]] if n else new_stratum
         self.block_first = np.flatnonzero(new_block)
         self.block = np.cumsum(new_block) - 1
@@ -89,6 +92,10 @@ class CoxData:
         self.dead_weight_block = np.bincount(self.block[dead], weights=self.weight[dead],
                                              minlength=n_blocks)
         self.death_blocks = np.flatnonzero(self.n_dead_block > 0)
+        dead_block_of_row = self.block[self.dead_rows]
+        self.dead_block_first = np.flatnonzero(
+            np.r_[True, dead_block_of_row[1:] != dead_block_of_row[:-1]]) if dead_block_of_row.size \
+            else np.zeros(0, np.int64)
         d = self.n_dead_block[self.death_blocks]
         self.d = d
         # Efron's terms k = 0..d-1 of each death block, flattened.
@@ -111,7 +118,16 @@ class CoxData:
 
     def block_sums(self, v: np.ndarray) -> np.ndarray:
         """Sums of v (rows x k) within each block."""
+        if self.n_blocks == self.n:  # no tied times: every row is its own block
+            return v
         return np.add.reduceat(v, self.block_first, axis=0) if self.n else v[:0]
+
+    def death_block_sums(self, v: np.ndarray) -> np.ndarray:
+        """Sums of v (rows x k) over the deaths of each death block."""
+        dead_v = v[self.dead_rows]
+        if self.dead_rows.size == self.death_blocks.size:  # one death per death block
+            return dead_v
+        return np.add.reduceat(dead_v, self.dead_block_first, axis=0)
 
 
 def _coxsafe(eta: np.ndarray) -> np.ndarray:
@@ -159,14 +175,9 @@ def _evaluate(data: CoxData, beta: np.ndarray, efron: bool, second: bool = True)
     risk_sums = _compiled.segment_reverse_cumsum(data.block_sums(stacked),
                                                  data.block_stratum_start)
     db = data.death_blocks
-    dead_stacked = stacked[data.dead_rows]
-    dead_sums = np.zeros((data.n_blocks, data.p + 1))
-    if data.dead_rows.size:
-        dead_sums[np.unique(data.block[data.dead_rows])] = np.add.reduceat(
-            dead_stacked, np.r_[0, np.flatnonzero(np.diff(data.block[data.dead_rows])) + 1],
-            axis=0)
+    dead_sums = data.death_block_sums(stacked)
     denom, a = risk_sums[db, 0], risk_sums[db, 1:]
-    e_denom, a2 = dead_sums[db, 0], dead_sums[db, 1:]
+    e_denom, a2 = dead_sums[:, 0], dead_sums[:, 1:]
     tb = data.term_block
     f = data.term_frac if efron else np.zeros(tb.size)
     mw = data.mean_dead_weight[tb]
@@ -257,14 +268,22 @@ def _score_residuals_from(data: CoxData, pc: _Pieces, efron: bool) -> np.ndarray
 
 def _death_risk_sum(data: CoxData, pc: _Pieces) -> np.ndarray:
     wr = data.weight * pc.risk
-    out = np.zeros(data.death_blocks.size)
-    if data.dead_rows.size:
-        np.add.at(out, data.death_pos_of_row[data.dead], wr[data.dead])
-    return out
+    return data.death_block_sums(wr[:, None])[:, 0]
 
 
 def _solve(imat: np.ndarray, u: np.ndarray) -> np.ndarray:
     return np.linalg.solve(imat, u)
+
+
+def _step(data: CoxData, beta: np.ndarray, efron: bool) -> _Pieces:
+    """loglik, score and information at ``beta`` by the compiled coxfit6 loop (O(n p^2))."""
+    from survival_stats import _compiled
+
+    if data.p == 0:
+        return _evaluate(data, beta, efron)
+    loglik, u, imat = _compiled.coxfit6_step(data.time, data.status, data.weight, data.x,
+                                             data.row_stratum_start, beta, efron, True)
+    return _Pieces(loglik, u, imat)
 
 
 def newton_raphson(data: CoxData, efron: bool, init: np.ndarray | None = None,
@@ -272,7 +291,7 @@ def newton_raphson(data: CoxData, efron: bool, init: np.ndarray | None = None,
     """coxfit6's iteration; returns (beta, pieces at beta, loglik at init, score test at init,
     iterations, converged)."""
     beta = np.zeros(data.p) if init is None else np.asarray(init, float).copy()
-    pc = _evaluate(data, beta, efron)
+    pc = _step(data, beta, efron)
     loglik0 = pc.loglik
     if data.p == 0:
         return beta, pc, loglik0, float("nan"), 0, True
@@ -290,7 +309,7 @@ def newton_raphson(data: CoxData, efron: bool, init: np.ndarray | None = None,
     converged = False
     it = 0
     for it in range(1, iter_max + 1):  # noqa: B007
-        pc_new = _evaluate(data, new_beta, efron)
+        pc_new = _step(data, new_beta, efron)
         new_lik = pc_new.loglik
         if abs(1.0 - old_lik / new_lik) <= eps and not halving:
             converged = True
@@ -315,14 +334,16 @@ def coxph_fit(time: np.ndarray, status: np.ndarray, X: np.ndarray,
                                                                                     CoxData]:
     """Fit a Cox model on validated arrays (status 0/1, finite times, no missing X).
 
-    As R ``coxph`` (see the module docstring). ``robust`` defaults to ``cluster is not
-    None``; the robust variance is D'D with D the weighted dfbeta residuals summed per
+    As R ``coxph`` (see the module docstring). ``robust`` defaults as R's: True with a
+    ``cluster`` or with weights that are not whole numbers; the robust variance is D'D with D the weighted dfbeta residuals summed per
     cluster (each row its own cluster without ``cluster``), ``fit$var`` of coxph.
     """
     if ties not in TIES:
         raise ValueError(f"ties must be one of {TIES}, got {ties!r}")
     efron = ties == "efron"
-    robust = cluster is not None if robust is None else robust
+    if robust is None:  # R: robust when clustered or the weights are not whole numbers
+        robust = cluster is not None or (
+            weights is not None and bool(np.any(np.asarray(weights) != np.floor(weights))))
     data = CoxData(time, status, X, strata, weights)
     beta_c, pc, loglik0, score0, it, converged = newton_raphson(data, efron, None, eps, iter_max)
     try:
@@ -392,17 +413,25 @@ def concordance(time: np.ndarray, status: np.ndarray, linear_predictor: np.ndarr
     excluded, a censoring tied with an event time counted as the longer, within strata,
     with case weights.
     """
-    from survival_stats import _compiled
 
     n = time.size
     st = np.zeros(n, np.int64) if strata is None else np.asarray(strata, np.int64)
-    order = np.lexsort((time, st))
-    t, s, lp = time[order], np.asarray(status, np.int64)[order], linear_predictor[order]
-    w = (np.ones(n) if weights is None else np.asarray(weights, float))[order]
-    # scores equal to rounding are ties, as R rounds nothing but fits on centred data:
+    order = np.argsort(time, kind="stable") if strata is None else np.lexsort((time, st))
+    return sorted_concordance(np.take(time, order), np.take(np.asarray(status, np.int64), order),
+                              np.take(linear_predictor, order),
+                              np.ones(n) if weights is None else np.take(weights, order),
+                              np.r_[True, np.take(st, order)[1:] != np.take(st, order)[:-1]]
+                              if n else np.zeros(0, bool))
+
+
+def sorted_concordance(t: np.ndarray, s: np.ndarray, lp: np.ndarray, w: np.ndarray,
+                       stratum_start: np.ndarray) -> dict[str, float]:
+    """:func:`concordance` of rows already sorted by (stratum, time)."""
+    from survival_stats import _compiled
+
     uniq, rank = np.unique(lp, return_inverse=True)
-    seg = np.r_[True, st[order][1:] != st[order][:-1]] if n else np.zeros(0, bool)
-    c = _compiled.concordance_counts(t, s, rank.astype(np.int64).ravel(), w, seg, uniq.size)
+    c = _compiled.concordance_counts(t, np.asarray(s, np.int64), rank.astype(np.int64).ravel(),
+                                     w, stratum_start, uniq.size)
     conc, disc, tied_x, tied_y = c
     total = conc + disc + tied_x
     return {"concordant": conc, "discordant": disc, "tied_x": tied_x, "tied_y": tied_y,
