@@ -56,11 +56,11 @@ def check_times(time: np.ndarray, name: str = "time", allow_nan: bool = False) -
                          "follow-up times must be >= 0")
 
 
-def as_codes(status, allowed: Iterable[int] | None, name: str = "status",
+def as_codes(status, allowed: Iterable[int] | str | None, name: str = "status",
              what: str = "", allow_nan: bool = False) -> np.ndarray:
     """Status as int64 codes; NaN, non-integers and codes outside ``allowed`` are refused.
 
-    ``allowed`` None means any non-negative whole number. Booleans are 0/1. With
+    ``allowed`` None means any non-negative whole number, ``"any"`` any whole number. Booleans are 0/1. With
     ``allow_nan`` missing values pass unchecked (their code is then meaningless: -1).
     """
     arr = np.asarray(status)
@@ -87,7 +87,10 @@ def as_codes(status, allowed: Iterable[int] | None, name: str = "status",
             i, _ = _first(bad)
             raise ValueError(f"{name} must be whole-number codes: {arr[i]!r} at index {i}")
     codes = arr.astype(np.int64)
-    if allowed is None:
+    if isinstance(allowed, str) and allowed == "any":
+        bad = np.zeros(codes.shape, bool)
+        rule = ""
+    elif allowed is None:
         bad = (codes < 0) & ~missing
         rule = "a non-negative code"
     else:
@@ -120,3 +123,17 @@ def check_finite_matrix(x: np.ndarray, names: list[str] | None = None) -> None:
         rows, cols = np.nonzero(bad)
         col = names[cols[0]] if names else f"column {cols[0]}"
         raise ValueError(f"covariate {col} is not finite at index {rows[0]} ({x[rows[0], cols[0]]!r})")
+
+
+def survival_inputs(time, event, name_time: str = "time",
+                    name_event: str = "event") -> tuple[np.ndarray, np.ndarray]:
+    """Validated (time float64, event int64 0/1) of a right-censored sample."""
+    t = np.asarray(time)
+    if t.dtype == object:
+        t = t.astype(float)
+    t = t.ravel()
+    check_times(t, name_time)
+    e = np.asarray(event).ravel()
+    check_lengths(t.size, **{name_event: e})
+    codes = as_codes(e, (0, 1), name_event, " (0 censored, 1 event)")
+    return t.astype(np.float64, copy=False), codes

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from survival_stats._arrays import z_value
+from survival_stats._arrays import chi2_sf, normal_two_sided_p, z_value
 from survival_stats._validate import as_codes, check_times, check_weights
 from survival_stats.coxph_fit import (
     CoxData,
@@ -31,17 +31,8 @@ from survival_stats.coxph_fit import (
     zph_tests,
 )
 
-
-def _chi2_sf(stat: float, df: int) -> float:
-    from scipy import stats
-
-    return float(stats.chi2.sf(stat, df)) if df > 0 and np.isfinite(stat) else float("nan")
-
-
-def _norm_two_sided(z: np.ndarray) -> np.ndarray:
-    from scipy import stats
-
-    return 2.0 * stats.norm.sf(np.abs(z))
+_chi2_sf = chi2_sf
+_norm_two_sided = normal_two_sided_p
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from survival_stats._arrays import as_float, as_int, group_codes
+from survival_stats._arrays import as_float, chi2_sf, group_codes
+from survival_stats._validate import survival_inputs
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,9 @@ def logrank_test(time, event, group, strata=None) -> LogRankTest:
     [+ strata(s)])``: the first group with expected > 0 is dropped and the statistic is
     (O - E)' V^-1 (O - E) on the rest.
     """
-    t = as_float(time)
-    e = as_int(event)
+    t, e = survival_inputs(time, event)
+    if group is None:
+        raise ValueError("the log-rank test needs a group")
     codes, levels = group_codes(np.asarray(group), t.size)
     ng = len(levels)
     sc, slev = group_codes(strata, t.size, "strata")
@@ -84,7 +85,7 @@ def logrank_test(time, event, group, strata=None) -> LogRankTest:
         # chi-square statistic: NaN, as for Gray's test (deliberate; R's solve() would stop)
         stat = (float(diff @ np.linalg.solve(sub, diff))
                 if np.linalg.matrix_rank(sub) == keep.size else float("nan"))
-    p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
+    p = chi2_sf(stat, df)
     return LogRankTest(levels, np.bincount(codes, minlength=ng), observed, expected, var,
                        stat, df, p)
 
@@ -107,4 +108,4 @@ def logrank_trend_test(time, event, group, scores=None) -> dict[str, float]:
     u = float(w @ (res.observed - res.expected))
     v = float(w @ res.variance @ w)
     stat = u * u / v if v > 0 else float("nan")
-    return {"statistic": stat, "df": 1, "p": float(stats.chi2.sf(stat, 1))}
+    return {"statistic": stat, "df": 1, "p": chi2_sf(stat, 1)}

@@ -118,9 +118,3 @@ def _balanced_cell_ranges(offsets: np.ndarray, parts: int) -> list[tuple[int, in
     bounds = np.searchsorted(offsets, np.linspace(0, offsets[-1], parts + 1)[1:-1])
     edges = [0, *sorted({int(min(max(b, 1), n_cells)) for b in bounds}), n_cells]
     return [(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
-
-
-def check_times(time: np.ndarray) -> None:
-    """Times must be finite numbers (cmprsk drops NA rows; the caller decides, not us)."""
-    if not np.all(np.isfinite(time)):
-        raise ValueError("time must be finite (drop or impute missing follow-up first)")
