@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survival_stats._arrays import as_float, group_codes, time_blocks, z_value
+from survival_stats._arrays import as_float, group_codes, z_value
 from survival_stats._validate import survival_inputs
 
 CONF_TYPES = ("log", "log-log", "plain", "logit", "arcsin")
@@ -233,34 +233,18 @@ def survfit_confint(
         return lower, upper
 
 
-def _km_one(
-    time: np.ndarray, event: np.ndarray, label: object, conf_type: str, conf_level: float
-) -> KMCurve:
-    order = np.argsort(time, kind="stable")
-    blocks = time_blocks(time[order], event[order], 2)
-    n_risk = blocks.n_risk
-    d = blocks.counts[:, 1]
+def _km_from_table(time: np.ndarray, n_risk: np.ndarray, d: np.ndarray, n_censor: np.ndarray,
+                   label: object, conf_type: str, conf_level: float) -> KMCurve:
     surv = np.cumprod(1.0 - d / n_risk)
     with np.errstate(divide="ignore", invalid="ignore"):
         # Greenwood: var(log S) = sum d / (n (n - d)); inf once every subject at risk has died.
         term = np.where(d == 0, 0.0, d / (n_risk * (n_risk - d).astype(float)))
     se_log = np.sqrt(np.cumsum(term))
     lower, upper = survfit_confint(surv, se_log, conf_type, conf_level)
-    return KMCurve(
-        group=label,
-        n=int(time.size),
-        events=int(d.sum()),
-        time=blocks.time,
-        n_risk=n_risk,
-        n_event=d,
-        n_censor=blocks.counts[:, 0],
-        surv=surv,
-        se_log_surv=se_log,
-        lower=lower,
-        upper=upper,
-        conf_type=conf_type,
-        conf_level=conf_level,
-    )
+    return KMCurve(group=label, n=int(n_risk[0]) if n_risk.size else 0, events=int(d.sum()),
+                   time=time, n_risk=n_risk, n_event=d, n_censor=n_censor, surv=surv,
+                   se_log_surv=se_log, lower=lower, upper=upper, conf_type=conf_type,
+                   conf_level=conf_level)
 
 
 def kaplan_meier(
@@ -273,15 +257,27 @@ def kaplan_meier(
     """Kaplan-Meier curves (one per group, groups in sorted order) with Greenwood SE and CI.
 
     Kaplan & Meier (1958) JASA 53:457. Agrees with R ``survfit(Surv(time, event) ~ group,
-    conf.type=)``: same times, n.risk, surv, std.err (SE of log S) and lower/upper.
-    ``event`` is 1 for an event, 0 for censored.
+    conf.type=)`` (log, log-log, plain, logit, arcsin): same times, n.risk, surv, std.err
+    (SE of log S) and lower/upper. ``event`` is 1 for an event, 0 for censored; times must
+    be finite and >= 0 (ValueError naming the first offending index otherwise). The
+    tabulation is a counting sort by (group, event) and a float sort per cell, merged by a
+    compiled kernel.
     """
+    from survival_stats import _compiled
+    from survival_stats.tied_time_table import sorted_cells
+
+    if conf_type not in CONF_TYPES:
+        raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     t, e = survival_inputs(time, event)
     codes, levels = group_codes(group, t.size)
-    return [
-        _km_one(t[codes == g], e[codes == g], levels[g], conf_type, conf_level)
-        for g in range(len(levels))
-    ]
+    by_cell, offsets = sorted_cells(t, codes, e, len(levels), 2)
+    curves = []
+    for g in range(len(levels)):
+        cens = by_cell[offsets[2 * g]:offsets[2 * g + 1]]
+        events = by_cell[offsets[2 * g + 1]:offsets[2 * g + 2]]
+        tab = _compiled.km_from_sorted(events, cens)
+        curves.append(_km_from_table(*tab, levels[g], conf_type, conf_level))
+    return curves
 
 
 def km_median(curve: KMCurve) -> dict[str, float]:
