@@ -52,7 +52,7 @@ def check_times(time: np.ndarray, name: str = "time", allow_nan: bool = False) -
         bad = t < 0
     if bad.any():
         i, k = _first(bad)
-        raise ValueError(f"{name} is negative at index {i} ({t[i]!r}; {k} value(s)): "
+        raise ValueError(f"{name} is negative at index {i} ({t[i].item()!r}; {k} value(s)): "
                          "follow-up times must be >= 0")
 
 
@@ -85,7 +85,7 @@ def as_codes(status, allowed: Iterable[int] | str | None, name: str = "status",
         bad = (arr != np.round(arr)) & ~missing
         if bad.any():
             i, _ = _first(bad)
-            raise ValueError(f"{name} must be whole-number codes: {arr[i]!r} at index {i}")
+            raise ValueError(f"{name} must be whole-number codes: {arr[i].item()!r} at index {i}")
     codes = arr.astype(np.int64)
     if isinstance(allowed, str) and allowed == "any":
         bad = np.zeros(codes.shape, bool)
@@ -112,7 +112,8 @@ def check_weights(weights, n: int, name: str = "weights") -> np.ndarray | None:
     bad = ~np.isfinite(w) | (w <= 0)
     if bad.any():
         i, k = _first(bad)
-        raise ValueError(f"{name} must be finite and > 0: {w[i]!r} at index {i} ({k} value(s))")
+        raise ValueError(f"{name} must be finite and > 0: {w[i].item()!r} at index {i} "
+                         f"({k} value(s))")
     return w
 
 
@@ -122,7 +123,8 @@ def check_finite_matrix(x: np.ndarray, names: list[str] | None = None) -> None:
     if bad.any():
         rows, cols = np.nonzero(bad)
         col = names[cols[0]] if names else f"column {cols[0]}"
-        raise ValueError(f"covariate {col} is not finite at index {rows[0]} ({x[rows[0], cols[0]]!r})")
+        raise ValueError(f"covariate {col} is not finite at index {rows[0]} "
+                         f"({x[rows[0], cols[0]].item()!r})")
 
 
 def survival_inputs(time, event, name_time: str = "time",

@@ -247,18 +247,18 @@ def cox_ph(
     Cox (1972) JRSS B 34:187; Efron (1977) JASA 72:557. Agrees with R
     ``coxph(Surv(time, event) ~ variables + strata(strata), weights = weights,
     cluster = cluster, robust = robust, ties = ties)`` on complete cases: rows with a missing
-    time, event, covariate, stratum, weight or cluster are dropped explicitly and counted in
-    ``n_dropped_missing``. Times must be finite and >= 0 and ``event`` 0/1 (else ValueError
-    naming the first offending row position). Concordance as R: (concordant + tied.x/2) /
+    covariate, stratum, weight or cluster are dropped explicitly and counted in
+    ``n_dropped_missing``. Times must be present, finite and >= 0 and ``event`` 0/1 (else
+    ValueError naming the first offending row position): a missing follow-up is a data
+    error, not a covariate gap. Concordance as R: (concordant + tied.x/2) /
     (concordant + discordant + tied.x), within strata, weighted. ``variable_p`` is the joint
     Wald p of all terms of a variable (single term: its Wald p).
     """
     strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
     extra = [c for c in [*strata_cols, weights, cluster] if c is not None]
     cols = list(dict.fromkeys([time, event, *variables, *extra]))
-    check_times(data[time].to_numpy(), f"{time!r}", allow_nan=True)
-    as_codes(data[event].to_numpy(), (0, 1), f"{event!r}", " (0 censored, 1 event)",
-             allow_nan=True)
+    check_times(data[time].to_numpy(), f"{time!r}")
+    as_codes(data[event].to_numpy(), (0, 1), f"{event!r}", " (0 censored, 1 event)")
     complete = data[cols].dropna()
     n_dropped = int(len(data) - len(complete))
     X, info = design_matrix(complete, variables, reference)
@@ -332,9 +332,10 @@ def cause_specific_cox(
     Prentice et al. (1978) Biometrics 34:541. Agrees with R
     ``coxph(Surv(time, status == cause) ~ ...)``.
     """
+    codes = as_codes(data[status].to_numpy(), None, f"{status!r}",
+                     " (0 censored, 1, 2, ... causes)")
     frame = data.copy()
-    frame["__cs_event"] = np.where(frame[status].isna(), np.nan,
-                                   cause_specific_event(frame[status], cause))
+    frame["__cs_event"] = cause_specific_event(codes, cause)
     return cox_ph(frame, time, "__cs_event", variables, reference)
 
 

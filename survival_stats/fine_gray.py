@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from survival_stats._arrays import as_float, as_int, z_value
+from survival_stats._validate import as_codes, check_lengths, check_times
 from survival_stats.cox import CoxTerm, _wald_p, design_matrix, terms_table
 
 _EPS = np.finfo(float).eps
@@ -164,14 +165,22 @@ def fine_gray(
     Fine & Gray (1999) JASA 94:496. Agrees with R ``crr(ftime, fstatus, cov1, failcode,
     cencode, gtol = 1e-6, maxiter = 10)``: same start (0), Newton step with halving, same
     stopping rule, so the returned iterate is crr's; SEs from crr's sandwich variance;
-    two-sided normal p. Rows with a missing value are dropped (counted).
+    two-sided normal p. Rows with a missing covariate are dropped (counted); times must be
+    finite and >= 0 and status whole numbers (ValueError naming the first bad index).
+
+    R is not the reference above 46,340 subjects at risk: crr's Fortran squares the number
+    at risk as a 32-bit integer (46,341^2 > 2^31 - 1), so its variance overflows there; ours
+    computes in floating point throughout.
     """
     x = np.asarray(covariates, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
     t = as_float(time)
+    check_times(t)
     s_raw = np.asarray(status, dtype=float).ravel()
-    ok = ~(np.isnan(t) | np.isnan(s_raw) | np.isnan(x).any(axis=1))
+    check_lengths(t.size, status=s_raw, covariates=x)
+    as_codes(s_raw, "any", "status")
+    ok = ~np.isnan(x).any(axis=1)
     n_dropped = int((~ok).sum())
     t, x = t[ok], x[ok]
     s = as_int(s_raw[ok])
@@ -230,6 +239,8 @@ def fine_gray_model(
     Fine & Gray (1999) JASA 94:496. Agrees with R ``crr(time, status, cov1 = model.matrix(~
     ...)[, -1], failcode = cause)`` on complete cases (dropped rows counted).
     """
+    check_times(data[time].to_numpy(), f"{time!r}")
+    as_codes(data[status].to_numpy(), "any", f"{status!r}")
     complete = data[[time, status, *variables]].dropna()
     X, info = design_matrix(complete, variables, reference)
     res = fine_gray(complete[time], complete[status], X.to_numpy(), failcode=cause,
