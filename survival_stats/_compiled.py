@@ -587,3 +587,4 @@ def logrank_from_sorted(by_cell: np.ndarray, offsets: np.ndarray, n_groups: int,
                     var[g, h] -= kappa * r_g[g] * r_g[h]
         km *= (r - d) / r
     return observed, expected, var
+
