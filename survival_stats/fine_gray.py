@@ -9,7 +9,7 @@ Only time-fixed covariates (``cov1``) and a single censoring group are supported
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,22 @@ class FineGrayResult:
     converged: bool
     iterations: int
     variable_p: dict[str, float]
+    uftime: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bfitj: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def predict(self, covariates) -> dict[str, np.ndarray]:
+        """Predicted cumulative incidence curves, as R ``predict.crr(fit, cov1)``.
+
+        Fine & Gray (1999) eq. (3): F(t | z) = 1 - exp(-exp(z'b) sum_{t_j <= t} dL0_j), with
+        dL0_j = ``bfitj`` (crr's Breslow-type jumps d_j / S0(t_j) at the distinct failure
+        times ``uftime``). ``covariates``: one row per profile (columns as the fit's, on the
+        design-matrix scale). Returns ``time`` (uftime) and ``cif`` (times x profiles).
+        """
+        z = np.atleast_2d(np.asarray(covariates, dtype=float))
+        if z.shape[1] != self.coef.size:
+            raise ValueError(f"covariates must have {self.coef.size} columns, got {z.shape[1]}")
+        lhat = np.cumsum(self.bfitj)[:, None] * np.exp(z @ self.coef)[None, :]
+        return {"time": self.uftime, "cif": 1.0 - np.exp(-lhat)}
 
     def table(self) -> pd.DataFrame:
         """Table 2 form: variable, level, SHR, 95% CI, p."""
@@ -227,6 +243,7 @@ def fine_gray(
         n_event=data.n_event, n_dropped_missing=n_dropped, loglik=-data.neg_loglik(b),
         loglik_null=-data.neg_loglik(np.zeros(p)), converged=converged, iterations=it,
         variable_p={nm: float(pp) for nm, pp in zip(names, pv, strict=True)},
+        uftime=data.uf, bfitj=data.d / data.risk_sums(b, False)[2],
     )
 
 
@@ -256,5 +273,5 @@ def fine_gray_model(
         terms=terms, variables=list(variables), coef=res.coef, var=res.var, n=res.n,
         n_event=res.n_event, n_dropped_missing=len(data) - len(complete), loglik=res.loglik,
         loglik_null=res.loglik_null, converged=res.converged, iterations=res.iterations,
-        variable_p=var_p,
+        variable_p=var_p, uftime=res.uftime, bfitj=res.bfitj,
     )
