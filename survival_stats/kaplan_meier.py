@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from survival_stats._arrays import as_float, group_codes, z_value
+from survival_stats._arrays import as_float, group_codes, time_blocks, z_value
 from survival_stats._validate import survival_inputs
 
 CONF_TYPES = ("log", "log-log", "plain", "logit", "arcsin")
@@ -233,6 +233,19 @@ def survfit_confint(
         return lower, upper
 
 
+#: From this many subjects the compiled merge is used; below, numpy (no numba import, which
+#: costs more than the whole estimate on a small sample, e.g. in ``aml-registry estimate``).
+COMPILED_FROM = 100_000
+
+
+def _km_table(time: np.ndarray, event: np.ndarray) -> tuple[np.ndarray, ...]:
+    """(distinct times, n.risk, n.event, n.censor) of one group with numpy (as the compiled
+    ``km_from_sorted``)."""
+    order = np.argsort(time, kind="stable")
+    blocks = time_blocks(time[order], event[order], 2)
+    return blocks.time, blocks.n_risk, blocks.counts[:, 1], blocks.counts[:, 0]
+
+
 def _km_from_table(time: np.ndarray, n_risk: np.ndarray, d: np.ndarray, n_censor: np.ndarray,
                    label: object, conf_type: str, conf_level: float) -> KMCurve:
     surv = np.cumprod(1.0 - d / n_risk)
@@ -263,13 +276,16 @@ def kaplan_meier(
     tabulation is a counting sort by (group, event) and a float sort per cell, merged by a
     compiled kernel.
     """
-    from survival_stats import _compiled
-    from survival_stats.tied_time_table import sorted_cells
-
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {CONF_TYPES}, got {conf_type!r}")
     t, e = survival_inputs(time, event)
     codes, levels = group_codes(group, t.size)
+    if t.size < COMPILED_FROM:
+        return [_km_from_table(*_km_table(t[codes == g], e[codes == g]), levels[g], conf_type,
+                               conf_level) for g in range(len(levels))]
+    from survival_stats import _compiled
+    from survival_stats.tied_time_table import sorted_cells
+
     by_cell, offsets = sorted_cells(t, codes, e, len(levels), 2)
     curves = []
     for g in range(len(levels)):

@@ -29,6 +29,37 @@ class LogRankTest:
     p: float
 
 
+#: From this many subjects the compiled merge is used; below, numpy (no numba import, which
+#: costs more than the whole test on a small sample, e.g. in ``aml-registry estimate``).
+COMPILED_FROM = 100_000
+
+
+def _observed_expected(time: np.ndarray, event: np.ndarray, codes: np.ndarray, ng: int,
+                       rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """survdiff's weighted O, E and V of one stratum with numpy (as the compiled
+    ``logrank_from_sorted``): blocks of tied times after a stable argsort."""
+    order = np.argsort(time, kind="stable")
+    time, event, codes = time[order], event[order].astype(float), codes[order]
+    new = np.r_[True, time[1:] != time[:-1]]
+    block = np.cumsum(new) - 1
+    nt = int(block[-1]) + 1 if time.size else 0
+    n_g = np.bincount(block * ng + codes, minlength=nt * ng).reshape(nt, ng)
+    d_g = np.bincount(block * ng + codes, weights=event, minlength=nt * ng).reshape(nt, ng)
+    r_g = np.cumsum(n_g[::-1], axis=0)[::-1].astype(float)       # at risk per group
+    r = r_g.sum(axis=1)
+    d = d_g.sum(axis=1)
+    keep = d > 0
+    r_g, r, d, d_g = r_g[keep], r[keep], d[keep], d_g[keep]
+    # weight S(t-)^rho of the pooled Kaplan-Meier (1 for the log-rank test)
+    w = np.r_[1.0, np.cumprod(1.0 - d / r)[:-1]] ** rho if rho != 0.0 else np.ones(d.size)
+    expected = (r_g * (w * d / r)[:, None]).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = np.where(r > 1, w * w * d * (r - d) / (r * r * (r - 1.0)), 0.0)
+    var = np.diag((kappa[:, None] * r_g * r[:, None]).sum(axis=0)) - np.einsum(
+        "t,ti,tj->ij", kappa, r_g, r_g)
+    return (w[:, None] * d_g).sum(axis=0), expected, var
+
+
 def logrank_test(time, event, group, strata=None, rho: float = 0.0) -> LogRankTest:
     """K-sample log-rank (rho = 0) or Fleming-Harrington G^rho test, chi-square with
     (groups with expected > 0) - 1 df.
@@ -41,9 +72,6 @@ def logrank_test(time, event, group, strata=None, rho: float = 0.0) -> LogRankTe
     p is the exact upper tail, and a singular variance (e.g. all events at one tied time,
     or one that is rounding noise) gives NaN where R's solve() would stop.
     """
-    from survival_stats import _compiled
-    from survival_stats.tied_time_table import sorted_cells
-
     t, e = survival_inputs(time, event)
     if group is None:
         raise ValueError("the log-rank test needs a group")
@@ -61,8 +89,14 @@ def logrank_test(time, event, group, strata=None, rho: float = 0.0) -> LogRankTe
         else:
             sel = sc == h
             tt, ee, cc = t[sel], e[sel], codes[sel]
-        by_cell, offsets = sorted_cells(tt, cc, ee, ng, 2)
-        o, ex, v = _compiled.logrank_from_sorted(by_cell, offsets, ng, float(rho))
+        if t.size < COMPILED_FROM:
+            o, ex, v = _observed_expected(tt, ee, cc, ng, float(rho))
+        else:
+            from survival_stats import _compiled
+            from survival_stats.tied_time_table import sorted_cells
+
+            by_cell, offsets = sorted_cells(tt, cc, ee, ng, 2)
+            o, ex, v = _compiled.logrank_from_sorted(by_cell, offsets, ng, float(rho))
         observed += o
         expected += ex
         var += v
