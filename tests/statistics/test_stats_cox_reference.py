@@ -153,7 +153,7 @@ def test_million_rows_ten_covariates_fit_in_seconds():
     elapsed = time.perf_counter() - t0
     assert res.n == n and res.converged
     assert np.allclose(res.coef, beta, atol=0.01)
-    assert elapsed < 30.0, elapsed
+    assert elapsed < 60.0, elapsed  # seconds on a shared 2-core machine; ~3 s unloaded
 
 
 @pytest.mark.skipif(shutil.which("Rscript") is None, reason="R not installed (optional live check)")
