@@ -1,7 +1,8 @@
 """Benchmark of the statistics engine against lifelines and (when installed) R survival/cmprsk.
 
-Synthetic data: n subjects, 3 groups, 2 competing causes (+ censoring), continuous times.
-Tasks: KM by group (+ log-rank) and CIF with variance + Gray's test (ours: ``competing_risks``,
+Synthetic data: n subjects, 3 groups, 2 competing causes (+ censoring), in two tie patterns:
+``continuous`` (every time distinct, the hard case for a tabulation) and ``few`` (times
+rounded to 0.01, a few thousand distinct times). Tasks: KM by group (+ log-rank) and CIF with variance + Gray's test (ours: ``competing_risks``,
 R: ``cmprsk::cuminc``, which computes both in one call). Every timing is the best of
 ``--repeats`` runs (R: repeated inside R with ``system.time``, CSV reading excluded); ours runs
 with its default threads and once more with ``AML_REGISTRY_STATS_THREADS=1``. The first call
@@ -9,7 +10,8 @@ in a fresh process (numba's cache load, or compilation on a fresh checkout) is t
 Usage:
 
     .venv/bin/python benchmarks/bench_statistics.py [--sizes 1000,100000,1000000]
-        [--repeats 3] [--max-competitor-n N] [--out benchmarks/results/statistics.json]
+        [--ties continuous,few] [--repeats 3] [--max-competitor-n N]
+        [--out benchmarks/results/statistics.json]
 """
 
 from __future__ import annotations
@@ -47,13 +49,20 @@ cat(sprintf("%.6f %.6f\n", km, ci))
 """
 
 
-def synthetic(n: int, seed: int = 2024) -> pd.DataFrame:
+TIES = ("continuous", "few")
+
+
+def synthetic(n: int, ties: str = "continuous", seed: int = 2024) -> pd.DataFrame:
+    """n subjects in 3 groups; ``ties`` "continuous" (distinct times) or "few" (rounded to
+    0.01: a few thousand distinct times)."""
     rng = np.random.default_rng(seed)
     group = rng.integers(0, 3, n)
     t_event = rng.exponential(5.0 * (1 + 0.2 * group), n)
     t_cens = rng.exponential(8.0, n)
     cause = rng.choice([1, 2], n, p=[0.4, 0.6])
-    time = np.round(np.minimum(t_event, t_cens), 4)
+    time = np.minimum(t_event, t_cens)
+    if ties == "few":
+        time = np.round(time, 2)
     status = np.where(t_event <= t_cens, cause, 0)
     return pd.DataFrame({"time": time, "status": status, "group": group})
 
@@ -148,7 +157,7 @@ def r_times(d: pd.DataFrame, repeats: int) -> tuple[float, float] | None:
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "data.csv"
         script = Path(tmp) / "bench.R"
-        d.to_csv(csv, index=False)
+        d.to_csv(csv, index=False, float_format="%.17g")  # R reads the very same doubles
         script.write_text(R_SCRIPT)
         proc = subprocess.run(["Rscript", str(script), str(csv), str(repeats)],
                               capture_output=True, text=True)
@@ -162,8 +171,10 @@ def r_times(d: pd.DataFrame, repeats: int) -> tuple[float, float] | None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", default="1000,100000,1000000")
+    ap.add_argument("--ties", default="continuous,few",
+                    help=f"tie patterns, comma-separated, of {TIES}")
     ap.add_argument("--repeats", type=int, default=3, help="best of this many runs")
-    ap.add_argument("--max-competitor-n", type=int, default=1_000_000,
+    ap.add_argument("--max-competitor-n", type=int, default=100_000,
                     help="skip lifelines' AalenJohansenFitter above this n (it is the slowest)")
     ap.add_argument("--out", default="benchmarks/results/statistics.json")
     args = ap.parse_args(argv)
@@ -172,15 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps({"import_seconds": import_seconds, "first_call_seconds": first_call}),
           flush=True)
     reps = args.repeats
-    for n in (int(x) for x in args.sizes.split(",")):
-        d = synthetic(n)
+    cases = [(int(x), ties) for x in args.sizes.split(",") for ties in args.ties.split(",")]
+    for n, ties in cases:
+        d = synthetic(n, ties)
         ours_km(d.head(100))
         ours_cif(d.head(100))  # warm-up
         ours_cif(d)
-        row = {"n": n, "ours_km": timed(lambda d=d: ours_km(d), reps),
+        row = {"n": n, "ties": ties, "distinct_times": int(d["time"].nunique()),
+               "ours_km": timed(lambda d=d: ours_km(d), reps),
                "ours_cif_gray": timed(lambda d=d: ours_cif(d), reps),
                "ours_cif_gray_1_thread": timed(single_threaded(lambda d=d: ours_cif(d)), reps),
-               "lifelines_km": timed(lambda d=d: lifelines_km(d), reps)}
+               "lifelines_km": (timed(lambda d=d: lifelines_km(d), reps)
+                                if n <= args.max_competitor_n else None)}
         # lifelines' AalenJohansenFitter takes minutes at 1M: timed once.
         row["lifelines_cif"] = (timed(lambda d=d: lifelines_cif(d))
                                 if n <= args.max_competitor_n else None)
@@ -198,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     notes = ["seconds; ratio = competitor / ours (> 1: ours faster)",
              "KM task: KM by group + log-rank; CIF task: CIF with variance for 2 causes x 3 "
              "groups + Gray's test (lifelines: AalenJohansenFitter, no Gray test exists)",
-             "R timed inside R with system.time (survfit+survdiff; cuminc incl. Gray's test)",
+             "R timed inside R with system.time (survfit+survdiff; cuminc incl. Gray's test), "
+             "in the same run on the same rows (CSV written at full precision)",
+             "ties: continuous = every time distinct; few = times rounded to 0.01",
              f"best of {reps} runs (lifelines' AalenJohansenFitter: one run); ours with "
              f"{os.cpu_count()} cores available and with AML_REGISTRY_STATS_THREADS=1",
              f"fresh process: import survival_stats {import_seconds:.2f} s, then the first "
@@ -206,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
              f"checkout) {first_call:.2f} s"]
     skipped = [r["n"] for r in rows if r["lifelines_cif"] is None]
     if skipped:
-        notes.append(f"lifelines AalenJohansenFitter skipped at n = {skipped} "
+        notes.append(f"lifelines skipped at n = {skipped} "
                      f"(--max-competitor-n {args.max_competitor_n})")
     if shutil.which("Rscript") is None:
         notes.append("Rscript not found: R columns empty")

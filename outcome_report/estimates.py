@@ -115,27 +115,15 @@ def valid_references(d: pd.DataFrame, variables: list[str],
     return keep, refs, note
 
 
-#: Above this many complete rows a Cox model is fitted on a seeded random sample (a registry of
-#: a million patients would otherwise spend minutes per model); the table's note says so.
-COX_MAX_ROWS = 50_000
-COX_SAMPLE_SEED = 20261125
-
-
 def cox_table(d: pd.DataFrame, endpoint: str, variables: list[str],
               reference: dict[str, object]) -> tuple[pd.DataFrame, str | None]:
     """Cox (Efron) for KM endpoints, cause-specific Cox (cause 1) otherwise; Table 2 rows.
 
-    Cohorts larger than :data:`COX_MAX_ROWS` complete rows are fitted on a seeded random
-    sample of that size (deliberate, for scale; noted in the result).
+    Every complete row is used (survival_stats' own Cox fit handles a million rows).
     """
     frame = d[["time_months", "status", *variables]].copy()
     frame["status"] = pd.to_numeric(frame["status"], errors="coerce")
     frame = frame.dropna()
-    sample_note = ""
-    if len(frame) > COX_MAX_ROWS:
-        sample_note = (f"fitted on a seeded random sample of {COX_MAX_ROWS:,} of "
-                       f"{len(frame):,} complete rows")
-        frame = frame.sample(n=COX_MAX_ROWS, random_state=COX_SAMPLE_SEED)
     for v in variables:
         if not (pd.api.types.is_numeric_dtype(frame[v]) and not
                 pd.api.types.is_bool_dtype(frame[v])):
@@ -154,9 +142,7 @@ def cox_table(d: pd.DataFrame, endpoint: str, variables: list[str],
             else:
                 res = ss.cause_specific_cox(frame, "time_months", "status", 1, keep, refs)
         tab = res.table()
-        if not sample_note:
-            tab["n_dropped_missing"] = len(d) - len(frame) + tab["n_dropped_missing"]
-        note = "; ".join(n for n in (note, sample_note) if n)
+        tab["n_dropped_missing"] = len(d) - len(frame) + tab["n_dropped_missing"]
         return tab, note or None
     except Exception as exc:  # noqa: BLE001 - lifelines raises several convergence errors
         msg = re.sub(r"\s+", " ", re.sub(r"https?://\S+", "", str(exc)))

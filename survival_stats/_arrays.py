@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 
-Z_975: float = float(stats.norm.ppf(0.975))
+#: R's qnorm is Wichura's AS 241, as is the standard library's NormalDist.inv_cdf (no scipy
+#: import needed for a quantile).
+Z_975: float = NormalDist().inv_cdf(0.975)
 
 
 def z_value(conf_level: float) -> float:
-    """Two-sided normal quantile, R's ``qnorm(1 - (1 - conf.int) / 2)``."""
-    return float(stats.norm.ppf(1.0 - (1.0 - conf_level) / 2.0))
+    """Two-sided normal quantile, R's ``qnorm(1 - (1 - conf.int) / 2)`` (AS 241)."""
+    if not 0.0 < conf_level < 1.0:
+        raise ValueError(f"conf_level must be between 0 and 1, got {conf_level!r}")
+    return NormalDist().inv_cdf(1.0 - (1.0 - conf_level) / 2.0)
+
+
+def missing_mask(arr: np.ndarray) -> np.ndarray:
+    """NaN/None/NaT per element (pandas' isna without importing pandas)."""
+    if arr.dtype.kind in "fc":
+        return np.isnan(arr)
+    if arr.dtype.kind == "M":
+        return np.isnat(arr)
+    if arr.dtype.kind == "O":
+        return np.fromiter((v is None or (isinstance(v, float) and v != v) or
+                            (v.__class__.__name__ in ("NAType", "NaTType"))
+                            for v in arr.ravel()), bool, arr.size).reshape(arr.shape)
+    return np.zeros(arr.shape, bool)
 
 
 @dataclass(frozen=True)
@@ -57,11 +74,15 @@ def group_codes(group: np.ndarray | None, n: int,
     if group is None:
         return np.zeros(n, np.int64), ["all"]
     arr = np.asarray(group).ravel()
+    if n != arr.size:
+        raise ValueError(f"{name} has {arr.size} values for {n} subjects (time): the arrays "
+                         "must be aligned, one value per subject")
     if arr.dtype.kind in "fcOSUM":
-        missing = int(pd.isna(arr).sum())
-        if missing:
-            raise ValueError(f"{name} has {missing} missing value(s): drop those subjects "
-                             "first (R's na.omit would)")
+        miss = missing_mask(arr)
+        if miss.any():
+            first = int(np.flatnonzero(miss)[0])
+            raise ValueError(f"{name} has {int(miss.sum())} missing value(s), the first at "
+                             f"index {first}: drop those subjects first (R's na.omit would)")
     if arr.dtype.kind in "iu" and arr.size and arr.max() < 1 << 16 and arr.min() >= 0:
         # Small non-negative integer codes: a lookup table instead of a sort, and not even
         # that when the codes are already 0..G-1.
@@ -84,3 +105,56 @@ def as_int(x) -> np.ndarray:
     if arr.dtype.kind == "f" and np.any(arr != np.round(arr)):
         raise ValueError("status codes must be whole numbers")
     return np.asarray(arr, dtype=np.int64).ravel()
+
+
+def chi2_sf(stat: float, df: int) -> float:
+    """Upper tail P(X > stat) of chi-square with whole ``df``, exact closed forms (no scipy).
+
+    Q(k/2, x/2) of the regularised incomplete gamma: for even k, e^-y sum_{i<k/2} y^i / i!;
+    for odd k, erfc(sqrt y) + e^-y sum_{j=1}^{(k-1)/2} y^(j-1/2) / Gamma(j + 1/2), y = x / 2
+    (Abramowitz & Stegun 26.4.4-5). All terms are positive, so the tail keeps full relative
+    precision far below R's ``1 - pchisq`` (documented difference: exact upper tails).
+    NaN for a NaN statistic or df < 1.
+    """
+    if not df or df < 1 or stat is None or math.isnan(stat):
+        return float("nan")
+    if stat == math.inf:
+        return 0.0
+    k = int(df)
+    y = max(float(stat), 0.0) / 2.0
+    if y == 0.0:
+        return 1.0
+    log_y = math.log(y)
+    if k % 2 == 0:
+        terms = [i * log_y - y - math.lgamma(i + 1.0) for i in range(k // 2)]
+        return float(min(1.0, math.fsum(math.exp(t) for t in terms)))
+    head = math.erfc(math.sqrt(y))
+    terms = [(j - 0.5) * log_y - y - math.lgamma(j + 0.5) for j in range(1, (k - 1) // 2 + 1)]
+    return float(min(1.0, head + math.fsum(math.exp(t) for t in terms)))
+
+
+def normal_two_sided_p(z: np.ndarray) -> np.ndarray:
+    """2 P(Z > |z|) = erfc(|z| / sqrt 2) (no scipy)."""
+    zz = np.abs(np.asarray(z, dtype=float))
+    out = np.array([math.erfc(v / math.sqrt(2.0)) if math.isfinite(v) else
+                    (0.0 if v == math.inf else math.nan) for v in zz.ravel()])
+    return out.reshape(zz.shape)
+
+
+#: A variance whose smallest eigenvalue is below this fraction of the magnitude of the terms it
+#: was summed from is rounding noise (e.g. Gray's test with a one-subject group: 4.5e-32).
+DEGENERATE_RELATIVE = 1e-10
+
+
+def quadratic_statistic(score: np.ndarray, var: np.ndarray, scale: float) -> float:
+    """Chi-square statistic s' V^-1 s, or NaN when V is singular relative to ``scale`` (the
+    magnitude of the terms V was summed from): a degenerate variance has no test."""
+    if var.size == 0 or not np.all(np.isfinite(var)):
+        return float("nan")
+    sym = (var + var.T) / 2.0
+    if np.linalg.eigvalsh(sym).min() <= DEGENERATE_RELATIVE * max(scale, np.finfo(float).tiny):
+        return float("nan")
+    try:
+        return float(score @ np.linalg.solve(var, score))
+    except np.linalg.LinAlgError:
+        return float("nan")

@@ -7,12 +7,14 @@ Gray's ``cmprsk::cuminc`` (Fortran ``cinc``). Must agree with R ``cmprsk::cuminc
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 
-from survival_stats._arrays import as_float, as_int, group_codes, z_value
-from survival_stats.tied_time_table import TiedTimeTable, check_times, tied_time_table
+from survival_stats._arrays import as_float, group_codes, z_value
+from survival_stats._validate import as_codes, check_lengths, check_times
+from survival_stats.tied_time_table import TiedTimeTable, tied_time_table
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,8 @@ def cif_confint(
         return f ** np.exp(-k), f ** np.exp(k)
 
 
-def cumulative_incidence(time, status, group=None, causes=None) -> list[CIFCurve]:
+def cumulative_incidence(time, status, group=None, causes=None,
+                         cencode: int = 0) -> list[CIFCurve]:
     """Aalen-Johansen cumulative incidence for every cause (and group), cmprsk variance.
 
     Aalen & Johansen (1978) Scand J Stat 5:141; variance Aalen (1978) Ann Stat 6:534.
@@ -109,12 +112,16 @@ def cumulative_incidence(time, status, group=None, causes=None) -> list[CIFCurve
     censored, 1, 2, ... = causes. The variance is cmprsk's (Aalen), not survfit's
     infinitesimal-jackknife ``std.err`` (they differ by a few per cent).
     Curves are returned cause-major (all groups of cause 1 first), as cuminc orders them.
+    ``cencode`` is the censoring code (R ``cuminc(cencode =)``); every other code is a cause.
+    Times must be finite and >= 0, status whole numbers (ValueError naming the first bad
+    index otherwise).
     """
-    t, s, codes, levels, causes, n_codes = prepare_competing_risks(time, status, group, causes)
+    t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
+        time, status, group, causes, cencode)
     if len(levels) * n_codes > DENSE_CELLS:
-        return cif_curves_per_group(t, s, codes, levels, causes, n_codes)
+        return relabel_curves(cif_curves_per_group(t, s, codes, levels, causes, n_codes), labels)
     table = tied_time_table(t, s, codes, len(levels), n_codes)
-    return cif_curves(table, levels, causes)
+    return relabel_curves(cif_curves(table, levels, causes), labels)
 
 
 #: Above this many (group x status code) cells the curves are tabulated group by group: the
@@ -135,25 +142,49 @@ def cif_curves_per_group(t: np.ndarray, s: np.ndarray, codes: np.ndarray, levels
     return cause_major(per_group)
 
 
-def prepare_competing_risks(time, status, group, causes) -> tuple:
-    """Validated (time, status, group codes, group levels, causes, number of status codes)."""
-    t = as_float(time)
-    s = as_int(status)
+def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tuple:
+    """Validated (time, status, group codes, group levels, causes, number of status codes,
+    cause labels).
+
+    Internally status 0 is censored and 1..K are causes. With ``cencode`` = 0 (cuminc's
+    default) the codes are used as they are and must be whole numbers >= 0. With another
+    ``cencode`` (R ``cuminc(cencode =)``) that code is censoring and every other code is a
+    cause, numbered 1..K in sorted order internally; ``labels[k]`` is the original code of
+    internal cause k, and ``causes`` is given (and returned) in internal numbering.
+    """
+    t = np.asarray(time)
+    t = (t.astype(float) if t.dtype == object else t).ravel()
     check_times(t)
-    if s.size != t.size:
-        raise ValueError("time and status must have the same length")
-    if s.size and s.min() < 0:
-        raise ValueError("status must be 0 (censored) or a positive cause code")
-    per_code = np.bincount(s)
+    raw = np.asarray(status).ravel()
+    check_lengths(t.size, status=raw, group=group)
+    if cencode == 0:
+        s = as_codes(raw, None, "status", " (0 censored, 1, 2, ... causes)")
+        labels = list(range(int(s.max()) + 1 if s.size else 1))
+    else:
+        codes_raw = as_codes(raw, "any", "status")
+        others = np.unique(codes_raw[codes_raw != cencode])
+        s = np.where(codes_raw == cencode, 0, np.searchsorted(others, codes_raw) + 1)
+        labels = [int(cencode), *others.tolist()]
+        if causes is not None:
+            unknown = [k for k in causes if k not in labels[1:]]
+            causes = [labels.index(k) for k in causes if k in labels[1:]] + unknown
+    per_code = np.bincount(s) if s.size else np.zeros(1, np.int64)
     if causes is None:
         causes = (np.flatnonzero(per_code[1:]) + 1).tolist()
     if any(int(k) < 1 for k in causes):
         raise ValueError(f"causes must be positive status codes, not {list(causes)}")
     codes, levels = group_codes(group, t.size)
-    if codes.size != t.size:
-        raise ValueError(f"group has {codes.size} values for {t.size} subjects")
     n_codes = max(per_code.size, max(causes, default=0) + 1)
-    return t, s, codes, levels, [int(k) for k in causes], n_codes
+    labels += list(range(len(labels), n_codes))
+    return (t.astype(np.float64, copy=False), s.astype(np.int64), codes, levels,
+            [int(k) for k in causes], n_codes, labels)
+
+
+def relabel_curves(curves: list[CIFCurve], labels: list[int]) -> list[CIFCurve]:
+    """Curves with their cause given as the original status code (``cencode`` remapping)."""
+    if labels == list(range(len(labels))):
+        return curves
+    return [dataclasses.replace(c, cause=int(labels[c.cause])) for c in curves]
 
 
 def cause_major(per_group: list[list[CIFCurve]]) -> list[CIFCurve]:

@@ -9,13 +9,14 @@ Only time-fixed covariates (``cov1``) and a single censoring group are supported
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from survival_stats._arrays import as_float, as_int, z_value
+from survival_stats._validate import as_codes, check_lengths, check_times
 from survival_stats.cox import CoxTerm, _wald_p, design_matrix, terms_table
 
 _EPS = np.finfo(float).eps
@@ -37,6 +38,22 @@ class FineGrayResult:
     converged: bool
     iterations: int
     variable_p: dict[str, float]
+    uftime: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    bfitj: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+    def predict(self, covariates) -> dict[str, np.ndarray]:
+        """Predicted cumulative incidence curves, as R ``predict.crr(fit, cov1)``.
+
+        Fine & Gray (1999) eq. (3): F(t | z) = 1 - exp(-exp(z'b) sum_{t_j <= t} dL0_j), with
+        dL0_j = ``bfitj`` (crr's Breslow-type jumps d_j / S0(t_j) at the distinct failure
+        times ``uftime``). ``covariates``: one row per profile (columns as the fit's, on the
+        design-matrix scale). Returns ``time`` (uftime) and ``cif`` (times x profiles).
+        """
+        z = np.atleast_2d(np.asarray(covariates, dtype=float))
+        if z.shape[1] != self.coef.size:
+            raise ValueError(f"covariates must have {self.coef.size} columns, got {z.shape[1]}")
+        lhat = np.cumsum(self.bfitj)[:, None] * np.exp(z @ self.coef)[None, :]
+        return {"time": self.uftime, "cif": 1.0 - np.exp(-lhat)}
 
     def table(self) -> pd.DataFrame:
         """Table 2 form: variable, level, SHR, 95% CI, p."""
@@ -164,14 +181,22 @@ def fine_gray(
     Fine & Gray (1999) JASA 94:496. Agrees with R ``crr(ftime, fstatus, cov1, failcode,
     cencode, gtol = 1e-6, maxiter = 10)``: same start (0), Newton step with halving, same
     stopping rule, so the returned iterate is crr's; SEs from crr's sandwich variance;
-    two-sided normal p. Rows with a missing value are dropped (counted).
+    two-sided normal p. Rows with a missing covariate are dropped (counted); times must be
+    finite and >= 0 and status whole numbers (ValueError naming the first bad index).
+
+    R is not the reference above 46,340 subjects at risk: crr's Fortran squares the number
+    at risk as a 32-bit integer (46,341^2 > 2^31 - 1), so its variance overflows there; ours
+    computes in floating point throughout.
     """
     x = np.asarray(covariates, dtype=float)
     if x.ndim == 1:
         x = x[:, None]
     t = as_float(time)
+    check_times(t)
     s_raw = np.asarray(status, dtype=float).ravel()
-    ok = ~(np.isnan(t) | np.isnan(s_raw) | np.isnan(x).any(axis=1))
+    check_lengths(t.size, status=s_raw, covariates=x)
+    as_codes(s_raw, "any", "status")
+    ok = ~np.isnan(x).any(axis=1)
     n_dropped = int((~ok).sum())
     t, x = t[ok], x[ok]
     s = as_int(s_raw[ok])
@@ -218,6 +243,7 @@ def fine_gray(
         n_event=data.n_event, n_dropped_missing=n_dropped, loglik=-data.neg_loglik(b),
         loglik_null=-data.neg_loglik(np.zeros(p)), converged=converged, iterations=it,
         variable_p={nm: float(pp) for nm, pp in zip(names, pv, strict=True)},
+        uftime=data.uf, bfitj=data.d / data.risk_sums(b, False)[2],
     )
 
 
@@ -230,6 +256,8 @@ def fine_gray_model(
     Fine & Gray (1999) JASA 94:496. Agrees with R ``crr(time, status, cov1 = model.matrix(~
     ...)[, -1], failcode = cause)`` on complete cases (dropped rows counted).
     """
+    check_times(data[time].to_numpy(), f"{time!r}")
+    as_codes(data[status].to_numpy(), "any", f"{status!r}")
     complete = data[[time, status, *variables]].dropna()
     X, info = design_matrix(complete, variables, reference)
     res = fine_gray(complete[time], complete[status], X.to_numpy(), failcode=cause,
@@ -245,5 +273,5 @@ def fine_gray_model(
         terms=terms, variables=list(variables), coef=res.coef, var=res.var, n=res.n,
         n_event=res.n_event, n_dropped_missing=len(data) - len(complete), loglik=res.loglik,
         loglik_null=res.loglik_null, converged=res.converged, iterations=res.iterations,
-        variable_p=var_p,
+        variable_p=var_p, uftime=res.uftime, bfitj=res.bfitj,
     )

@@ -7,12 +7,12 @@ failure times is compiled, see :mod:`survival_stats._compiled`); must agree with
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from survival_stats._arrays import group_codes
+from survival_stats._arrays import chi2_sf, group_codes, quadratic_statistic
 from survival_stats.cumulative_incidence import prepare_competing_risks
 from survival_stats.tied_time_table import TiedTimeTable, tied_time_table
 
@@ -43,21 +43,21 @@ def gray_statistic(tables: list[TiedTimeTable], cause: int, rho: float = 0.0) ->
     ng = tables[0].counts.shape[0] if tables else 0
     score = np.zeros(max(ng - 1, 0))
     var = np.zeros((max(ng - 1, 0), max(ng - 1, 0)))
+    scale = 0.0  # magnitude of the summed pieces, for the degenerate-variance rule
     if ng > 1:
         for table in tables:
             d_cause, d_other = table.failures(cause)
             sc, v, v2, v3, c = _compiled.gray_score_variance(
                 table.n_risk, d_cause, d_other, float(rho))
             score += sc
-            var += v + (c * v3) @ c.T + c @ v2.T + v2 @ c.T
-    stat = float("nan")
-    if ng > 1 and np.linalg.matrix_rank(var) == ng - 1:
-        try:
-            stat = float(score @ np.linalg.solve(var, score))
-        except np.linalg.LinAlgError:  # numerically singular despite the rank test
-            stat = float("nan")
+            cvc, cv2 = (c * v3) @ c.T, c @ v2.T
+            var += v + cvc + cv2 + cv2.T
+            scale += float(np.abs(v).max() + np.abs(cvc).max() + 2.0 * np.abs(cv2).max())
+    # a variance that is rounding noise relative to its pieces (a one-subject group) has
+    # no test: NaN, as a singular one (R would report the noise's statistic, or -1)
+    stat = quadratic_statistic(score, var, scale) if ng > 1 else float("nan")
     df = ng - 1
-    p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
+    p = chi2_sf(stat, df)
     return GrayTest(int(cause), stat, df, p, score, var)
 
 
@@ -74,7 +74,7 @@ def stratum_tables(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: in
 
 
 def gray_test(time, status, group, cause: int | None = None, strata=None,
-              rho: float = 0.0) -> list[GrayTest]:
+              rho: float = 0.0, cencode: int = 0) -> list[GrayTest]:
     """Gray's test comparing the CIF of each cause (or one ``cause``) across groups.
 
     Gray (1988) Ann Stat 16:1141. Agrees with R ``cmprsk::cuminc(ftime, fstatus, group,
@@ -84,7 +84,12 @@ def gray_test(time, status, group, cause: int | None = None, strata=None,
     """
     if group is None:
         raise ValueError("Gray's test needs a group")
-    t, s, codes, levels, causes, n_codes = prepare_competing_risks(
-        time, status, np.asarray(group), [cause] if cause is not None else None)
+    t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
+        time, status, np.asarray(group), [cause] if cause is not None else None, cencode)
     tables = stratum_tables(t, s, codes, len(levels), n_codes, strata)
-    return gray_statistics(tables, causes, rho)
+    return relabel_tests(gray_statistics(tables, causes, rho), labels)
+
+
+def relabel_tests(tests: list[GrayTest], labels: list[int]) -> list[GrayTest]:
+    """Tests with their cause given as the original status code (``cencode`` remapping)."""
+    return [dataclasses.replace(t, cause=int(labels[t.cause])) for t in tests]

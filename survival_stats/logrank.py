@@ -1,8 +1,8 @@
-"""Log-rank test for K groups (optionally stratified) and the test for trend.
+"""Log-rank and Fleming-Harrington tests for K groups (optionally stratified), test for trend.
 
 Mantel (1966) Cancer Chemother Rep 50:163; Peto & Peto (1972) JRSS A 135:185. Must agree with
-R ``survival::survdiff(Surv(time, status) ~ group)`` (rho = 0): statistic, df, p, observed,
-expected.
+R ``survival::survdiff(Surv(time, status) ~ group, rho =)``: statistic, df, p, observed,
+expected. The merge over the sorted times is compiled (:mod:`survival_stats._compiled`).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
-from survival_stats._arrays import as_float, as_int, group_codes
+from survival_stats._arrays import as_float, chi2_sf, group_codes, quadratic_statistic
+from survival_stats._validate import survival_inputs
 
 
 @dataclass(frozen=True)
@@ -29,9 +29,17 @@ class LogRankTest:
     p: float
 
 
-def _observed_expected(time, event, codes, ng):
+#: From this many subjects the compiled merge is used; below, numpy (no numba import, which
+#: costs more than the whole test on a small sample, e.g. in ``aml-registry estimate``).
+COMPILED_FROM = 100_000
+
+
+def _observed_expected(time: np.ndarray, event: np.ndarray, codes: np.ndarray, ng: int,
+                       rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """survdiff's weighted O, E and V of one stratum with numpy (as the compiled
+    ``logrank_from_sorted``): blocks of tied times after a stable argsort."""
     order = np.argsort(time, kind="stable")
-    time, event, codes = time[order], event[order], codes[order]
+    time, event, codes = time[order], event[order].astype(float), codes[order]
     new = np.r_[True, time[1:] != time[:-1]]
     block = np.cumsum(new) - 1
     nt = int(block[-1]) + 1 if time.size else 0
@@ -41,25 +49,34 @@ def _observed_expected(time, event, codes, ng):
     r = r_g.sum(axis=1)
     d = d_g.sum(axis=1)
     keep = d > 0
-    r_g, r, d = r_g[keep], r[keep], d[keep]
-    expected = (r_g * (d / r)[:, None]).sum(axis=0)
+    r_g, r, d, d_g = r_g[keep], r[keep], d[keep], d_g[keep]
+    # weight S(t-)^rho of the pooled Kaplan-Meier (1 for the log-rank test)
+    w = np.r_[1.0, np.cumprod(1.0 - d / r)[:-1]] ** rho if rho != 0.0 else np.ones(d.size)
+    expected = (r_g * (w * d / r)[:, None]).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        w = np.where(r > 1, d * (r - d) / (r * r * (r - 1.0)), 0.0)
-    var = np.diag((w[:, None] * r_g * r[:, None]).sum(axis=0)) - np.einsum(
-        "t,ti,tj->ij", w, r_g, r_g
-    )
-    return d_g.sum(axis=0), expected, var
+        kappa = np.where(r > 1, w * w * d * (r - d) / (r * r * (r - 1.0)), 0.0)
+    var = np.diag((kappa[:, None] * r_g * r[:, None]).sum(axis=0)) - np.einsum(
+        "t,ti,tj->ij", kappa, r_g, r_g)
+    return (w[:, None] * d_g).sum(axis=0), expected, var
 
 
-def logrank_test(time, event, group, strata=None) -> LogRankTest:
-    """K-sample log-rank test, chi-square with (groups with expected > 0) - 1 df.
+def logrank_test(time, event, group, strata=None, rho: float = 0.0) -> LogRankTest:
+    """K-sample log-rank (rho = 0) or Fleming-Harrington G^rho test, chi-square with
+    (groups with expected > 0) - 1 df.
 
-    Mantel (1966); Peto & Peto (1972). Agrees with R ``survdiff(Surv(time, event) ~ group
-    [+ strata(s)])``: the first group with expected > 0 is dropped and the statistic is
-    (O - E)' V^-1 (O - E) on the rest.
+    Mantel (1966); Peto & Peto (1972); Harrington & Fleming (1982) Biometrika 69:553. Agrees
+    with R ``survdiff(Surv(time, event) ~ group [+ strata(s)], rho = rho)``: weights
+    S(t-)^rho of the pooled Kaplan-Meier within each stratum; ``observed``/``expected`` are
+    the weighted counts (survdiff's ``obs``/``exp``); the first group with expected > 0 is
+    dropped and the statistic is (O - E)' V^-1 (O - E) on the rest. Deliberate differences:
+    p is the exact upper tail, and a singular variance (e.g. all events at one tied time,
+    or one that is rounding noise) gives NaN where R's solve() would stop.
     """
-    t = as_float(time)
-    e = as_int(event)
+    t, e = survival_inputs(time, event)
+    if group is None:
+        raise ValueError("the log-rank test needs a group")
+    if not np.isfinite(rho) or rho < 0:
+        raise ValueError(f"rho must be a finite number >= 0, got {rho!r}")
     codes, levels = group_codes(np.asarray(group), t.size)
     ng = len(levels)
     sc, slev = group_codes(strata, t.size, "strata")
@@ -67,8 +84,19 @@ def logrank_test(time, event, group, strata=None) -> LogRankTest:
     expected = np.zeros(ng)
     var = np.zeros((ng, ng))
     for h in range(len(slev)):
-        sel = sc == h
-        o, ex, v = _observed_expected(t[sel], e[sel].astype(float), codes[sel], ng)
+        if len(slev) == 1:
+            tt, ee, cc = t, e, codes
+        else:
+            sel = sc == h
+            tt, ee, cc = t[sel], e[sel], codes[sel]
+        if t.size < COMPILED_FROM:
+            o, ex, v = _observed_expected(tt, ee, cc, ng, float(rho))
+        else:
+            from survival_stats import _compiled
+            from survival_stats.tied_time_table import sorted_cells
+
+            by_cell, offsets = sorted_cells(tt, cc, ee, ng, 2)
+            o, ex, v = _compiled.logrank_from_sorted(by_cell, offsets, ng, float(rho))
         observed += o
         expected += ex
         var += v
@@ -80,11 +108,9 @@ def logrank_test(time, event, group, strata=None) -> LogRankTest:
         diff = (observed - expected)[keep]
         sub = var[np.ix_(keep, keep)]
         df = int(use.size - 1)
-        # a singular variance (e.g. every subject has its event at one tied time) has no
-        # chi-square statistic: NaN, as for Gray's test (deliberate; R's solve() would stop)
-        stat = (float(diff @ np.linalg.solve(sub, diff))
-                if np.linalg.matrix_rank(sub) == keep.size else float("nan"))
-    p = float(stats.chi2.sf(stat, df)) if df > 0 else float("nan")
+        scale = float(np.abs(np.diag(var)).sum())
+        stat = quadratic_statistic(diff, sub, scale)
+    p = chi2_sf(stat, df)
     return LogRankTest(levels, np.bincount(codes, minlength=ng), observed, expected, var,
                        stat, df, p)
 
@@ -107,4 +133,4 @@ def logrank_trend_test(time, event, group, scores=None) -> dict[str, float]:
     u = float(w @ (res.observed - res.expected))
     v = float(w @ res.variance @ w)
     stat = u * u / v if v > 0 else float("nan")
-    return {"statistic": stat, "df": 1, "p": float(stats.chi2.sf(stat, 1))}
+    return {"statistic": stat, "df": 1, "p": chi2_sf(stat, 1)}

@@ -120,7 +120,24 @@ def _balanced_cell_ranges(offsets: np.ndarray, parts: int) -> list[tuple[int, in
     return [(lo, hi) for lo, hi in zip(edges[:-1], edges[1:], strict=True) if hi > lo]
 
 
-def check_times(time: np.ndarray) -> None:
-    """Times must be finite numbers (cmprsk drops NA rows; the caller decides, not us)."""
-    if not np.all(np.isfinite(time)):
-        raise ValueError("time must be finite (drop or impute missing follow-up first)")
+def sorted_cells(time: np.ndarray, group: np.ndarray, status: np.ndarray, n_groups: int,
+                 n_codes: int) -> tuple[np.ndarray, np.ndarray]:
+    """The times partitioned by cell = group x n_codes + status and sorted within each cell:
+    the cell c holds ``by_cell[offsets[c]:offsets[c + 1]]``. A counting sort by cell and one
+    float sort per cell (in parallel on :func:`worker_threads`): no argsort, no gather."""
+    from survival_stats import _compiled
+
+    t = np.ascontiguousarray(time, dtype=np.float64)
+    n_cells = n_groups * n_codes
+    by_cell, offsets = _compiled.partition_by_cell(
+        t, np.ascontiguousarray(group, dtype=np.int64),
+        np.ascontiguousarray(status, dtype=np.int64), n_codes, n_cells)
+
+    def sort_cells(lo: int, hi: int) -> None:
+        for c in range(lo, hi):
+            by_cell[offsets[c]:offsets[c + 1]].sort()
+
+    workers = worker_threads(t.size)
+    run_parallel([partial(sort_cells, lo, hi)
+                  for lo, hi in _balanced_cell_ranges(offsets, workers)], workers)
+    return by_cell, offsets

@@ -51,11 +51,14 @@ def test_cox_efron_matches_coxph(lung, lung_ref, close):
     assert close(res.concordance, eff["concordance"], rel_tol=1e-9)
 
 
-def test_breslow_reference_is_not_claimed(lung, lung_ref):
-    """Deliberate: only Efron ties are offered; Efron differs from the stored Breslow fit."""
-    res = cox_ph(lung, "time", "event", ["age", "sex", "ph.ecog"])
+def test_breslow_ties_match_stored_breslow_fit(lung, lung_ref, close):
+    """Breslow ties (offered since our own fit replaced lifelines) equal R's Breslow fit."""
+    res = cox_ph(lung, "time", "event", ["age", "sex", "ph.ecog"], ties="breslow")
     bres = lung_ref["cox"]["breslow"]["coefficients"]
-    assert any(abs(t.coef / r["coef"] - 1) > 1e-4 for t, r in zip(res.terms, bres, strict=True))
+    for term, row in zip(res.terms, bres, strict=True):
+        assert close(term.coef, row["coef"], rel_tol=1e-9)
+        assert close(term.se, row["se"], rel_tol=1e-9)
+        assert close(term.p, row["p_wald"], rel_tol=1e-9)
 
 
 def test_categorical_reference_level_and_table2(lung):
