@@ -102,25 +102,23 @@ Columns the query must return, by method:
                                                           Gray's K-sample test
   cox      time, status (0 censored, 1 event), covariates (every other column; text columns
            are categorical, reference = first level alphabetically; a group column too)
-Examples (the published file: analysis.endpoints has time_days and status per endpoint):
+Examples (on the published file; analysis.patient_endpoints has one row per transplanted
+patient and endpoint: time_days, status and the patient's characteristics):
   aml-registry estimate --db registry.duckdb --method km --times 365,730 --sql \\
-    "SELECT time_days AS time, status FROM analysis.endpoints
+    "SELECT time_days AS time, status FROM analysis.patient_endpoints
      WHERE endpoint = 'OS' AND cohort = 'azaven_rr'"
   aml-registry estimate --db registry.duckdb --method cif --times 730 --sql \\
-    "SELECT time_days AS time, status FROM analysis.endpoints
+    "SELECT time_days AS time, status FROM analysis.patient_endpoints
      WHERE endpoint = 'CIR' AND cohort = 'azaven_rr'"
   aml-registry estimate --db registry.duckdb --method logrank --sql \\
-    "SELECT e.time_days AS time, e.status, p.salvage_setting AS \"group\"
-     FROM analysis.endpoints e JOIN analysis.patients p USING (patient_key)
-     WHERE e.endpoint = 'OS' AND e.cohort = 'azaven_rr'"
+    "SELECT time_days AS time, status, salvage_setting AS \\"group\\"
+     FROM analysis.patient_endpoints WHERE endpoint = 'OS' AND cohort = 'azaven_rr'"
   aml-registry estimate --db registry.duckdb --method gray --sql \\
-    "SELECT e.time_days AS time, e.status, p.mrd_pre_hsct AS \"group\"
-     FROM analysis.endpoints e JOIN analysis.patients p USING (patient_key)
-     WHERE e.endpoint = 'CIR' AND e.cohort = 'azaven_rr'"
+    "SELECT time_days AS time, status, mrd_pre_hsct AS \\"group\\"
+     FROM analysis.patient_endpoints WHERE endpoint = 'CIR' AND cohort = 'azaven_rr'"
   aml-registry estimate --db registry.duckdb --method cox --sql \\
-    "SELECT e.time_days AS time, e.status, NOT p.c1_response AS no_c1_response
-     FROM analysis.endpoints e JOIN analysis.patients p USING (patient_key)
-     WHERE e.endpoint = 'OS' AND e.cohort = 'azaven_rr'"
+    "SELECT time_days AS time, status, NOT c1_response AS no_c1_response
+     FROM analysis.patient_endpoints WHERE endpoint = 'OS' AND cohort = 'azaven_rr'"
 """
 
 
