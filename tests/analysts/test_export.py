@@ -141,3 +141,11 @@ def test_a_missing_warehouse_is_a_clear_error(tmp_path, capsys) -> None:
     assert main(["export", "--warehouse", str(tmp_path / "nowhere"), "--format", "csv",
                  "--out", str(tmp_path / "out")]) == 2
     assert "no published database" in capsys.readouterr().err
+
+
+def test_the_command_offers_exactly_the_published_schemas() -> None:
+    from pipelines.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    schema = next(a for a in sub.choices["export"]._actions if a.dest == "schema")
+    assert sorted(schema.choices) == sorted(PUBLISHED_SCHEMAS)
