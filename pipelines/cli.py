@@ -56,6 +56,8 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
+    import duckdb
+
     from pipelines.version import code_version
     from warehouse.export import ExportError, export_registry
 
@@ -63,7 +65,7 @@ def _export(args: argparse.Namespace) -> int:
     try:
         result = export_registry(db, Path(args.out), args.format, args.schema or None,
                                  code_version=code_version())
-    except (ExportError, OSError) as exc:
+    except (ExportError, OSError, duckdb.Error) as exc:
         print(f"aml-registry export: {exc}", file=sys.stderr)
         return 2
     manifest = result.manifest

@@ -86,7 +86,7 @@ def sandboxed_connection(db_path: str) -> duckdb.DuckDBPyConnection:
 
 
 def _read(db_path: str, sql: str) -> pd.DataFrame:
-    """Rows of one read-only SELECT over ``db_path``; anything else is :class:`QueryRefusedError`.
+    """Rows of one read-only SELECT over ``db_path``; anything else: :class:`QueryRefusedError`.
 
     DuckDB lets a read-only connection write the database's own ``.wal`` path even with
     external access disabled, so statements other than a single SELECT are refused before
@@ -107,8 +107,8 @@ def _read(db_path: str, sql: str) -> pd.DataFrame:
         try:
             return con.execute(sql).fetchdf()
         except duckdb.PermissionException as exc:
-            raise QueryRefusedError(f"refused by the sandbox (the query may read only {db_path}): "
-                               f"{exc}") from exc
+            raise QueryRefusedError(f"refused by the sandbox (the query may read only "
+                                    f"{db_path}): {exc}") from exc
     finally:
         con.close()
 
@@ -139,8 +139,8 @@ def estimate_from_duckdb(
 
     The file is opened read-only in a sandbox (:func:`sandboxed_connection`; one SELECT only,
     no other file, network or extension). Missing columns raise :class:`QueryColumnsError`
-    naming the column and the method (:data:`METHOD_COLUMNS`). Rows with a missing time/status (or group) are dropped;
-    ``n`` is the number of rows analysed (for cox: complete cases). Returned keys by method:
+    naming the column and the method (:data:`METHOD_COLUMNS`). Rows with a missing
+    time/status (or group) are dropped; ``n`` is the number of rows analysed (for cox: complete cases). Returned keys by method:
     km: estimates + median (+ tests: log-rank when there are >= 2 groups); cif: estimates (+
     Gray's tests per cause with >= 2 groups); logrank, gray: tests; cox: coefficients.
     ``group``/``cause`` are strings/ints or null; NaN becomes null. Without ``times`` the
