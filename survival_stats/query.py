@@ -8,6 +8,7 @@ remaining columns. The result is the JSON object of the architecture spec (Inter
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -40,13 +41,15 @@ _COLUMN_MEANING = {
 }
 
 #: DuckDB settings of the analysts' connection (DuckDB "Securing DuckDB" guide): no file,
-#: network or extension access beyond the opened database, and no way to change that.
+#: network or extension access beyond the attached database, no spill folder, and no way to
+#: change that afterwards. The file itself is attached READ_ONLY.
 SANDBOX_CONFIG = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
     "autoload_known_extensions": False,
     "lock_configuration": True,
 }
+_RESERVED_CATALOGS = {"memory", "system", "temp", "main"}
 
 
 class QueryColumnsError(ValueError):
@@ -81,8 +84,28 @@ def _label(value: Any) -> str | None:
 
 
 def sandboxed_connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    """Open ``db_path`` read-only with :data:`SANDBOX_CONFIG` (external access off, locked)."""
-    return duckdb.connect(db_path, read_only=True, config=dict(SANDBOX_CONFIG))
+    """``db_path`` attached READ_ONLY to an in-memory DuckDB, then :data:`SANDBOX_CONFIG`.
+
+    Attaching (instead of ``duckdb.connect(db_path, config=...)``) lets the sandbox open a file
+    that the same process already holds open with other settings (e.g. an analyst's notebook
+    connection), which DuckDB refuses for a second direct connection. The file is the default
+    catalog under its own name, so queries read as they would on a direct connection.
+    """
+    stem = Path(db_path).stem
+    alias = stem if stem.isidentifier() and stem.lower() not in _RESERVED_CATALOGS else "db"
+    con = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "temp_directory": ""})
+    try:
+        path = str(db_path).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS \"{alias}\" (READ_ONLY)")
+        con.execute(f'USE "{alias}"')
+        for name, value in SANDBOX_CONFIG.items():
+            con.execute(f"SET {name} = {str(value).lower()}")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def _read(db_path: str, sql: str) -> pd.DataFrame:

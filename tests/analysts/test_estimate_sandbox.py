@@ -124,13 +124,27 @@ def test_the_sandbox_settings_are_in_force(databases) -> None:
         settings = dict(con.execute(
             "SELECT name, value FROM duckdb_settings() WHERE name IN "
             "('enable_external_access', 'autoinstall_known_extensions', "
-            "'autoload_known_extensions', 'lock_configuration', 'access_mode')").fetchall())
+            "'autoload_known_extensions', 'lock_configuration')").fetchall())
+        read_only = con.execute("SELECT readonly FROM duckdb_databases() "
+                                "WHERE database_name = current_database()").fetchone()[0]
     finally:
         con.close()
-    assert settings == {"enable_external_access": "false", "autoinstall_known_extensions":
-                        "false", "autoload_known_extensions": "false",
-                        "lock_configuration": "true", "access_mode": "read_only"}
-    assert set(SANDBOX_CONFIG) <= set(settings)
+    assert settings == {name: str(value).lower() for name, value in SANDBOX_CONFIG.items()}
+    assert read_only is True
+
+
+def test_the_sandbox_opens_a_file_the_process_already_holds_open(databases) -> None:
+    """An analyst's own read-only connection (other settings) does not block estimate."""
+    published, _ = databases
+    own = duckdb.connect(str(published), read_only=True)
+    try:
+        result = estimate_from_duckdb(str(published), "SELECT time_days AS time, status "
+                                      "FROM endpoints", "km", [10.0])
+        assert result["n"] == 40
+        with pytest.raises(QueryRefusedError):
+            estimate_from_duckdb(str(published), "SELECT * FROM read_csv('/etc/passwd')", "km")
+    finally:
+        own.close()
 
 
 def test_an_ordinary_query_still_runs(databases) -> None:
