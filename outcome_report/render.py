@@ -190,6 +190,7 @@ def render_report(tables: dict[str, pd.DataFrame], patients: pd.DataFrame,
                      f"</b>, generated {html.escape(str(snapshot.get('generated_at')))}; "
                      f"{len(patients)} patients, {endpoints['patient_key'].nunique()} "
                      f"transplanted with endpoints.</p>"
+                     "<p class='meta'><a href='data-dictionary.html'>Data dictionary</a></p>"
                      + _table_html(deliveries, "Deliveries per centre")),
         "Cohort flow": flow_diagram(t["cohort_flow"]) + _table_html(t["cohort_flow"],
                                                                     "Cohort flow"),

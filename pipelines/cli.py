@@ -1,4 +1,4 @@
-"""The `aml-registry` command: generate, refresh, status, estimate.
+"""The `aml-registry` command: generate, refresh, status, export, estimate.
 
 Interfaces are stable (../shared/spec/architecture.md, "Interfaces"): scripts and schedules
 depend on them.
@@ -55,6 +55,25 @@ def _status(args: argparse.Namespace) -> int:
     return print_status(Path(args.warehouse))
 
 
+def _export(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from pipelines.version import code_version
+    from warehouse.export import ExportError, export_registry
+
+    db = Path(args.warehouse) / "registry.duckdb"
+    try:
+        result = export_registry(db, Path(args.out), args.format, args.schema or None,
+                                 code_version=code_version())
+    except (ExportError, OSError, duckdb.Error) as exc:
+        print(f"aml-registry export: {exc}", file=sys.stderr)
+        return 2
+    manifest = result.manifest
+    print(f"exported {len(result.rows)} tables and views ({sum(result.rows.values())} rows, "
+          f"{manifest['format']}) of refresh {manifest['refresh_id']} to {result.out}")
+    return 0
+
+
 def _estimate(args: argparse.Namespace) -> int:
     from survival_stats.query import estimate_from_duckdb, format_table
 
@@ -69,6 +88,40 @@ def _estimate(args: argparse.Namespace) -> int:
     else:
         print(format_table(result))
     return 0
+
+
+#: ``estimate --help``: the columns each method reads (survival_stats.query.METHOD_COLUMNS,
+#: kept equal by tests/analysts/test_estimate_help.py) and one example per method.
+ESTIMATE_HELP = """\
+The query (--sql) is one read-only SELECT over --db; it runs sandboxed: no other file, no
+network, no extensions, no settings (COPY, ATTACH, read_csv, INSTALL, SET are refused).
+Columns the query must return, by method:
+  km       time, status (0 censored, 1 event) [, group]   Kaplan-Meier (+ log-rank by group)
+  cif      time, status (0 censored, 1, 2, ... causes) [, group]
+                                                          cumulative incidence (+ Gray's test)
+  logrank  time, status (0 censored, 1 event), group      log-rank test
+  gray     time, status (0 censored, 1, 2, ... causes), group
+                                                          Gray's K-sample test
+  cox      time, status (0 censored, 1 event), covariates (every other column; text columns
+           are categorical, reference = first level alphabetically; a group column too)
+Examples (on the published file; analysis.patient_endpoints has one row per transplanted
+patient and endpoint: time_days, status and the patient's characteristics):
+  aml-registry estimate --db registry.duckdb --method km --times 365,730 --sql \\
+    "SELECT time_days AS time, status FROM analysis.patient_endpoints
+     WHERE endpoint = 'OS' AND cohort = 'azaven_rr'"
+  aml-registry estimate --db registry.duckdb --method cif --times 730 --sql \\
+    "SELECT time_days AS time, status FROM analysis.patient_endpoints
+     WHERE endpoint = 'CIR' AND cohort = 'azaven_rr'"
+  aml-registry estimate --db registry.duckdb --method logrank --sql \\
+    "SELECT time_days AS time, status, salvage_setting AS \\"group\\"
+     FROM analysis.patient_endpoints WHERE endpoint = 'OS' AND cohort = 'azaven_rr'"
+  aml-registry estimate --db registry.duckdb --method gray --sql \\
+    "SELECT time_days AS time, status, mrd_pre_hsct AS \\"group\\"
+     FROM analysis.patient_endpoints WHERE endpoint = 'CIR' AND cohort = 'azaven_rr'"
+  aml-registry estimate --db registry.duckdb --method cox --sql \\
+    "SELECT time_days AS time, status, NOT c1_response AS no_c1_response
+     FROM analysis.patient_endpoints WHERE endpoint = 'OS' AND cohort = 'azaven_rr'"
+"""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,9 +149,29 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--warehouse", required=True)
     st.set_defaults(func=_status)
 
-    est = sub.add_parser("estimate", help="run the statistics engine on a DuckDB query")
-    est.add_argument("--db", required=True)
-    est.add_argument("--sql", required=True)
+    exp = sub.add_parser(
+        "export", help="write the analysts' tables as Parquet or CSV files with their "
+        "data dictionary and a manifest",
+        description="Export the published registry.duckdb of WAREHOUSE (only what the "
+        "analysts' file holds) into the folder OUT: OUT/<schema>/<table>.<format>, "
+        "OUT/data_dictionary.csv, OUT/manifest.json (refresh id, code version, row counts). "
+        "The folder is built beside OUT and swapped in whole. CSV: UTF-8, header, NA for "
+        "missing, ISO dates, booleans 1/0.")
+    exp.add_argument("--warehouse", required=True)
+    exp.add_argument("--format", required=True, choices=["parquet", "csv"])
+    exp.add_argument("--schema", action="append", metavar="SCHEMA",
+                     choices=["analysis", "outcomes", "quality", "meta"],
+                     help="export only this schema (repeatable; default: all four)")
+    exp.add_argument("--out", required=True, metavar="DIR")
+    exp.set_defaults(func=_export)
+
+    est = sub.add_parser("estimate", help="run the statistics engine on a DuckDB query",
+                         description="Run the statistics engine on the rows of one query.",
+                         epilog=ESTIMATE_HELP,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    est.add_argument("--db", required=True, help="DuckDB file, opened read-only")
+    est.add_argument("--sql", required=True,
+                     help="one SELECT returning the method's columns (see below)")
     est.add_argument("--method", required=True, choices=["km", "cif", "logrank", "gray", "cox"])
     est.add_argument("--times", default=None, help="comma-separated times, e.g. 365,730")
     est.add_argument("--ci", default="log", choices=["log", "log-log", "plain"])

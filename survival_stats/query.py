@@ -8,6 +8,7 @@ remaining columns. The result is the JSON object of the architecture spec (Inter
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -22,6 +23,42 @@ from survival_stats.logrank import logrank_test
 # so that ``aml-registry estimate`` starts in well under a second for km and logrank.
 
 METHODS = ("km", "cif", "logrank", "gray", "cox")
+
+#: The columns each method reads from the query's result: (required, optional). For cox every
+#: column besides time and status is a covariate (at least one; ``group`` is one too).
+METHOD_COLUMNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "km": (("time", "status"), ("group",)),
+    "cif": (("time", "status"), ("group",)),
+    "logrank": (("time", "status", "group"), ()),
+    "gray": (("time", "status", "group"), ()),
+    "cox": (("time", "status"), ("group",)),
+}
+_COLUMN_MEANING = {
+    "time": "follow-up time, e.g. time_days",
+    "status": {"km": "0 censored, 1 event", "logrank": "0 censored, 1 event",
+               "cox": "0 censored, 1 event", "cif": "0 censored, 1, 2, ... causes",
+               "gray": "0 censored, 1, 2, ... causes"},
+    "group": "the groups compared",
+}
+
+#: DuckDB settings of the analysts' connection (DuckDB "Securing DuckDB" guide): no file,
+#: network or extension access beyond the attached database, no spill folder, and no way to
+#: change that afterwards. The file itself is attached READ_ONLY.
+SANDBOX_CONFIG = {
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+_RESERVED_CATALOGS = {"memory", "system", "temp", "main"}
+
+
+class QueryColumnsError(ValueError):
+    """The query's result lacks a column the method needs (names the column and method)."""
+
+
+class QueryRefusedError(PermissionError):
+    """The query tried more than reading the opened database (sandbox of ``estimate --sql``)."""
 
 
 def _clean(value: Any) -> Any:
@@ -80,12 +117,76 @@ class _Columns(dict):
         return pd.DataFrame(out)
 
 
-def _read(db_path: str, sql: str) -> _Columns:
-    con = duckdb.connect(db_path, read_only=True)
+def sandboxed_connection(db_path: str) -> duckdb.DuckDBPyConnection:
+    """``db_path`` attached READ_ONLY to an in-memory DuckDB, then :data:`SANDBOX_CONFIG`.
+
+    Attaching (instead of ``duckdb.connect(db_path, config=...)``) lets the sandbox open a file
+    that the same process already holds open with other settings (e.g. an analyst's notebook
+    connection), which DuckDB refuses for a second direct connection. The file is the default
+    catalog under its own name, so queries read as they would on a direct connection.
+    """
+    stem = Path(db_path).stem
+    alias = stem if stem.isidentifier() and stem.lower() not in _RESERVED_CATALOGS else "db"
+    con = duckdb.connect(":memory:", config={
+        "autoinstall_known_extensions": False, "autoload_known_extensions": False,
+        "temp_directory": ""})
     try:
-        return _Columns(con.execute(sql).fetchnumpy())
+        path = str(db_path).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS \"{alias}\" (READ_ONLY)")
+        con.execute(f'USE "{alias}"')
+        for name, value in SANDBOX_CONFIG.items():
+            con.execute(f"SET {name} = {str(value).lower()}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _read(db_path: str, sql: str) -> _Columns:
+    """Rows of one read-only SELECT over ``db_path``; anything else: :class:`QueryRefusedError`.
+
+    DuckDB lets a read-only connection write the database's own ``.wal`` path even with
+    external access disabled, so statements other than a single SELECT are refused before
+    they run (COPY, EXPORT, ATTACH, INSTALL/LOAD, SET, PRAGMA, CALL ...).
+    """
+    con = sandboxed_connection(db_path)
+    try:
+        try:
+            statements = con.extract_statements(sql)
+        except duckdb.Error as exc:
+            raise ValueError(f"the query does not parse: {exc}") from exc
+        kinds = [st.type.name for st in statements]
+        if kinds != ["SELECT"]:
+            raise QueryRefusedError(
+                f"refused: --sql must be one read-only SELECT over {db_path}, got "
+                f"{' + '.join(kinds) or 'no statement'} (estimate has no file, network, "
+                "extension or settings access)")
+        try:
+            return _Columns(con.execute(sql).fetchnumpy())
+        except duckdb.PermissionException as exc:
+            raise QueryRefusedError(f"refused by the sandbox (the query may read only "
+                                    f"{db_path}): {exc}") from exc
     finally:
         con.close()
+
+
+def check_columns(method: str, columns: list[str]) -> None:
+    """Raise :class:`QueryColumnsError` naming the column ``method`` needs and lacks."""
+    required, _ = METHOD_COLUMNS[method]
+    for column in required:
+        if column not in columns:
+            meaning = _COLUMN_MEANING[column]
+            if isinstance(meaning, dict):
+                meaning = meaning[method]
+            raise QueryColumnsError(
+                f"method {method} needs a column named {column!r} ({meaning}); the query "
+                f"returned {', '.join(columns) or 'no columns'}; "
+                f"{method} expects {', '.join(required)}"
+                + (f" and optionally {', '.join(METHOD_COLUMNS[method][1])}"
+                   if METHOD_COLUMNS[method][1] else ""))
+    if method == "cox" and not [c for c in columns if c not in ("time", "status")]:
+        raise QueryColumnsError("method cox needs at least one covariate column besides "
+                                f"time and status; the query returned {', '.join(columns)}")
 
 
 def estimate_from_duckdb(
@@ -93,8 +194,10 @@ def estimate_from_duckdb(
 ) -> dict:
     """Run ``method`` (km|cif|logrank|gray|cox) on the rows of ``sql`` over a DuckDB file.
 
-    The file is opened read-only. Rows with a missing time/status (or group) are dropped;
-    ``n`` is the number of rows analysed (for cox: complete cases). Returned keys by method:
+    The file is opened read-only in a sandbox (:func:`sandboxed_connection`; one SELECT only,
+    no other file, network or extension). Missing columns raise :class:`QueryColumnsError`
+    naming the column and the method (:data:`METHOD_COLUMNS`). Rows with a missing
+    time/status (or group) are dropped; ``n`` is the number of rows analysed (for cox: complete cases). Returned keys by method:
     km: estimates + median (+ tests: log-rank when there are >= 2 groups); cif: estimates (+
     Gray's tests per cause with >= 2 groups); logrank, gray: tests; cox: coefficients.
     ``group``/``cause`` are strings/ints or null; NaN becomes null. Without ``times`` the
@@ -107,9 +210,7 @@ def estimate_from_duckdb(
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     df = _read(db_path, sql)
-    missing = {"time", "status"} - set(df.columns)
-    if missing:
-        raise ValueError(f"query must return columns time and status (missing: {sorted(missing)})")
+    check_columns(method, [str(c) for c in df.columns])
     has_group = "group" in df.columns
     if method == "cox":
         return _clean(_cox(df.frame()))

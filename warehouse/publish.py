@@ -17,6 +17,8 @@ from pathlib import Path
 import duckdb
 
 from warehouse.database import Warehouse, run_sql
+from warehouse.dictionary_page import write_data_dictionary_page
+from warehouse.views import create_analyst_views
 
 PUBLISHED_SCHEMAS = ("analysis", "outcomes", "meta", "quality")
 
@@ -75,6 +77,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> Pu
         run_sql(pub, "publish/data_dictionary")
         run_sql(pub, "publish/comments")
         run_sql(pub, "publish/outcome_comments")
+        create_analyst_views(pub)
         pub.execute("CHECKPOINT")
     finally:
         pub.close()
@@ -91,6 +94,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> Pu
         os.fsync(fh.fileno())
     os.replace(building, published)
     _fsync_dir(published.parent)
+    write_data_dictionary_page(published, warehouse.report_dir / "data-dictionary.html")
     return PublishResult(published, counts, None)
 
 
