@@ -113,7 +113,6 @@ class ExpectationSpec:
         return ""
 
 
-@dataclass(frozen=True)
 
 # --------------------------------------------------------------------------- generation
 

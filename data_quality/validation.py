@@ -18,7 +18,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from data_quality.expectations import (
     ExpectationSpec,
     generate_expectation_specs,
 )
+from data_quality.offline_docs import data_docs_index, make_site_offline
 from data_quality.profile import _typed_table, build_patient_profile
 from schemas.canonical import CANONICAL_TABLES
 
@@ -52,6 +53,12 @@ RESULT_COLUMNS: list[str] = [
 SUITE_COLUMNS: list[str] = [
     "run_name", "suite", "rows_total", "rows_validated", "sampled", "evaluated", "successful",
     "unsuccessful", "not_applicable", "seconds",
+]
+
+CENTRE_RESULT_COLUMNS: list[str] = [
+    "run_name", "suite", "table_name", "kind", "check_name", "expectation", "column_name",
+    "centre_id", "success", "unexpected_count", "element_count", "share_violated",
+    "threshold", "expected", "description",
 ]
 
 # Aggregate expectations have no per-row domain: on an empty batch they are not applicable
@@ -94,6 +101,9 @@ class DataDocsSummary:
     max_rows_per_table: int | None
     notes: list[str]
     duration_seconds: float
+    #: one row per (row-level expectation, centre): the centre's failing rows and share
+    centre_results: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=CENTRE_RESULT_COLUMNS))
 
     @property
     def evaluated(self) -> int:
@@ -263,6 +273,9 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
     _clear_site(out_dir)
     run_id = RunIdentifier(run_name=run_name, run_time=datetime.now(UTC))
     rows: list[dict[str, Any]] = []
+    centre_rows: list[dict[str, Any]] = []
+    centre_sizes = {n: df["centre_id"].astype(str).value_counts().to_dict()
+                    if "centre_id" in df.columns else {} for n, df in to_validate.items()}
     suites: dict[str, SuiteSummary] = {}
     with tempfile.TemporaryDirectory(prefix="gx-project-") as project:
         context = gx.get_context(mode="file", project_root_dir=project)
@@ -298,7 +311,9 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
             checkpoint = context.checkpoints.add(gx.Checkpoint(
                 name=f"{name}_checkpoint", validation_definitions=[validation],
                 actions=[UpdateDataDocsAction(name="update_data_docs", site_names=[SITE_NAME])],
-                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 20}))
+                result_format={"result_format": "COMPLETE", "partial_unexpected_count": 20,
+                               "unexpected_index_column_names": ["centre_id"],
+                               "return_unexpected_index_query": False}))
             suite_started = time.perf_counter()
             outcome = checkpoint.run(batch_parameters={"dataframe": df}, run_id=run_id)
             suite_seconds = time.perf_counter() - suite_started
@@ -315,6 +330,8 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
                     else:
                         status = "passed" if er.success else "failed"
                     rows.append(_result_row(spec, bool(er.success), status, res))
+                    if status in ("passed", "failed"):
+                        centre_rows.extend(_centre_rows(spec, res, centre_sizes[name]))
                 stats = vr.statistics
             for s in skipped:
                 rows.append(_result_row(s, None, "not_applicable", {}))
@@ -340,7 +357,42 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
     if sampled:
         notes.append(f"Validated on a deterministic sample of {max_rows_per_table:,} rows "
                      f"(random_state={sample_seed}) for: {', '.join(sampled)}.")
-    return DataDocsSummary(
+    by_centre = pd.DataFrame(centre_rows, columns=CENTRE_RESULT_COLUMNS[1:])
+    by_centre.insert(0, "run_name", run_name)
+    summary = DataDocsSummary(
         run_name=run_name, out_dir=out_dir, index_path=out_dir / "index.html", suites=suites,
         results=results, sampled_tables=sampled, max_rows_per_table=max_rows_per_table,
-        notes=notes, duration_seconds=time.perf_counter() - started)
+        notes=notes, duration_seconds=0.0, centre_results=by_centre)
+    make_site_offline(out_dir)
+    data_docs_index(out_dir, run_name, summary.suite_frame(), results, by_centre, notes)
+    summary.duration_seconds = time.perf_counter() - started
+    return summary
+
+
+def _centre_rows(spec: ExpectationSpec, result: Mapping[str, Any],
+                 sizes: Mapping[str, int]) -> list[dict[str, Any]]:
+    """One expectation's result per centre, from the failing rows' ``centre_id``.
+
+    A registry-wide row expectation is judged per centre with its own threshold (DQD:
+    per-site results). Centre-specific expectations and aggregate ones are not split.
+    """
+    if spec.centre is not None or spec.expectation in AGGREGATE_EXPECTATIONS \
+            or spec.expectation == "expect_column_to_exist":
+        return []
+    failing: dict[str, int] = {}
+    for item in result.get("unexpected_index_list") or []:
+        centre = item.get("centre_id") if isinstance(item, Mapping) else None
+        if centre is not None:
+            failing[str(centre)] = failing.get(str(centre), 0) + 1
+    allowed = 1.0 - (spec.mostly if spec.mostly is not None else 1.0)
+    out = []
+    for centre, n in sorted(sizes.items()):
+        bad = failing.get(centre, 0)
+        share = bad / n if n else 0.0
+        out.append({"suite": spec.suite, "table_name": spec.suite, "kind": spec.kind,
+                    "check_name": spec.check_name, "expectation": spec.expectation,
+                    "column_name": spec.column, "centre_id": centre,
+                    "success": share <= allowed + 1e-12, "unexpected_count": bad,
+                    "element_count": n, "share_violated": share, "threshold": spec.mostly,
+                    "expected": spec.expected, "description": spec.description})
+    return out
