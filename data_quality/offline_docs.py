@@ -95,8 +95,8 @@ def data_docs_index(out_dir: Path, run_name: str, suites: pd.DataFrame,
         rows.append(
             f"<tr><td>{esc(s.suite)}</td><td>{status}</td><td class='num'>{s.evaluated}</td>"
             f"<td class='num'>{s.successful}</td><td class='num'>{s.rows_total:,}</td>"
-            f"<td>{f'<a href={chr(39)}{v}{chr(39)}>validation result</a>' if v else ''}"
-            f" &middot; <a href='{e}'>expectations</a></td></tr>")
+            f"<td>{_link(v, 'validation result')} &middot; {_link(e, 'expectations')}</td>"
+            "</tr>")
     failed = results[results["status"].isin(["failed", "error"])]
     failed_rows = "".join(
         f"<tr><td>{esc(r.suite)}</td><td>{esc(r.kind)}</td><td>{esc(r.check_name)}</td>"
@@ -122,6 +122,10 @@ def data_docs_index(out_dir: Path, run_name: str, suites: pd.DataFrame,
     index = out_dir / "index.html"
     index.write_text(page(f"Data docs {run_name}", body), encoding="utf-8")
     return index
+
+
+def _link(href: str | None, text: str) -> str:
+    return f"<a href='{esc(href)}'>{esc(text)}</a>" if href else ""
 
 
 def _centre_matrix(centre_results: pd.DataFrame) -> str:

@@ -19,6 +19,9 @@ import duckdb
 from warehouse.database import Warehouse, run_sql
 
 PUBLISHED_SCHEMAS = ("analysis", "outcomes", "meta", "quality")
+#: tables of the published schemas that hold identifiable values: restricted copy only
+RESTRICTED_TABLES = frozenset({("quality", "queries"), ("quality", "query_acceptances"),
+                               ("quality", "query_history")})
 
 
 @dataclass
@@ -50,6 +53,8 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
         for schema, table in tables:
+            if (schema, table) in RESTRICTED_TABLES:
+                continue
             con.execute(f'CREATE TABLE pub.{schema}."{table}" AS '
                         f'SELECT * FROM {schema}."{table}"')
             counts[f"{schema}.{table}"] = con.execute(
