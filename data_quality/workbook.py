@@ -54,14 +54,14 @@ def workbook_rows(queries: pd.DataFrame, dialect: CentreDialect | None) -> pd.Da
         return pd.DataFrame(columns=[c for c, _ in WORKBOOK_COLUMNS])
     open_ids = set(q["query_id"])
     root = q["root_query_id"].where(q["root_query_id"].isin(open_ids), None)
-    q["_group"] = root.where(root.notna(), q["query_id"])
-    q["_is_knock_on"] = root.notna()
+    q["group_key"] = root.where(root.notna(), q["query_id"])
+    q["is_knock_on"] = root.notna()
     # groups in file order of their root; inside a group the root, then its knock-ons
-    order = q[~q["_is_knock_on"]].reset_index(drop=True)
+    order = q[~q["is_knock_on"]].reset_index(drop=True)
     order["_g"] = range(len(order))
     rank = dict(zip(order["query_id"], order["_g"], strict=True))
-    q["_rank"] = q["_group"].map(rank)
-    q = q.sort_values(["_rank", "_is_knock_on", "table_name", "source_row"], kind="stable",
+    q["group_rank"] = q["group_key"].map(rank)
+    q = q.sort_values(["group_rank", "is_knock_on", "table_name", "source_row"], kind="stable",
                       na_position="last")
     rows = []
     for r in q.itertuples(index=False):
@@ -73,12 +73,12 @@ def workbook_rows(queries: pd.DataFrame, dialect: CentreDialect | None) -> pd.Da
                    else r.reason)
         rows.append({
             "Query ID": r.query_id,
-            "Knock-on of": r.root_query_id if r._is_knock_on else "",
+            "Knock-on of": r.root_query_id if r.is_knock_on else "",
             "File": file,
             "Row": None if pd.isna(r.source_row) else int(r.source_row),
             "Column": column,
             "Value as delivered": "" if r.value is None or pd.isna(r.value) else str(r.value),
-            "Problem": ("    ↳ knock-on: " + problem) if r._is_knock_on else problem,
+            "Problem": ("    ↳ knock-on: " + problem) if r.is_knock_on else problem,
             "Check": r.rule,
             "First seen in delivery": r.first_seen_delivery,
             "Your answer": "",
