@@ -22,7 +22,7 @@ a{color:#1a4f8b}.bar{display:inline-block;height:9px;background:#b3261e;vertical
 
 #: makes great-expectations' Bootstrap pages readable without Bootstrap, jQuery or fonts
 GX_OFFLINE_CSS = CSS + """
-body{max-width:none}.navbar,.nav-tabs,.ge-index-page-table-validation-links-item,
+body{max-width:none}footer,.navbar,.nav-tabs,.ge-index-page-table-validation-links-item,
 button,.btn{display:none}
 .tab-pane,.collapse,.fade{display:block!important;opacity:1!important}
 .row{display:flex;flex-wrap:wrap}.col-12,.col-md-10,.col-lg-10{flex:1 1 100%}
