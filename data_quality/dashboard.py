@@ -16,6 +16,7 @@ import pandas as pd
 
 from data_quality.expectations import KINDS
 from data_quality.html_style import esc, page
+from data_quality.workbook import root_order
 
 MAX_LISTED_QUERIES = 300
 
@@ -110,7 +111,8 @@ def centre_queries(centre: str, queries: pd.DataFrame) -> str:
     q = queries[queries["centre_id"].eq(centre) & queries["status"].eq("open")]
     if q.empty:
         return "<p>No open query.</p>"
-    roots = q[q["root_query_id"].isna() | ~q["root_query_id"].isin(set(q["query_id"]))]
+    roots = root_order(q[q["root_query_id"].isna()
+                         | ~q["root_query_id"].isin(set(q["query_id"]))])
     knock = q[~q.index.isin(roots.index)]
     by_root = {k: g for k, g in knock.groupby("root_query_id")}
     rows, listed = [], 0

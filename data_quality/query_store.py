@@ -142,6 +142,7 @@ def accept_query(warehouse: Warehouse, query: str, reason: str,
         if row.empty:
             raise QueryNotFoundError(f"no query {query!r} in {warehouse.working_path}")
         run_sql(con, "quality/accept_query", [query, reason, now, who])
+        run_sql(con, "quality/mark_accepted", [query, reason])
         row = con.execute("SELECT * FROM quality.queries WHERE query_id = ?", [query]).df()
     restricted = warehouse.restricted_path
     if restricted.exists():
@@ -154,6 +155,7 @@ def accept_query(warehouse: Warehouse, query: str, reason: str,
                 rcon.execute("BEGIN TRANSACTION")
                 ensure_query_tables(rcon)
                 run_sql(rcon, "quality/accept_query", [query, reason, now, who])
+                run_sql(rcon, "quality/mark_accepted", [query, reason])
                 rcon.execute("COMMIT")
             finally:
                 rcon.close()

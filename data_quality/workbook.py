@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from data_quality.queries import problem_in_words
+from schemas.canonical import TABLE_NAMES
 from schemas.dialect import CentreDialect
 
 WORKBOOK_COLUMNS: list[tuple[str, int]] = [
@@ -44,6 +45,14 @@ def source_file_name(dialect: CentreDialect | None, table: str) -> str:
     return f"{dialect.workbook}#{name}" if dialect.format == "xlsx" else name
 
 
+def root_order(roots: pd.DataFrame) -> pd.DataFrame:
+    """Root queries in the export's table order (patients first), then by file row."""
+    rank = {name: i for i, name in enumerate(TABLE_NAMES)}
+    return (roots.assign(table_rank=roots["table_name"].map(rank).fillna(len(rank)))
+            .sort_values(["table_rank", "source", "file", "source_row"], kind="stable",
+                         na_position="last").drop(columns=["table_rank"]))
+
+
 def workbook_rows(queries: pd.DataFrame, dialect: CentreDialect | None) -> pd.DataFrame:
     """The open queries of one centre as the workbook's rows, roots first, knock-ons under.
 
@@ -56,10 +65,10 @@ def workbook_rows(queries: pd.DataFrame, dialect: CentreDialect | None) -> pd.Da
     root = q["root_query_id"].where(q["root_query_id"].isin(open_ids), None)
     q["group_key"] = root.where(root.notna(), q["query_id"])
     q["is_knock_on"] = root.notna()
-    # groups in file order of their root; inside a group the root, then its knock-ons
-    order = q[~q["is_knock_on"]].reset_index(drop=True)
-    order["_g"] = range(len(order))
-    rank = dict(zip(order["query_id"], order["_g"], strict=True))
+    # root causes first: groups in the order of the export (patients first, the parent of
+    # every knock-on), then file row; inside a group the root, then its knock-ons
+    order = root_order(q[~q["is_knock_on"]])
+    rank = dict(zip(order["query_id"], range(len(order)), strict=True))
     q["group_rank"] = q["group_key"].map(rank)
     q = q.sort_values(["group_rank", "is_knock_on", "table_name", "source_row"], kind="stable",
                       na_position="last")
@@ -121,7 +130,8 @@ def write_centre_workbook(rows: pd.DataFrame, path: Path, centre: str, delivery:
     for row in ws.iter_rows(min_row=header_row + 1):
         row[6].alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.auto_filter.ref = f"A{header_row}:{ws.cell(row=ws.max_row, column=len(WORKBOOK_COLUMNS)).coordinate}"
+    last = ws.cell(row=ws.max_row, column=len(WORKBOOK_COLUMNS)).coordinate
+    ws.auto_filter.ref = f"A{header_row}:{last}"
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     wb.save(partial)

@@ -148,7 +148,7 @@ def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: Landin
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     current = {c: delivery_fingerprint(landing, c) for c in sorted(landing.centres())}
     changed = [c for c, fp in current.items() if fp is not None and seen.get(c) != fp]
-    loaded = loaded_fingerprints(warehouse.root) if changed else None
+    loaded = loaded_fingerprints(warehouse.root) if changed and warehouse else None
     known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
     done = [c for c in changed if c in known and already_loaded(landing, c, loaded)]
     if done:

@@ -1,5 +1,2 @@
 -- A data manager confirms a query's value ($1 query_id, $2 reason, $3 time, $4 who).
 INSERT OR REPLACE INTO quality.query_acceptances VALUES ($1, $2, $3, $4);
-UPDATE quality.queries SET accepted_reason = $2,
-    status = CASE WHEN status = 'open' THEN 'accepted' ELSE status END
-WHERE query_id = $1;

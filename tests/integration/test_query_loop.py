@@ -22,7 +22,7 @@ from synthetic_registry import generate_registry
 
 pytestmark = pytest.mark.slow
 KEPT = ("LYS", "PSL")
-SEED, PATIENTS, RATE = 2026, 500, 0.03
+SEED, PATIENTS, RATE = 2026, 300, 0.03
 
 
 def _landing(root: Path, defect_rate: float) -> Path:
