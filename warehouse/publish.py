@@ -80,6 +80,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> Pu
         run_sql(pub, "publish/data_dictionary")
         run_sql(pub, "publish/comments")
         run_sql(pub, "publish/outcome_comments")
+        run_sql(pub, "quality/comments")
         pub.execute("CHECKPOINT")
     finally:
         pub.close()
