@@ -260,7 +260,7 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
         rows_total[name] = len(df)
         if max_rows_per_table is not None and len(df) > max_rows_per_table:
             df = df.sample(n=max_rows_per_table, random_state=sample_seed).sort_index()
-        to_validate[name] = df
+        to_validate[name] = _masked_patient_ids(df)
 
     import great_expectations as gx  # noqa: PLC0415 (slow import, kept out of module load)
     import great_expectations.expectations as gxe  # noqa: PLC0415
@@ -367,6 +367,21 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
     data_docs_index(out_dir, run_name, summary.suite_frame(), results, by_centre, notes)
     summary.duration_seconds = time.perf_counter() - started
     return summary
+
+
+def _masked_patient_ids(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with local patient ids replaced by a 64-bit hash of (centre, id): the data
+    docs echo failing key values (e.g. duplicates), and local ids are identifiers. Keys stay
+    unique exactly when they were (up to 64-bit collisions); a missing id stays missing."""
+    if "patient_id" not in df.columns or df.empty:
+        return df
+    ids = df["patient_id"]
+    hashed = pd.util.hash_pandas_object(
+        pd.DataFrame({"c": df["centre_id"].astype(str), "p": ids.astype(str)}), index=False)
+    out = df.copy()
+    out["patient_id"] = pd.Series([f"p{h:016x}" for h in hashed.to_numpy()],
+                                  index=df.index, dtype=object).where(ids.notna(), None)
+    return out
 
 
 def _centre_rows(spec: ExpectationSpec, result: Mapping[str, Any],
