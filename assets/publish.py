@@ -10,7 +10,7 @@ from assets.analysis import KEYS as ANALYSIS_KEYS
 from assets.analysis import QUALITY_KEYS
 from assets.outcomes import OUTCOME_KEYS, REPORT_KEY
 from assets.partitions import DUCKDB_WRITER_POOL
-from assets.quality import EXPECTATIONS_KEY
+from assets.quality import DASHBOARD_KEY, EXPECTATIONS_KEY, QUERIES_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.bookkeeping import utcnow
@@ -19,7 +19,8 @@ from warehouse.publish import publish_registry, publish_restricted_copy
 
 PUBLISHED_KEY = dg.AssetKey("published_registry")
 PUBLISH_DEPS: list[dg.AssetKey] = [*ANALYSIS_KEYS.values(), *QUALITY_KEYS.values(),
-                                   *OUTCOME_KEYS.values(), REPORT_KEY, EXPECTATIONS_KEY]
+                                   *OUTCOME_KEYS.values(), REPORT_KEY, EXPECTATIONS_KEY,
+                                   QUERIES_KEY, DASHBOARD_KEY]
 
 
 class ChecksFailed(dg.Failure):

@@ -1,40 +1,81 @@
-"""Quality layer: great-expectations suites generated from the data dictionary, run over the
-current staged data of every centre, rendered as data docs for data managers."""
+"""Quality layer: great-expectations suites generated from the data dictionary, run over each
+centre's current delivery typed before quarantine, rendered as offline data docs; the
+queries back to the centres (quality.queries), their workbooks and the quality dashboard."""
 
 import dagster as dg
+import pandas as pd
 
 from assets import OWNERS, REFRESH_TAG
-from assets.extract import STAGING_KEYS
+from assets.analysis import QUALITY_KEYS
+from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
+from assets.harmonised import HARMONISED_DISCREPANCIES
 from assets.partitions import DUCKDB_WRITER_POOL
 from data_quality import build_data_docs
+from data_quality.dashboard import render_dashboard
+from data_quality.pre_quarantine import combine_centres, typed_before_quarantine
+from data_quality.query_store import refresh_queries, staged_deliveries
+from data_quality.validation import CENTRE_RESULT_COLUMNS
+from data_quality.workbook import write_query_workbooks
 from extraction.stage import read_current_staging
-from pipelines.resources import WarehouseResource
+from pipelines.resources import LandingArea, WarehouseResource
+from schemas.canonical import TABLE_NAMES
+from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_check
-from warehouse.database import write_frame
+from warehouse.database import query_frame, table_exists, write_frame
 
 EXPECTATIONS_KEY = dg.AssetKey("quality_expectation_results")
+QUERIES_KEY = dg.AssetKey("quality_queries")
+DASHBOARD_KEY = dg.AssetKey("quality_dashboard")
 
 
-@dg.asset(key=EXPECTATIONS_KEY, deps=list(STAGING_KEYS.values()), group_name="quality",
-          kinds={"duckdb", "great_expectations"}, owners=OWNERS, pool=DUCKDB_WRITER_POOL,
-          tags={"layer": "quality"},
+def _tables_before_quarantine(con, landing: LandingArea, log) -> dict[str, pd.DataFrame]:
+    """Each centre's current delivery typed before quarantine; a centre whose dialect cannot
+    be read any more (folder removed) is validated on its staged rows instead."""
+    staged = staged_deliveries(con)
+    per_centre: dict[str, dict[str, pd.DataFrame]] = {}
+    fallback: list[str] = []
+    for centre, deliveries in staged.items():
+        try:
+            dialect = landing.dialect(centre)
+        except (DialectError, OSError):
+            fallback.append(centre)
+            continue
+        per_centre[centre] = {
+            t: typed_before_quarantine(
+                query_frame(con, "raw/delivery_rows", [centre, max(deliveries)], table=t),
+                t, dialect)
+            for t in TABLE_NAMES if table_exists(con, f"raw.{t}")}
+    if fallback:
+        log.info(f"validated on staged rows (no centre.yaml): {', '.join(fallback)}")
+        current = read_current_staging(con)
+        per_centre["_staged"] = {t: f[f["centre_id"].isin(fallback)] for t, f in current.items()}
+    return combine_centres(per_centre)
+
+
+@dg.asset(key=EXPECTATIONS_KEY, deps=[*RAW_KEYS.values(), *STAGING_KEYS.values()],
+          group_name="quality", kinds={"duckdb", "great_expectations"}, owners=OWNERS,
+          pool=DUCKDB_WRITER_POOL, tags={"layer": "quality"},
           check_specs=[dg.AssetCheckSpec(
               "registry_expectations_met", asset=EXPECTATIONS_KEY,
               description="every registry-level expectation (completeness per centre, "
                           "distributions, allowed sets) met its threshold")],
-          description="quality.expectation_results and the HTML data docs at "
-                      "WAREHOUSE/data-docs/index.html (great-expectations).")
-def quality_expectation_results(context: dg.AssetExecutionContext,
+          description="quality.expectation_results (+ quality.expectation_centre_results) and "
+                      "the offline HTML data docs at WAREHOUSE/data-docs/index.html "
+                      "(great-expectations), on each centre's current delivery typed before "
+                      "quarantine.")
+def quality_expectation_results(context: dg.AssetExecutionContext, landing: LandingArea,
                                 warehouse: WarehouseResource):
-    """Run the generated expectation suites and render the data docs."""
+    """Run the generated expectation suites on the rows before quarantine; render data docs."""
     refresh_id = context.run.tags.get(REFRESH_TAG) or context.run.run_id
     wh = warehouse.warehouse
     with wh.connect() as con:
-        tables = read_current_staging(con)
+        tables = _tables_before_quarantine(con, landing, context.log)
     summary = build_data_docs(tables, wh.data_docs_dir, run_name=refresh_id)
     failed = summary.results[summary.results["status"].isin(["failed", "error"])]
-    with wh.connect() as con:
+    with wh.transaction() as con:
         write_frame(con, "quality.expectation_results", summary.results, replace=True)
+        write_frame(con, "quality.expectation_centre_results",
+                    summary.centre_results[CENTRE_RESULT_COLUMNS], replace=True)
         record_check(con, refresh_id, EXPECTATIONS_KEY.to_user_string(),
                      "registry_expectations_met", failed.empty, "WARN",
                      "registry-level expectations met their thresholds",
@@ -50,3 +91,59 @@ def quality_expectation_results(context: dg.AssetExecutionContext,
         severity=dg.AssetCheckSeverity.WARN,
         metadata={"failed": len(failed),
                   "checks": dg.MetadataValue.json(sorted(set(failed["check_name"])))})
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(QUERIES_KEY, deps=[QUARANTINE_KEY, HARMONISED_DISCREPANCIES],
+                     group_name="quality", kinds={"duckdb", "excel"}, owners=OWNERS,
+                     tags={"layer": "quality"},
+                     description="quality.queries (restricted copy only): one query per "
+                                 "quarantined row and per reported-vs-derived discrepancy, "
+                                 "with a stable id, status open/resolved/accepted and its "
+                                 "root query; one workbook per centre with open queries in "
+                                 "WAREHOUSE/queries/."),
+        dg.AssetSpec(DASHBOARD_KEY, deps=[QUERIES_KEY, EXPECTATIONS_KEY,
+                                          QUALITY_KEYS["row_accounting"]],
+                     group_name="quality", kinds={"html"}, owners=OWNERS,
+                     tags={"layer": "quality"},
+                     description="WAREHOUSE/report/quality.html: checks by kind and centre "
+                                 "(OHDSI DQD), open queries, trends across deliveries."),
+    ],
+    can_subset=False, pool=DUCKDB_WRITER_POOL, name="quality_queries_and_dashboard",
+)
+def quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: LandingArea,
+                                  warehouse: WarehouseResource):
+    """Rebuild the queries (acceptances kept), write the workbooks and the dashboard."""
+    refresh_id = context.run.tags.get(REFRESH_TAG) or context.run.run_id
+    wh = warehouse.warehouse
+    with wh.transaction() as con:
+        queries = refresh_queries(con, refresh_id)
+        staged = staged_deliveries(con)
+        checks = (query_frame(con, "quality/expectation_centre_results")
+                  if table_exists(con, "quality.expectation_centre_results")
+                  else pd.DataFrame(columns=CENTRE_RESULT_COLUMNS))
+        deliveries = query_frame(con, "quality/delivery_trend")
+        history = query_frame(con, "quality/query_history")
+    current = {c: max(d) for c, d in staged.items() if d}
+    dialects = {}
+    for centre in current:
+        try:
+            dialects[centre] = landing.dialect(centre)
+        except (DialectError, OSError):
+            dialects[centre] = None  # folder gone: canonical names in its workbook
+    workbooks = write_query_workbooks(queries, wh.root / "queries", current, dialects)
+    links = {c: f"../queries/{p.name}" for c, p in workbooks.items()}
+    page = render_dashboard(wh.report_dir / "quality.html", refresh_id, checks, queries,
+                            deliveries, history, links, "../data-docs/index.html")
+    counts = queries["status"].value_counts().to_dict()
+    roots = queries[queries["status"].eq("open") & queries["root_query_id"].isna()]
+    yield dg.MaterializeResult(asset_key=QUERIES_KEY, metadata={
+        "queries": len(queries),
+        "by_status": dg.MetadataValue.json({str(k): int(v) for k, v in counts.items()}),
+        "open_problems_by_centre": dg.MetadataValue.json(
+            {str(k): int(v) for k, v in roots["centre_id"].value_counts().items()}),
+        "workbooks": dg.MetadataValue.json({c: str(p) for c, p in workbooks.items()}),
+    })
+    yield dg.MaterializeResult(asset_key=DASHBOARD_KEY, metadata={
+        "dashboard": dg.MetadataValue.url(page.resolve().as_uri())})

@@ -5,14 +5,16 @@ Data Quality Dashboard (conformance, completeness, plausibility; Blacketer et al
 """
 
 from data_quality.expectations import (
-    RESULT_COLUMNS,
-    DataDocsSummary,
     DataQualityThresholds,
     ExpectationSpec,
+    generate_expectation_specs,
+)
+from data_quality.profile import build_patient_profile
+from data_quality.validation import (
+    RESULT_COLUMNS,
+    DataDocsSummary,
     SuiteSummary,
     build_data_docs,
-    build_patient_profile,
-    generate_expectation_specs,
 )
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""The `aml-registry` command: generate, refresh, status, export, estimate.
+"""The `aml-registry` command: generate, refresh, status, export, estimate, queries.
 
 Interfaces are stable (../shared/spec/architecture.md, "Interfaces"): scripts and schedules
 depend on them.
@@ -177,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     est.add_argument("--ci", default="log", choices=["log", "log-log", "plain"])
     est.add_argument("--format", default="table", choices=["json", "table"])
     est.set_defaults(func=_estimate)
+
+    from pipelines.queries_cli import add_queries_parser
+
+    add_queries_parser(sub)
     return parser
 
 

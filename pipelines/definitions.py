@@ -13,6 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets import analysis, extract, harmonised, outcomes, publish, quality
+from assets.column_schemas import column_schemas, with_column_schema
 from assets.partitions import centre_partitions
 from pipelines.resources import (
     LANDING_ENV,
@@ -42,9 +43,10 @@ registry_refresh_job = dg.define_asset_job(
 
 def all_assets() -> list:
     """Every asset and asset check of the project, layer by layer."""
-    return [
-        *dg.load_assets_from_modules([extract, harmonised, analysis, outcomes, quality, publish]),
-    ]
+    schemas = column_schemas()
+    return list(dg.map_asset_specs(
+        lambda spec: with_column_schema(spec, schemas),
+        dg.load_assets_from_modules([extract, harmonised, analysis, outcomes, quality, publish])))
 
 
 def all_checks() -> list:

@@ -23,7 +23,8 @@ import dagster as dg
 from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
 from extraction.deliveries import SUCCESS_MARKER, complete_deliveries
-from pipelines.resources import LandingArea
+from pipelines.loaded_deliveries import already_loaded, loaded_fingerprints
+from pipelines.resources import LandingArea, WarehouseResource
 from schemas.dialect import DialectError, load_dialect
 
 NIGHTLY_CRON_ENV = "AML_REGISTRY_NIGHTLY_CRON"
@@ -140,11 +141,22 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea)
                 "delivery fingerprint, so a delivery starts exactly one run.",
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: LandingArea):
-    """Compare each centre's newest complete delivery with the cursor."""
+def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: LandingArea,
+                            warehouse: WarehouseResource):
+    """Compare each centre's newest complete delivery with the cursor and with what the
+    warehouse already loaded (e.g. by `aml-registry refresh`, which moves no cursor)."""
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     current = {c: delivery_fingerprint(landing, c) for c in sorted(landing.centres())}
     changed = [c for c, fp in current.items() if fp is not None and seen.get(c) != fp]
+    loaded = loaded_fingerprints(warehouse.root) if changed and warehouse else None
+    known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
+    done = [c for c in changed if c in known and already_loaded(landing, c, loaded)]
+    if done:
+        seen = {**seen, **{c: current[c] for c in done}}
+        changed = [c for c in changed if c not in done]
+    if not changed and done:
+        return dg.SensorResult(skip_reason="newest deliveries already loaded: "
+                               + ", ".join(done), cursor=json.dumps(seen, sort_keys=True))
     if not changed:
         return dg.SensorResult(skip_reason="no new complete delivery", cursor=context.cursor)
     refresh_id = "delivery-" + hashlib.sha256(

@@ -21,6 +21,9 @@ from warehouse.dictionary_page import write_data_dictionary_page
 from warehouse.views import create_analyst_views
 
 PUBLISHED_SCHEMAS = ("analysis", "outcomes", "meta", "quality")
+#: tables of the published schemas that hold identifiable values: restricted copy only
+RESTRICTED_TABLES = frozenset({("quality", "queries"), ("quality", "query_acceptances"),
+                               ("quality", "query_history")})
 
 
 @dataclass
@@ -52,6 +55,8 @@ def _copy_tables(con: duckdb.DuckDBPyConnection, target: Path) -> dict[str, int]
         for schema in PUBLISHED_SCHEMAS:
             con.execute(f"CREATE SCHEMA IF NOT EXISTS pub.{schema}")
         for schema, table in tables:
+            if (schema, table) in RESTRICTED_TABLES:
+                continue
             con.execute(f'CREATE TABLE pub.{schema}."{table}" AS '
                         f'SELECT * FROM {schema}."{table}"')
             counts[f"{schema}.{table}"] = con.execute(
@@ -78,6 +83,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> Pu
         run_sql(pub, "publish/comments")
         run_sql(pub, "publish/outcome_comments")
         create_analyst_views(pub)
+        run_sql(pub, "quality/comments")
         pub.execute("CHECKPOINT")
     finally:
         pub.close()

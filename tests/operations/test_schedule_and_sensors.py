@@ -38,7 +38,7 @@ from pipelines.operations import (
     registry_after_centres,
     run_config,
 )
-from pipelines.resources import LandingArea
+from pipelines.resources import LandingArea, WarehouseResource
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -69,8 +69,11 @@ class DeliverySensorDriver:
     """Evaluates ``landing_delivery_sensor`` tick after tick, like the daemon: the cursor and
     the partitions a tick adds are carried into the next tick."""
 
-    def __init__(self, instance: dg.DagsterInstance, landing: Path, defs: dg.Definitions):
+    def __init__(self, instance: dg.DagsterInstance, landing: Path, defs: dg.Definitions,
+                 warehouse: Path | None = None):
         self.instance, self.landing, self.defs = instance, landing, defs
+        # the sensor also asks the warehouse what is loaded; none here unless given
+        self.warehouse = warehouse or landing.parent / "no-warehouse"
         self.cursor: str | None = None
         self.run_keys: set[str] = set()
 
@@ -81,7 +84,8 @@ class DeliverySensorDriver:
         with dg.build_sensor_context(
             instance_ref=self.instance.get_ref(), cursor=self.cursor, definitions=self.defs,
             sensor_name=landing_delivery_sensor.name,
-            resources={"landing": LandingArea(path=str(self.landing))}) as context:
+            resources={"landing": LandingArea(path=str(self.landing)),
+                       "warehouse": WarehouseResource(root=str(self.warehouse))}) as context:
             data = landing_delivery_sensor.evaluate_tick(context)
         for request in data.dynamic_partitions_requests or []:
             assert request.partitions_def_name == centre_partitions.name

@@ -1,0 +1,1 @@
+SELECT query_id, accepted_reason FROM quality.query_acceptances;
