@@ -11,6 +11,7 @@ from extraction.stage import read_current_staging
 from pipelines.resources import WarehouseResource
 from warehouse.bookkeeping import record_check
 from warehouse.database import write_frame
+from warehouse.publish import release_data_docs_dir, release_name
 
 EXPECTATIONS_KEY = dg.AssetKey("quality_expectation_results")
 
@@ -31,7 +32,10 @@ def quality_expectation_results(context: dg.AssetExecutionContext,
     wh = warehouse.warehouse
     with wh.connect() as con:
         tables = read_current_staging(con)
-    summary = build_data_docs(tables, wh.data_docs_dir, run_name=refresh_id)
+    # built in this run's release; published with the database (warehouse.publish)
+    docs_dir = release_data_docs_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
+                                                      context.run.run_id))
+    summary = build_data_docs(tables, docs_dir, run_name=refresh_id)
     failed = summary.results[summary.results["status"].isin(["failed", "error"])]
     with wh.connect() as con:
         write_frame(con, "quality.expectation_results", summary.results, replace=True)
