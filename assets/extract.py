@@ -12,10 +12,10 @@ from assets import OWNERS, REFRESH_TAG
 from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
 from extraction.load import extract_centre
 from extraction.readers import DeliveryError
-from extraction.stage import row_accounting, stage_centre
+from extraction.stage import held_deliveries, row_accounting, stage_centre
 from pipelines.resources import LandingArea, WarehouseResource
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
-from warehouse.bookkeeping import record_centre_run, record_check
+from warehouse.bookkeeping import new_delivery_problems, record_centre_run, record_check
 from warehouse.database import query_frame
 
 RAW_KEYS = {t: dg.AssetKey(f"raw_{t}") for t in TABLE_NAMES}
@@ -60,12 +60,21 @@ def raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
     dialect = landing.dialect(centre)
     with warehouse.warehouse.connect() as con:
         try:
-            result = extract_centre(con, landing.centre_folder(centre), dialect)
+            result = extract_centre(con, landing.centre_folder(centre), dialect,
+                                    refresh_id=refresh_id or context.run.run_id)
         except DeliveryError as exc:
-            record_centre_run(con, refresh_id, centre, "failed", None, [], 0, 0, 0, 1, str(exc))
-            raise dg.Failure(description=str(exc),
-                             metadata={"centre": centre, "file": exc.file,
-                                       "delivery": exc.delivery, "problem": exc.problem}) from exc
+            if exc.extraction is None:
+                record_centre_run(con, refresh_id, centre, "failed", None, [], 0, 0, 0, 1,
+                                  str(exc))
+                raise dg.Failure(description=str(exc),
+                                 metadata={"centre": centre, "file": exc.file,
+                                           "delivery": exc.delivery,
+                                           "problem": exc.problem}) from None
+            # newly found broken entries are skipped (recorded in meta.delivery_problems);
+            # the good deliveries are loaded and staged, then staging fails the centre once
+            result = exc.extraction
+            for problem in result.new_problems:
+                context.log.warning(f"{centre}: {problem}")
         newest = next((d for d in reversed(result.deliveries) if d.status != "incomplete"),
                       None)
         loaded = (query_frame(con, "raw/loaded_files", [centre, newest.delivery])
@@ -108,12 +117,17 @@ def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingAre
     centre = context.partition_key
     refresh_id = context.run.tags.get(REFRESH_TAG)
     dialect = landing.dialect(centre)
+    problem_refresh = refresh_id or context.run.run_id
     with warehouse.warehouse.connect() as con:
-        staged = stage_centre(con, dialect)
+        staged = stage_centre(con, dialect, refresh_id=problem_refresh)
         accounting = row_accounting(con, centre)
         balanced = bool(accounting["balanced"].all()) if len(accounting) else True
-        current = accounting["delivery"].max() if len(accounting) else None
+        current_row = con.execute("SELECT delivery FROM staging.current_deliveries "
+                                  "WHERE centre_id = ?", [centre]).fetchone()
+        current = current_row[0] if current_row else None
         now_rows = accounting[accounting["delivery"] == current]
+        held = held_deliveries(con, centre)
+        problems = new_delivery_problems(con, centre, problem_refresh)
         raw_rows = int(now_rows["raw_rows"].sum())
         staged_rows = int(now_rows["staged_rows"].sum())
         quarantined = int(now_rows["quarantined_rows"].sum())
@@ -124,10 +138,23 @@ def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingAre
         record_check(con, refresh_id, "quarantine_rows", "quarantine_share_below_20_percent",
                      share <= 0.2, "WARN", "share of quarantined rows in the current delivery",
                      {"share": share}, centre)
-        record_centre_run(con, refresh_id, centre, "loaded" if staged.staged_deliveries
-                          else "unchanged", current, staged.staged_deliveries, raw_rows,
-                          staged_rows, quarantined, 0 if balanced else 1,
-                          f"{quarantined} of {raw_rows} rows quarantined")
+        failures = [*problems, *(
+            f"{reason}. It is held: the current delivery {current or '(none)'} stays in use "
+            f"until a data manager accepts it (aml-registry accept-delivery --warehouse "
+            f"WAREHOUSE --centre {centre} --delivery {delivery} --reason TEXT) or a new "
+            f"delivery replaces it" for delivery, reason in sorted(held.items()))]
+        deleted = sum(staged.deleted_patients.values())
+        message = f"{quarantined} of {raw_rows} rows quarantined"
+        if deleted:
+            message += (f"; {deleted} patient(s) of the previous delivery missing (deleted at "
+                        "the source?): listed in quarantine.deleted_patients (restricted)")
+        if failures:
+            message = "; ".join(failures) + f" ({message})"
+        status = ("held" if held else "failed") if failures else (
+            "loaded" if staged.staged_deliveries else "unchanged")
+        record_centre_run(con, refresh_id, centre, status, current, staged.staged_deliveries,
+                          raw_rows, staged_rows, quarantined,
+                          (0 if balanced else 1) + len(failures), message)
     context.log.info(f"{centre}: staged deliveries {staged.staged_deliveries or 'none (unchanged)'}"
                      f"; current {current}: {staged_rows} staged, {quarantined} quarantined")
     for table in TABLE_NAMES:
@@ -151,3 +178,9 @@ def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingAre
         check_name="quarantine_share_below_20_percent", asset_key=QUARANTINE_KEY,
         passed=share <= 0.2, severity=dg.AssetCheckSeverity.WARN,
         metadata={"share": round(share, 4), "quarantined": quarantined, "raw_rows": raw_rows})
+    if failures:
+        # after the good deliveries are staged: the centre fails once per new problem, and
+        # on every refresh while a held delivery waits for a decision
+        raise dg.Failure(description="; ".join(failures),
+                         metadata={"centre": centre, "held": dg.MetadataValue.json(held),
+                                   "problems": len(problems)})

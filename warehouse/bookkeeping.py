@@ -8,6 +8,8 @@ from typing import Any
 
 import duckdb
 
+from warehouse.database import query_frame, run_sql
+
 
 def utcnow() -> dt.datetime:
     """Naive UTC timestamp (DuckDB TIMESTAMP)."""
@@ -36,3 +38,15 @@ def record_centre_run(con: duckdb.DuckDBPyConnection, refresh_id: str | None, ce
         "INSERT INTO meta.centre_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [refresh_id, centre_id, status, current_delivery, ",".join(deliveries_loaded),
          rows_delivered, rows_staged, rows_quarantined, checks_failed, message, utcnow()])
+
+
+def new_delivery_problems(con: duckdb.DuckDBPyConnection, centre_id: str,
+                          refresh_id: str | None) -> list[str]:
+    """The centre's unloadable deliveries first found in this refresh, as messages."""
+    run_sql(con, "raw/create_delivery_problems")
+    rows = query_frame(con, "raw/new_delivery_problems", [centre_id, refresh_id])
+    return [f"centre {centre_id}, delivery {r.entry}, file {r.file}"
+            + (f", row {int(r.source_row)}" if r.source_row == r.source_row
+               and r.source_row is not None else "")
+            + f": {r.problem} (not loaded; recorded in meta.delivery_problems)"
+            for r in rows.itertuples()]
