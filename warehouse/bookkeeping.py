@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import traceback
 from typing import Any
 
 import duckdb
 
-from warehouse.database import query_frame, run_sql
+from warehouse.database import Warehouse, query_frame, run_sql
 
 
 def utcnow() -> dt.datetime:
@@ -50,3 +51,18 @@ def new_delivery_problems(con: duckdb.DuckDBPyConnection, centre_id: str,
                and r.source_row is not None else "")
             + f": {r.problem} (not loaded; recorded in meta.delivery_problems)"
             for r in rows.itertuples()]
+
+
+def record_restricted_error(warehouse: Warehouse, refresh_id: str | None, centre_id: str,
+                            step: str, error: BaseException) -> str:
+    """Keep an unexpected error's full text (it may quote source values) in the restricted
+    ``quarantine.errors``; return where it is. Best effort: the step fails either way."""
+    try:
+        with warehouse.connect() as con:
+            run_sql(con, "quarantine/create_errors")
+            con.execute("INSERT INTO quarantine.errors VALUES (?, ?, ?, ?, ?, ?)",
+                        [refresh_id, centre_id, step, type(error).__name__,
+                         "".join(traceback.format_exception(error)), utcnow()])
+    except Exception:  # the working database itself may be what failed
+        return "nowhere (the working database could not be written)"
+    return "quarantine.errors"

@@ -3,6 +3,7 @@ published database intact, failed checks keep the last good one, broken centres 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -59,9 +60,24 @@ def _csv_centre(landing: Path, utf8: bool = False) -> str:
     raise AssertionError("no CSV centre")
 
 
+def recent_date(days_ago: int) -> str:
+    """A delivery date after the synthetic ones and not in the future (folder names must be
+    real, past export dates)."""
+    return (dt.date.today() - dt.timedelta(days=days_ago)).isoformat()
+
+
 def add_smaller_delivery(landing: Path, date: str, keep_patients: int) -> str:
-    """A new, later delivery of one CSV centre that keeps only its first patients."""
+    """A new, later delivery of one CSV centre that keeps only its first patients.
+
+    The centre's shrink guard is opened (``shrink_guard`` limits of 1 in its centre.yaml):
+    these tests need a smaller delivery to be published; the guard has its own tests.
+    """
     centre = _csv_centre(landing)
+    config = landing / centre / "centre.yaml"
+    if "shrink_guard" not in config.read_text(encoding="utf-8"):
+        with config.open("a", encoding="utf-8") as fh:
+            fh.write("shrink_guard: {max_patient_loss: 1.0, max_event_loss: 1.0, "
+                     "max_quarantined_share: 1.0}\n")
     dialect = load_dialect(landing / centre / "centre.yaml")
     newest = sorted(p for p in (landing / centre).iterdir() if p.is_dir())[-1]
     target = landing / centre / date
@@ -98,7 +114,7 @@ def test_reader_sees_old_or_new_version_and_killed_refresh_leaves_it_intact(
     published = warehouse / "registry.duckdb"
     before = _patients(published)
 
-    add_smaller_delivery(landing, "2099-01-01", keep_patients=3)
+    add_smaller_delivery(landing, recent_date(4), keep_patients=3)
     stop = tmp_path / "stop"
     results = tmp_path / "reader.json"
     reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
@@ -133,7 +149,7 @@ def test_reader_sees_old_or_new_version_and_killed_refresh_leaves_it_intact(
     last_good = after
     for i in range(3):
         keep = 5 + 2 * i
-        add_smaller_delivery(landing, f"2099-02-0{i + 1}", keep_patients=keep)
+        add_smaller_delivery(landing, recent_date(3 - i), keep_patients=keep)
         candidate = after - 3 + keep  # the count if this refresh got to publish
         proc = _refresh_cli(landing, warehouse, start_new_session=True)
         time.sleep(rng.uniform(1.0, 8.0))
@@ -247,7 +263,7 @@ def test_removed_centre_and_empty_delivery_behave_as_documented(
                        instance=instance).published
     before = _patients(warehouse / "registry.duckdb")
     # an empty delivery (only the _SUCCESS marker): that centre fails with a clear message
-    empty = landing / "LYS" / "2099-03-01"
+    empty = landing / "LYS" / recent_date(0)
     empty.mkdir()
     (empty / "_SUCCESS").touch()
     # a removed centre: its stored data stays, and the refresh says so
