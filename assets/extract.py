@@ -74,8 +74,11 @@ def value_free_errors(context: dg.AssetExecutionContext, warehouse: WarehouseRes
     goes to the restricted ``quarantine.errors``."""
     try:
         yield from body
-    except (dg.Failure, DeliveryError, DialectError):
+    except (dg.Failure, DeliveryError):
         raise
+    except DialectError as exc:  # names the centre.yaml and field, never a patient value
+        raise dg.Failure(description=str(exc),
+                         metadata={"file": exc.file, "field": exc.field or ""}) from None
     except Exception as exc:
         centre = context.partition_key
         where = record_restricted_error(warehouse.warehouse,
