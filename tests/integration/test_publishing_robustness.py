@@ -3,6 +3,7 @@ published database intact, failed checks keep the last good one, broken centres 
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -284,3 +285,47 @@ def test_removed_centre_and_empty_delivery_behave_as_documented(
     finally:
         con.close()
     assert statuses["NTE"] == "missing" and statuses["LYS"] == "failed"
+
+
+def test_a_headerless_file_leaks_no_value_outside_the_restricted_database(
+        small_landing: Path, tmp_path: Path) -> None:
+    """Issue 18: a headerless patients.csv put the first patient's local ID and birth date
+    into meta.centre_runs and Dagster's event and compute logs."""
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    centre = _csv_centre(landing)
+    dialect = load_dialect(landing / centre / "centre.yaml")
+    newest = sorted(p for p in (landing / centre).iterdir() if p.is_dir())[-1]
+    target = landing / centre / recent_date(1)
+    shutil.copytree(newest, target)
+    path = target / dialect.source_name("patients")
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[1:]))
+    first = next(csv.reader([lines[1].decode(dialect.encoding)], delimiter=dialect.delimiter))
+    header = next(csv.reader([lines[0].decode(dialect.encoding).lstrip("\ufeff")],
+                             delimiter=dialect.delimiter))
+    mapping = dialect.column_map("patients")
+    canonical = [mapping.get(h.strip(), h.strip()) for h in header]
+    values = [first[canonical.index("patient_id")], first[canonical.index("birth_date")]]
+    warehouse = tmp_path / "warehouse"
+    proc = _refresh_cli(landing, warehouse)
+    out, _ = proc.communicate(timeout=1800)
+    assert proc.returncode == 3, out
+    assert centre in out and "header line missing" in out
+    for value in values:
+        assert value not in out
+    restricted = {warehouse / "restricted", warehouse / "work"}
+    leaks = []
+    for file in warehouse.rglob("*"):
+        if file.is_symlink() or not file.is_file() or any(r in file.parents for r in restricted):
+            continue
+        data = file.read_bytes()
+        leaks += [(str(file), v) for v in values if v.encode(dialect.encoding) in data]
+    assert leaks == []
+    con = duckdb.connect(str(warehouse / "registry.duckdb"), read_only=True)
+    try:
+        message = con.execute("SELECT message FROM meta.centre_runs WHERE centre_id = ? AND "
+                              "status = 'failed'", [centre]).fetchone()[0]
+    finally:
+        con.close()
+    assert "patients" in message and all(v not in message for v in values)
