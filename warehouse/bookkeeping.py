@@ -8,6 +8,7 @@ import traceback
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from warehouse.database import Warehouse, query_frame, run_sql
 
@@ -47,8 +48,7 @@ def new_delivery_problems(con: duckdb.DuckDBPyConnection, centre_id: str,
     run_sql(con, "raw/create_delivery_problems")
     rows = query_frame(con, "raw/new_delivery_problems", [centre_id, refresh_id])
     return [f"centre {centre_id}, delivery {r.entry}, file {r.file}"
-            + (f", row {int(r.source_row)}" if r.source_row == r.source_row
-               and r.source_row is not None else "")
+            + (f", row {int(r.source_row)}" if pd.notna(r.source_row) else "")
             + f": {r.problem} (not loaded; recorded in meta.delivery_problems)"
             for r in rows.itertuples()]
 

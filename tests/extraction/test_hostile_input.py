@@ -328,3 +328,24 @@ def test_a_cached_formula_is_read_and_an_uncached_one_quarantined(
     row, column, rule, reason = quarantined[0]
     assert (row, column, rule) == (3, "(formula)", "formula_without_value")
     assert "B4" in reason and "saved value" in reason
+
+
+def test_new_problems_are_the_messages_of_this_refresh(tmp_path: Path,
+                                                       con: duckdb.DuckDBPyConnection) -> None:
+    from warehouse.bookkeeping import new_delivery_problems
+
+    landing = tmp_path / "landing"
+    folder = write_centre(landing, "NEW", {}, {
+        "2026-05-04": {"patients.csv": GOOD},
+        "2026-08-01": {"patients.csv": b""},                                    # no row
+        "2026-09-01": {"patients.csv": GOOD + b"A3,male,19"}})                  # a row
+    (folder / "latest").mkdir()
+    with pytest.raises(DeliveryError):
+        extract_centre(con, folder, load_dialect(folder / "centre.yaml"), refresh_id="r1")
+    messages = new_delivery_problems(con, "NEW", "r1")
+    assert len(messages) == 3 and new_delivery_problems(con, "NEW", "r2") == []
+    assert any("delivery 2026-09-01, file patients.csv, row 3: file is truncated" in m
+               for m in messages)
+    assert any("delivery 2026-08-01, file patients.csv: file is empty" in m for m in messages)
+    assert any("delivery latest, file (delivery folder): folder is not a delivery" in m
+               for m in messages)
