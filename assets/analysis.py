@@ -71,7 +71,7 @@ def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         ids["patient_key"] = pseudonyms(key, ids["centre_id"], ids["patient_id"])
         con.execute("BEGIN TRANSACTION")
         write_frame(con, "harmonised.patient_keys", ids, replace=True)
-        run_sql(con, "analysis/current_deliveries")
+        run_sql(con, "staging/create_staging_bookkeeping")  # staging.current_deliveries
         for table in ANALYSIS_TABLES:
             run_sql(con, f"analysis/{table}")
         run_sql(con, "analysis/discrepancies")

@@ -6,6 +6,7 @@ blocking check: a centre whose rows do not add up stops before anything downstre
 """
 
 import warnings
+from collections.abc import Iterator
 
 import dagster as dg
 
@@ -14,10 +15,16 @@ from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
 from data_quality.query_store import centre_open_problems
 from extraction.load import extract_centre
 from extraction.readers import DeliveryError
-from extraction.stage import row_accounting, stage_centre
+from extraction.stage import held_deliveries, row_accounting, stage_centre
 from pipelines.resources import LandingArea, WarehouseResource
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
-from warehouse.bookkeeping import record_centre_run, record_check
+from schemas.dialect import DialectError
+from warehouse.bookkeeping import (
+    new_delivery_problems,
+    record_centre_run,
+    record_check,
+    record_restricted_error,
+)
 from warehouse.database import query_frame
 
 RAW_KEYS = {t: dg.AssetKey(f"raw_{t}") for t in TABLE_NAMES}
@@ -60,17 +67,55 @@ STAGING_SPECS = [
 def raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
                        warehouse: WarehouseResource):
     """Load the centre's complete, not yet loaded deliveries into the raw layer."""
+    yield from value_free_errors(context, warehouse, "extraction",
+                                 _raw_centre_exports(context, landing, warehouse))
+
+
+def value_free_errors(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                      step: str, body: Iterator) -> Iterator:
+    """Run a centre step; an unexpected error (whose text may quote a patient's value, e.g.
+    a conversion error) reaches Dagster's logs by its type and place only, its full text
+    goes to the restricted ``quarantine.errors``."""
+    try:
+        yield from body
+    except (dg.Failure, DeliveryError):
+        raise
+    except DialectError as exc:  # names the centre.yaml and field, never a patient value
+        raise dg.Failure(description=str(exc),
+                         metadata={"file": exc.file, "field": exc.field or ""}) from None
+    except Exception as exc:
+        centre = context.partition_key
+        where = record_restricted_error(warehouse.warehouse,
+                                        context.run.tags.get(REFRESH_TAG) or context.run.run_id,
+                                        centre, step, exc)
+        raise dg.Failure(description=(
+            f"centre {centre}: unexpected {type(exc).__name__} during {step}; the error text "
+            f"(it may quote source values) is kept in {where} of the restricted database"
+        )) from None
+
+
+def _raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
+                        warehouse: WarehouseResource) -> Iterator:
     centre = context.partition_key
     refresh_id = context.run.tags.get(REFRESH_TAG)
     dialect = landing.dialect(centre)
     with warehouse.warehouse.connect() as con:
         try:
-            result = extract_centre(con, landing.centre_folder(centre), dialect)
+            result = extract_centre(con, landing.centre_folder(centre), dialect,
+                                    refresh_id=refresh_id or context.run.run_id)
         except DeliveryError as exc:
-            record_centre_run(con, refresh_id, centre, "failed", None, [], 0, 0, 0, 1, str(exc))
-            raise dg.Failure(description=str(exc),
-                             metadata={"centre": centre, "file": exc.file,
-                                       "delivery": exc.delivery, "problem": exc.problem}) from exc
+            if exc.extraction is None:
+                record_centre_run(con, refresh_id, centre, "failed", None, [], 0, 0, 0, 1,
+                                  str(exc))
+                raise dg.Failure(description=str(exc),
+                                 metadata={"centre": centre, "file": exc.file,
+                                           "delivery": exc.delivery,
+                                           "problem": exc.problem}) from None
+            # newly found broken entries are skipped (recorded in meta.delivery_problems);
+            # the good deliveries are loaded and staged, then staging fails the centre once
+            result = exc.extraction
+            for problem in result.new_problems:
+                context.log.warning(f"{centre}: {problem}")
         newest = next((d for d in reversed(result.deliveries) if d.status != "incomplete"),
                       None)
         loaded = (query_frame(con, "raw/loaded_files", [centre, newest.delivery])
@@ -119,15 +164,26 @@ def raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
 def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingArea,
                           warehouse: WarehouseResource):
     """Type, validate and cross-check the centre's deliveries; quarantine what fails."""
+    yield from value_free_errors(context, warehouse, "staging",
+                                 _staging_centre_tables(context, landing, warehouse))
+
+
+def _staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingArea,
+                           warehouse: WarehouseResource) -> Iterator:
     centre = context.partition_key
     refresh_id = context.run.tags.get(REFRESH_TAG)
     dialect = landing.dialect(centre)
+    problem_refresh = refresh_id or context.run.run_id
     with warehouse.warehouse.connect() as con:
-        staged = stage_centre(con, dialect)
+        staged = stage_centre(con, dialect, refresh_id=problem_refresh)
         accounting = row_accounting(con, centre)
         balanced = bool(accounting["balanced"].all()) if len(accounting) else True
-        current = accounting["delivery"].max() if len(accounting) else None
+        current_row = con.execute("SELECT delivery FROM staging.current_deliveries "
+                                  "WHERE centre_id = ?", [centre]).fetchone()
+        current = current_row[0] if current_row else None
         now_rows = accounting[accounting["delivery"] == current]
+        held = held_deliveries(con, centre)
+        problems = new_delivery_problems(con, centre, problem_refresh)
         raw_rows = int(now_rows["raw_rows"].sum())
         staged_rows = int(now_rows["staged_rows"].sum())
         quarantined = int(now_rows["quarantined_rows"].sum())
@@ -138,14 +194,27 @@ def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingAre
         record_check(con, refresh_id, "quarantine_rows", "quarantine_share_below_20_percent",
                      share <= 0.2, "WARN", "share of quarantined rows in the current delivery",
                      {"share": share}, centre)
-        problems = centre_open_problems(con, centre)
+        open_problems = centre_open_problems(con, centre)
         record_check(con, refresh_id, "quarantine_rows", "no_open_queries",
-                     problems["open_queries"] == 0, "WARN",
-                     "open quarantine queries of the current delivery", problems, centre)
-        record_centre_run(con, refresh_id, centre, "loaded" if staged.staged_deliveries
-                          else "unchanged", current, staged.staged_deliveries, raw_rows,
-                          staged_rows, quarantined, 0 if balanced else 1,
-                          f"{quarantined} of {raw_rows} rows quarantined")
+                     open_problems["open_queries"] == 0, "WARN",
+                     "open quarantine queries of the current delivery", open_problems, centre)
+        failures = [*problems, *(
+            f"{reason}. It is held: the current delivery {current or '(none)'} stays in use "
+            f"until a data manager accepts it (aml-registry accept-delivery --warehouse "
+            f"WAREHOUSE --centre {centre} --delivery {delivery} --reason TEXT) or a new "
+            f"delivery replaces it" for delivery, reason in sorted(held.items()))]
+        deleted = sum(staged.deleted_patients.values())
+        message = f"{quarantined} of {raw_rows} rows quarantined"
+        if deleted:
+            message += (f"; {deleted} patient(s) of the previous delivery missing (deleted at "
+                        "the source?): listed in quarantine.deleted_patients (restricted)")
+        if failures:
+            message = "; ".join(failures) + f" ({message})"
+        status = ("held" if held else "failed") if failures else (
+            "loaded" if staged.staged_deliveries else "unchanged")
+        record_centre_run(con, refresh_id, centre, status, current, staged.staged_deliveries,
+                          raw_rows, staged_rows, quarantined,
+                          (0 if balanced else 1) + len(failures), message)
     context.log.info(f"{centre}: staged deliveries {staged.staged_deliveries or 'none (unchanged)'}"
                      f"; current {current}: {staged_rows} staged, {quarantined} quarantined")
     for table in TABLE_NAMES:
@@ -171,5 +240,11 @@ def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingAre
         metadata={"share": round(share, 4), "quarantined": quarantined, "raw_rows": raw_rows})
     yield dg.AssetCheckResult(
         check_name="no_open_queries", asset_key=QUARANTINE_KEY,
-        passed=problems["open_queries"] == 0, severity=dg.AssetCheckSeverity.WARN,
-        metadata={**problems, "current_delivery": str(current)})
+        passed=open_problems["open_queries"] == 0, severity=dg.AssetCheckSeverity.WARN,
+        metadata={**open_problems, "current_delivery": str(current)})
+    if failures:
+        # after the good deliveries are staged: the centre fails once per new problem, and
+        # on every refresh while a held delivery waits for a decision
+        raise dg.Failure(description="; ".join(failures),
+                         metadata={"centre": centre, "held": dg.MetadataValue.json(held),
+                                   "problems": len(problems)})

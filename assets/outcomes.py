@@ -11,6 +11,7 @@ from outcome_report import TABLE_COLUMNS, build_outcome_tables, render_report
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.publish import release_name, release_report_dir
 
 OUTCOME_KEYS = {name: dg.AssetKey(f"outcomes_{name}") for name in TABLE_COLUMNS}
 REPORT_KEY = dg.AssetKey("outcome_report")
@@ -71,7 +72,10 @@ def outcome_analyses(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         run_sql(con, "publish/outcome_comments")
         bad = query_frame(con, "checks/outcome_estimates_bounds")
         con.execute("COMMIT")
-    report = render_report(tables, patients, endpoints, snapshot, wh.report_dir)
+    # built in this run's release; published with the database (warehouse.publish)
+    report_dir = release_report_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
+                                                     context.run.run_id))
+    report = render_report(tables, patients, endpoints, snapshot, report_dir)
     context.log.info(f"report written to {report.html_path}")
     for name in TABLE_COLUMNS:
         yield dg.MaterializeResult(asset_key=OUTCOME_KEYS[name],

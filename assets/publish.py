@@ -15,7 +15,7 @@ from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.bookkeeping import utcnow
 from warehouse.database import query_frame
-from warehouse.publish import publish_registry, publish_restricted_copy
+from warehouse.publish import publish_registry, publish_restricted_copy, release_name
 
 PUBLISHED_KEY = dg.AssetKey("published_registry")
 PUBLISH_DEPS: list[dg.AssetKey] = [*ANALYSIS_KEYS.values(), *QUALITY_KEYS.values(),
@@ -31,8 +31,9 @@ class ChecksFailed(dg.Failure):
           kinds={"duckdb"}, owners=OWNERS, pool=DUCKDB_WRITER_POOL,
           tags={"layer": "publish"},
           description="WAREHOUSE/registry.duckdb: the analysts' read-only file (analysis, "
-                      "outcomes, meta, quality), built next to the published one and "
-                      "swapped in with os.replace; plus the restricted copy for data "
+                      "outcomes, meta, quality), built in this run's release beside the "
+                      "report and the data docs and published with them by one atomic "
+                      "swap of WAREHOUSE/current; plus the restricted copy for data "
                       "managers.")
 def published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                        ) -> dg.MaterializeResult:
@@ -62,7 +63,8 @@ def published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseRe
         if not failed.empty:
             raise ChecksFailed(description=f"not published: {message}",
                                metadata={"failed_checks": len(failed)})
-        result = publish_registry(wh, con)
+        release = release_name(refresh_id, context.run.run_id)
+        result = publish_registry(wh, con, release, refresh_id)
         con.execute("CHECKPOINT")
     restricted = publish_restricted_copy(wh)
     context.log.info(f"published {result.path} ({len(result.tables)} tables)")

@@ -22,6 +22,7 @@ from schemas.canonical import TABLE_NAMES
 from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, table_exists, write_frame
+from warehouse.publish import release_data_docs_dir, release_name, release_report_dir
 
 EXPECTATIONS_KEY = dg.AssetKey("quality_expectation_results")
 QUERIES_KEY = dg.AssetKey("quality_queries")
@@ -70,7 +71,10 @@ def quality_expectation_results(context: dg.AssetExecutionContext, landing: Land
     wh = warehouse.warehouse
     with wh.connect() as con:
         tables = _tables_before_quarantine(con, landing, context.log)
-    summary = build_data_docs(tables, wh.data_docs_dir, run_name=refresh_id)
+    # built in this run's release; published with the database (warehouse.publish)
+    docs_dir = release_data_docs_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
+                                                      context.run.run_id))
+    summary = build_data_docs(tables, docs_dir, run_name=refresh_id)
     failed = summary.results[summary.results["status"].isin(["failed", "error"])]
     with wh.transaction() as con:
         write_frame(con, "quality.expectation_results", summary.results, replace=True)
@@ -134,7 +138,10 @@ def quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: La
             dialects[centre] = None  # folder gone: canonical names in its workbook
     workbooks = write_query_workbooks(queries, wh.root / "queries", current, dialects)
     links = {c: f"../queries/{p.name}" for c, p in workbooks.items()}
-    page = render_dashboard(wh.report_dir / "quality.html", refresh_id, checks, queries,
+    # built in this run's release beside the report; published with the database
+    report_dir = release_report_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
+                                                      context.run.run_id))
+    page = render_dashboard(report_dir / "quality.html", refresh_id, checks, queries,
                             deliveries, history, links, "../data-docs/index.html")
     counts = queries["status"].value_counts().to_dict()
     roots = queries[queries["status"].eq("open") & queries["root_query_id"].isna()]

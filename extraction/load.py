@@ -11,13 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from extraction.deliveries import Delivery, list_deliveries
+from extraction.deliveries import Delivery, FolderProblem, scan_centre_folder
 from extraction.readers import DeliveryError, SourceTable, read_delivery
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
 from schemas.dialect import CentreDialect
@@ -26,7 +27,8 @@ from warehouse.database import query_frame, run_sql, table_exists, write_frame
 
 def raw_arrow_schema(table: str) -> pa.Schema:
     """Raw layer columns: lineage, every canonical column as text, the values of unmapped
-    source columns (JSON) and how many fields the source record lacked (``missing_fields``)."""
+    source columns (JSON), how many fields the source record lacked (``missing_fields``) and
+    the workbook cells holding a formula without a saved value (``formula_cells``)."""
     fields = [
         pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
         pa.field("file", pa.string()), pa.field("source_row", pa.int64()),
@@ -35,6 +37,7 @@ def raw_arrow_schema(table: str) -> pa.Schema:
     fields += [pa.field(c, pa.string()) for c in CANONICAL_TABLES[table].column_names]
     fields.append(pa.field("unmapped", pa.string()))
     fields.append(pa.field("missing_fields", pa.int32()))
+    fields.append(pa.field("formula_cells", pa.string()))
     return pa.schema(fields)
 
 
@@ -43,7 +46,7 @@ class DeliveryLoad:
     """What happened to one delivery in this extraction."""
 
     delivery: str
-    status: str  # loaded, reloaded, unchanged, incomplete
+    status: str  # loaded, reloaded, unchanged, incomplete, broken
     reason: str
     rows_per_file: dict[str, int] = field(default_factory=dict)
     sha256_per_file: dict[str, str] = field(default_factory=dict)
@@ -56,6 +59,10 @@ class CentreExtraction:
 
     centre_id: str
     deliveries: list[DeliveryLoad]
+    #: every entry of the centre folder that is not loadable (known or new)
+    problems: list[DeliveryError] = field(default_factory=list)
+    #: the problems seen for the first time in this extraction (they fail the centre once)
+    new_problems: list[DeliveryError] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -90,6 +97,7 @@ def _insert_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, del
             frame.insert(0, "centre_id", centre)
         if table_exists(con, f"raw.{table}"):
             run_sql(con, "raw/add_missing_fields_column", table=table)
+            run_sql(con, "raw/add_formula_cells_column", table=table)
         write_frame(con, f"raw.{table}", frame, schema=raw_arrow_schema(table),
                     delete_where="centre_id = ? AND delivery = ?", delete_params=[centre, date])
     con.execute("DELETE FROM raw.files WHERE centre_id = ? AND delivery = ?", [centre, date])
@@ -110,17 +118,71 @@ def stat_fingerprint(folder: Path) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _entry_fingerprint(centre_folder: Path, name: str) -> str:
+    """An entry of the centre folder as it is now: a link's target, a folder's file stats."""
+    path = Path(centre_folder) / name
+    if path.is_symlink():
+        return "link:" + hashlib.sha256(os.readlink(path).encode()).hexdigest()
+    if path.is_dir():
+        try:
+            return stat_fingerprint(path)
+        except OSError:
+            return "unreadable"
+    return "entry"
+
+
+def _problem_error(centre_id: str, problem: FolderProblem) -> DeliveryError:
+    return DeliveryError(centre_id, problem.name, "(delivery folder)", problem.problem)
+
+
+def record_problems(con: duckdb.DuckDBPyConnection, centre_folder: Path, centre_id: str,
+                    problems: list[DeliveryError], refresh_id: str | None,
+                    seen_at: dt.datetime) -> list[DeliveryError]:
+    """Record the centre's unloadable entries; return those not recorded before."""
+    run_sql(con, "raw/create_delivery_problems")
+    known = query_frame(con, "raw/known_delivery_problems", [centre_id])
+    known_keys = set(zip(known["entry"], known["fingerprint"], strict=True))
+    new = []
+    for error in problems:
+        fingerprint = _entry_fingerprint(centre_folder, error.delivery)
+        if (error.delivery, fingerprint) in known_keys:
+            continue
+        known_keys.add((error.delivery, fingerprint))
+        con.execute("INSERT INTO meta.delivery_problems VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [centre_id, error.delivery, fingerprint, error.file, error.row,
+                     error.column, error.problem, refresh_id, seen_at])
+        new.append(error)
+    return new
+
+
+def _known_broken(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: Delivery
+                  ) -> str | None:
+    """The recorded problem of a delivery that is unchanged since it was found broken."""
+    run_sql(con, "raw/create_delivery_problems")
+    known = query_frame(con, "raw/known_delivery_problems", [centre_id])
+    hit = known[(known["entry"] == delivery.delivery)
+                & (known["fingerprint"] == stat_fingerprint(delivery.path))]
+    return None if hit.empty else str(hit["problem"].iloc[0])
+
+
 def extract_centre(con: duckdb.DuckDBPyConnection, centre_folder: Path, dialect: CentreDialect,
-                   loaded_at: dt.datetime | None = None, now: float | None = None
-                   ) -> CentreExtraction:
+                   loaded_at: dt.datetime | None = None, now: float | None = None,
+                   refresh_id: str | None = None) -> CentreExtraction:
     """Load every complete, not yet loaded delivery of one centre into ``raw``.
 
-    Raises :class:`DeliveryError` for a broken file; deliveries loaded before it stay.
+    A delivery that cannot be loaded (a broken file, a name that is not a real date, a
+    future date, a symbolic link) is skipped and recorded in ``meta.delivery_problems``, so
+    that a newer good delivery is still loaded and becomes current. Problems seen for the
+    first time are then raised as the first of them, a :class:`DeliveryError` carrying the
+    whole result in ``extraction`` (every good delivery is loaded by then); a known problem
+    (same entry, unchanged files) is not read again nor raised again.
     """
     run_sql(con, "raw/create_raw_bookkeeping")
     loaded_at = loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     results: list[DeliveryLoad] = []
-    for delivery in list_deliveries(centre_folder, dialect, now):
+    deliveries, folder_problems = scan_centre_folder(centre_folder, dialect, now)
+    problems = [_problem_error(dialect.centre_id, p) for p in folder_problems]
+    for delivery in deliveries:
         if not delivery.complete:
             results.append(DeliveryLoad(delivery.delivery, "incomplete", delivery.reason))
             continue
@@ -132,11 +194,23 @@ def extract_centre(con: duckdb.DuckDBPyConnection, centre_folder: Path, dialect:
                                         "files unchanged since loaded (names, sizes, mtimes): "
                                         "not re-read"))
             continue
-        tables = read_delivery(delivery, dialect)
-        if not tables:
-            raise DeliveryError(dialect.centre_id, delivery.delivery, "(delivery folder)",
-                                "delivery holds no export file (expected "
-                                f"{'a workbook' if dialect.format == 'xlsx' else 'CSV files'})")
+        broken = _known_broken(con, dialect.centre_id, delivery)
+        if broken is not None:
+            results.append(DeliveryLoad(delivery.delivery, "broken",
+                                        f"known broken delivery, unchanged: {broken}"))
+            problems.append(DeliveryError(dialect.centre_id, delivery.delivery,
+                                          "(delivery folder)", broken))
+            continue
+        try:
+            tables = read_delivery(delivery, dialect)
+            if not tables:
+                raise DeliveryError(dialect.centre_id, delivery.delivery, "(delivery folder)",
+                                    "delivery holds no export file (expected "
+                                    f"{'a workbook' if dialect.format == 'xlsx' else 'CSV files'})")
+        except DeliveryError as exc:
+            problems.append(exc)
+            results.append(DeliveryLoad(delivery.delivery, "broken", str(exc)))
+            continue
         signature = delivery_signature(tables)
         previous = known["signature"]
         rows = {t.file: t.rows for t in tables.values()}
@@ -158,4 +232,11 @@ def extract_centre(con: duckdb.DuckDBPyConnection, centre_folder: Path, dialect:
         con.execute("COMMIT")
         reason = delivery.reason if status == "loaded" else "re-sent with changed files"
         results.append(DeliveryLoad(delivery.delivery, status, reason, rows, hashes, files))
-    return CentreExtraction(dialect.centre_id, results)
+    extraction = CentreExtraction(dialect.centre_id, results, problems)
+    extraction.new_problems = record_problems(con, centre_folder, dialect.centre_id, problems,
+                                              refresh_id, loaded_at)
+    if extraction.new_problems:
+        first = extraction.new_problems[0]
+        first.extraction = extraction
+        raise first
+    return extraction

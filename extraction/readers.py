@@ -35,6 +35,8 @@ class DeliveryError(RuntimeError):
                  row: int | None = None, column: str | None = None) -> None:
         self.centre_id, self.delivery, self.file = centre_id, delivery, file
         self.problem, self.row, self.column = problem, row, column
+        #: set by extract_centre: what the extraction loaded before raising this problem
+        self.extraction: object | None = None
         where = f"centre {centre_id}, delivery {delivery}, file {file}"
         if row is not None:
             where += f", row {row}"
@@ -50,7 +52,8 @@ class SourceTable:
     table: str
     file: str
     sha256: str
-    frame: pd.DataFrame  # source_row + canonical text columns + unmapped + missing_fields
+    frame: pd.DataFrame  # source_row, canonical text columns, unmapped, missing_fields,
+    #                      formula_cells (xlsx: cells holding a formula without saved value)
     source_columns: list[str]
 
     @property
@@ -90,9 +93,14 @@ def _map_header(header: list[str], table: str, dialect: CentreDialect, delivery:
                             f"several source columns map to canonical column(s) {duplicated}")
     missing = [c.name for c in spec.columns if c.required and c.name not in seen]
     if missing:
+        # the header's own text is not quoted: in a file without a header line it is the
+        # first patient's record (identifying values stay out of messages and logs)
+        known_names = sum(1 for c in canonical if c is not None)
         raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"missing required column(s) {missing} for table {table} "
-                            f"(header: {header})")
+                            f"missing required column(s) {missing} for table {table}: the "
+                            f"first line has {len(header)} fields, {known_names} of them "
+                            f"known column names (is the header line missing, or the "
+                            f"centre.yaml column mapping incomplete?)")
     return canonical, [h.strip() for h in header]
 
 
@@ -124,7 +132,9 @@ def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: Centre
                            ensure_ascii=False) for r in kept.to_dict("records")]
     out["missing_fields"] = (np.zeros(len(rows), np.int32) if missing_fields is None
                              else missing_fields.astype(np.int32))
-    cols = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped", "missing_fields"]
+    out["formula_cells"] = None
+    cols = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped", "missing_fields",
+            "formula_cells"]
     return out[cols].reset_index(drop=True), source_cols
 
 
@@ -232,26 +242,43 @@ def _cell_text(value: object, dialect: CentreDialect) -> str:
     return str(value)
 
 
+def _is_formula(value: object) -> bool:
+    """A cell of a workbook opened with formulas: its formula text or an array formula."""
+    return (isinstance(value, str) and value.startswith("=")) or (
+        value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula"))
+
+
 def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[str, SourceTable]:
-    """Read every canonical sheet of one workbook verbatim (cells rendered as text)."""
+    """Read every canonical sheet of one workbook verbatim (cells rendered as text).
+
+    A formula cell is read as the value the spreadsheet saved with it. A formula without a
+    saved value (a workbook written by a program that does not compute formulas) is never
+    read as empty: its row keeps the cell references in ``formula_cells`` and is quarantined
+    by staging; a workbook in which no formula has a saved value fails as a whole.
+    """
     from openpyxl import load_workbook  # imported lazily: only xlsx centres need it
+    from openpyxl.utils import get_column_letter
 
     file = path.name
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     try:
         wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"unreadable workbook: {type(exc).__name__}: {exc}") from exc
+                            f"unreadable workbook ({type(exc).__name__})") from exc
     out: dict[str, SourceTable] = {}
+    n_formulas = n_cached = 0
     try:
         for table in TABLE_NAMES:
             sheet = dialect.source_name(table)
             if sheet not in wb.sheetnames:
                 continue
             it = wb[sheet].iter_rows(values_only=True)
+            formula_it = formulas_wb[sheet].iter_rows(values_only=True)
             first = next(it, None)
+            next(formula_it, None)
             if first is None:
                 raise DeliveryError(dialect.centre_id, delivery, f"{file}#{sheet}",
                                     "sheet is empty: a table with no rows must keep its header")
@@ -259,32 +286,73 @@ def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[
             while header and header[-1] == "":
                 header.pop()
             width = len(header)
-            body = []
-            for r in it:
+            body, formula_cells = [], []
+            for sheet_row, (r, f) in enumerate(zip(it, formula_it, strict=False), start=2):
                 cells = [_cell_text(v, dialect) for v in r[:width]]
                 cells += [""] * (width - len(cells))
-                if any(cells):
+                uncached = []
+                for i, formula in enumerate(f[:width]):
+                    if _is_formula(formula):
+                        n_formulas += 1
+                        if i < len(r) and r[i] is not None:
+                            n_cached += 1
+                        else:
+                            uncached.append(f"{get_column_letter(i + 1)}{sheet_row}")
+                if any(cells) or uncached:
                     body.append(cells)
+                    formula_cells.append(", ".join(uncached) or None)
             rows = pd.DataFrame(body, columns=range(width), dtype=object)
             frame, source_cols = _assemble(rows, header, table, dialect, delivery,
                                            f"{file}#{sheet}")
+            frame["formula_cells"] = pd.Series(formula_cells, dtype=object)
             out[table] = SourceTable(table, f"{file}#{sheet}", sha, frame, source_cols)
     finally:
         wb.close()
+        formulas_wb.close()
+    if n_formulas and not n_cached:
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"the workbook holds {n_formulas} formula cell(s) and none has a "
+                            "saved value (it was written by a program that does not compute "
+                            "formulas): open it in a spreadsheet and save it, or export the "
+                            "values, and deliver it again")
     return out
+
+
+def delivery_file(delivery: Delivery, name: str, dialect: CentreDialect) -> Path | None:
+    """The path of one export file of a delivery, or None when the delivery has none.
+
+    Refused with a :class:`DeliveryError`: a name that leaves the delivery folder, a
+    symbolic link (a file must be delivered, not pointed to) and anything but a regular file.
+    """
+    folder = delivery.path
+    path = folder / name
+    fail = lambda problem: DeliveryError(  # noqa: E731
+        dialect.centre_id, delivery.delivery, name, problem)
+    if folder.is_symlink():
+        raise fail("the delivery folder is a symbolic link: refused")
+    if path.is_symlink():
+        raise fail("is a symbolic link: refused (an export file must be a regular file in "
+                   "the delivery folder, not a link to elsewhere)")
+    if not path.exists():
+        return None
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise fail("resolves outside the delivery folder: refused")
+    if not path.is_file():
+        raise fail("is not a regular file")
+    return path
 
 
 def read_delivery(delivery: Delivery, dialect: CentreDialect) -> dict[str, SourceTable]:
     """Read all tables of one delivery; a table without a file is simply absent."""
     if dialect.format == "xlsx":
-        path = delivery.path / dialect.workbook
-        if not path.exists():
+        path = delivery_file(delivery, dialect.workbook, dialect)
+        if path is None:
             raise DeliveryError(dialect.centre_id, delivery.delivery, dialect.workbook,
                                 "workbook not found in the delivery folder")
         return read_xlsx_tables(path, dialect, delivery.delivery)
     out: dict[str, SourceTable] = {}
     for table in TABLE_NAMES:
-        path = delivery.path / dialect.source_name(table)
-        if path.exists():
+        path = delivery_file(delivery, dialect.source_name(table), dialect)
+        if path is not None:
             out[table] = read_csv_table(path, table, dialect, delivery.delivery)
     return out

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from extraction.shrink import DeliverySize, shrink_findings
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES, cast_canonical
 from schemas.cross_table import apply_cross_table_rules
 from schemas.dialect import CentreDialect
@@ -51,6 +52,52 @@ class CentreStaging:
     rows_staged: dict[str, int] = field(default_factory=dict)
     rows_quarantined: dict[str, int] = field(default_factory=dict)
     reasons: dict[str, int] = field(default_factory=dict)
+    #: deliveries held in this staging by the shrink guard: delivery -> what shrank
+    held: dict[str, str] = field(default_factory=dict)
+    #: patients of the previous current delivery missing from a new one, per delivery
+    deleted_patients: dict[str, int] = field(default_factory=dict)
+
+
+def staged_size(staged: dict[str, StagedTable], raw_rows: int) -> DeliverySize:
+    """The size of one staged delivery (pure), as the shrink guard compares it."""
+    follow = staged["followup"].typed
+    quarantined = sum(len(st.quarantine) for st in staged.values())
+    return DeliverySize(
+        patients=len(staged["patients"].typed),
+        deaths=int((follow["vital_status"] == "dead").sum()) if len(follow) else 0,
+        relapses=int(follow["relapse_date"].notna().sum()) if len(follow) else 0,
+        transplants=len(staged["transplants"].typed), gvhd_episodes=len(staged["gvhd"].typed),
+        raw_rows=raw_rows, quarantined_rows=quarantined)
+
+
+def stored_size(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: str) -> DeliverySize:
+    """The size of a delivery already staged, from the staging and quarantine tables."""
+    row = query_frame(con, "staging/delivery_metrics", [centre_id, delivery]).iloc[0]
+    raw_rows = int(query_frame(con, "staging/row_accounting").query(
+        "centre_id == @centre_id and delivery == @delivery")["raw_rows"].sum())
+    return DeliverySize(int(row.patients), int(row.deaths), int(row.relapses),
+                        int(row.transplants), int(row.gvhd_episodes), raw_rows,
+                        int(row.quarantined_rows))
+
+
+def current_delivery(con: duckdb.DuckDBPyConnection, centre_id: str) -> str | None:
+    """The centre's current delivery (newest staged and not held), None before the first."""
+    hit = con.execute("SELECT delivery FROM staging.current_deliveries WHERE centre_id = ?",
+                      [centre_id]).fetchone()
+    return hit[0] if hit else None
+
+
+def held_deliveries(con: duckdb.DuckDBPyConnection, centre_id: str) -> dict[str, str]:
+    """Deliveries of a centre held by the shrink guard and not accepted (delivery -> reason),
+    only those newer than the current delivery (an older one could not replace it)."""
+    run_sql(con, "staging/create_staging_bookkeeping")
+    decisions = query_frame(con, "staging/delivery_decisions", [centre_id])
+    staged = query_frame(con, "staging/staged_deliveries", [centre_id])
+    staged_now = set(zip(staged["delivery"], staged["signature"], strict=True))
+    current = current_delivery(con, centre_id) or ""
+    return {r.delivery: r.reason for r in decisions.itertuples()
+            if r.decision == "held" and (r.delivery, r.signature) in staged_now
+            and r.delivery > current}
 
 
 def stage_delivery(raw_tables: dict[str, pd.DataFrame], dialect: CentreDialect
@@ -73,8 +120,15 @@ def _to_arrow(typed: pd.DataFrame, table: str) -> pa.Table:
 
 
 def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
-                 now: dt.datetime | None = None) -> CentreStaging:
-    """Stage every raw delivery of a centre whose raw content changed since it was staged."""
+                 now: dt.datetime | None = None, refresh_id: str | None = None) -> CentreStaging:
+    """Stage every raw delivery of a centre whose raw content changed since it was staged.
+
+    A delivery that would become current is compared with the current one first: when it
+    shrank beyond the centre's limits (:mod:`extraction.shrink`) it is staged but held
+    (``meta.delivery_decisions``), so the current delivery stays until it is accepted.
+    Patients of the current delivery that the new one no longer holds are listed in
+    ``quarantine.deleted_patients`` (restricted).
+    """
     run_sql(con, "staging/create_staging_bookkeeping")
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     centre = dialect.centre_id
@@ -89,6 +143,11 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
         raw_tables = {t: query_frame(con, "raw/delivery_rows", [centre, delivery], table=t)
                       for t in TABLE_NAMES}
         staged = stage_delivery(raw_tables, dialect)
+        previous = current_delivery(con, centre)
+        replaces = previous is not None and delivery >= previous
+        before = stored_size(con, centre, previous) if replaces else None
+        findings = shrink_findings(before, staged_size(
+            staged, sum(len(f) for f in raw_tables.values())), dialect.shrink_limits)
         con.execute("BEGIN TRANSACTION")
         try:
             for table, st in staged.items():
@@ -112,12 +171,47 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
                         [centre, delivery])
             con.execute("INSERT INTO staging.deliveries VALUES (?, ?, ?, ?)",
                         [centre, delivery, signature, now])
+            if findings:
+                reason = (f"centre {centre}, delivery {delivery} shrank against the current "
+                          f"delivery {previous}: " + "; ".join(findings))
+                con.execute("INSERT INTO meta.delivery_decisions VALUES "
+                            "(?, ?, ?, 'held', ?, 'shrink guard', NULL, ?, ?)",
+                            [centre, delivery, signature, reason, refresh_id, now])
+                result.held[delivery] = reason
+            if replaces and previous != delivery:
+                vanished = query_frame(con, "staging/vanished_patients",
+                                       [centre, previous, delivery])
+                con.execute("DELETE FROM quarantine.deleted_patients WHERE centre_id = ? "
+                            "AND missing_from = ?", [centre, delivery])
+                for patient in vanished["patient_id"]:
+                    con.execute("INSERT INTO quarantine.deleted_patients VALUES (?, ?, ?, ?, ?)",
+                                [centre, patient, previous, delivery, now])
+                if len(vanished):
+                    result.deleted_patients[delivery] = len(vanished)
         except BaseException:
             con.execute("ROLLBACK")
             raise
         con.execute("COMMIT")
         result.staged_deliveries.append(delivery)
     return result
+
+
+def accept_delivery(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: str, reason: str,
+                    decided_by: str, command: str, now: dt.datetime | None = None) -> str:
+    """Record a data manager's decision to accept a held delivery; return what was held."""
+    held = held_deliveries(con, centre_id)
+    if delivery not in held:
+        raise ValueError(f"centre {centre_id}, delivery {delivery} is not held by the shrink "
+                         f"guard (held: {sorted(held) or 'none'})")
+    if not reason.strip():
+        raise ValueError("a reason is required to accept a delivery that shrank")
+    staged = query_frame(con, "staging/staged_deliveries", [centre_id])
+    signature = staged.loc[staged["delivery"] == delivery, "signature"].iloc[0]
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    con.execute("INSERT INTO meta.delivery_decisions VALUES (?, ?, ?, 'accepted', ?, ?, ?, "
+                "NULL, ?)", [centre_id, delivery, signature, reason.strip(), decided_by,
+                             command, now])
+    return held[delivery]
 
 
 def row_accounting(con: duckdb.DuckDBPyConnection, centre_id: str | None = None) -> pd.DataFrame:

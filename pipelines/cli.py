@@ -74,6 +74,35 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accept_delivery(args: argparse.Namespace) -> int:
+    """Accept a delivery the shrink guard held: recorded with who, when, why and the command."""
+    import getpass
+    import shlex
+
+    import duckdb
+
+    from extraction.stage import accept_delivery
+    from warehouse.database import Warehouse
+
+    wh = Warehouse(Path(args.warehouse))
+    if not wh.working_path.exists():
+        print(f"aml-registry accept-delivery: no working database at {wh.working_path}",
+              file=sys.stderr)
+        return 2
+    command = shlex.join(["aml-registry", *sys.argv[1:]]) if sys.argv[1:] else (
+        f"aml-registry accept-delivery --centre {args.centre} --delivery {args.delivery}")
+    try:
+        with wh.connect() as con:
+            held = accept_delivery(con, args.centre, args.delivery, args.reason,
+                                   getpass.getuser(), command)
+    except (ValueError, duckdb.IOException) as exc:
+        print(f"aml-registry accept-delivery: {exc}", file=sys.stderr)
+        return 2
+    print(f"accepted centre {args.centre}, delivery {args.delivery} (was held: {held}); "
+          "the next refresh makes it the centre's current delivery")
+    return 0
+
+
 def _estimate(args: argparse.Namespace) -> int:
     from survival_stats.query import estimate_from_duckdb, format_table
 
@@ -148,6 +177,15 @@ def build_parser() -> argparse.ArgumentParser:
     st = sub.add_parser("status", help="summary of the last refresh")
     st.add_argument("--warehouse", required=True)
     st.set_defaults(func=_status)
+
+    acc = sub.add_parser("accept-delivery",
+                         help="accept a delivery held because it shrank (data managers)")
+    acc.add_argument("--warehouse", required=True)
+    acc.add_argument("--centre", required=True, metavar="ID")
+    acc.add_argument("--delivery", required=True, metavar="YYYY-MM-DD")
+    acc.add_argument("--reason", required=True,
+                     help="why the loss is real (recorded with the decision)")
+    acc.set_defaults(func=_accept_delivery)
 
     exp = sub.add_parser(
         "export", help="write the analysts' tables as Parquet or CSV files with their "

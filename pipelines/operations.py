@@ -24,6 +24,7 @@ from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
 from extraction.deliveries import SUCCESS_MARKER, complete_deliveries
 from pipelines.loaded_deliveries import already_loaded, loaded_fingerprints
+from pipelines.recovery import recover_dead_runs
 from pipelines.resources import LandingArea, WarehouseResource
 from schemas.dialect import DialectError, load_dialect
 
@@ -121,6 +122,7 @@ def _centre_requests(context, landing: LandingArea, refresh_id: str,
 )
 def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea):
     """Request a centre run for every centre known as a partition."""
+    recover_dead_runs(context.instance, context.log.info)  # a killed run blocks the pool
     scheduled = context.scheduled_execution_time  # always set by the daemon
     refresh_id = f"nightly-{scheduled:%Y%m%dT%H%M}"
     known = set(context.instance.get_dynamic_partitions(centre_partitions.name))
@@ -181,7 +183,9 @@ def registry_after_centres(context: dg.SensorEvaluationContext):
 
     Only refreshes started by the schedule or the delivery sensor are followed: an
     ``aml-registry refresh`` runs its own registry run in process, right after its centres.
+    Each tick first recovers runs of dead processes (their pool slots would block every run).
     """
+    recover_dead_runs(context.instance, context.log.info)
     runs = [
         *context.instance.get_runs(filters=dg.RunsFilter(
             job_name=CENTRE_JOB, tags={SCHEDULE_NAME_TAG: nightly_refresh.name}), limit=500),

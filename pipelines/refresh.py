@@ -20,6 +20,7 @@ import dagster as dg
 from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
 from pipelines.definitions import REPO_ROOT, build_definitions
+from pipelines.recovery import recover_dead_runs, this_process_tags
 from schemas.dialect import DialectError, discover_centres, load_dialect
 from warehouse.bookkeeping import record_centre_run
 from warehouse.database import Warehouse, query_frame, run_sql
@@ -64,6 +65,9 @@ def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
 
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    """The failed steps' messages. A ``dg.Failure`` carries our own value-free description;
+    any other error is named by its type only (its text may quote a source value; the
+    traceback is in the run's event log, the centre steps' in ``quarantine.errors``)."""
     messages = []
     for event in result.get_step_failure_events():
         data = event.step_failure_data
@@ -72,8 +76,8 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             error = data.error
             while error.cause is not None:
                 error = error.cause
-            lines = [ln.strip() for ln in (error.message or "").strip().splitlines()]
-            text = " ".join(ln for ln in lines if ln and set(ln) != {"^"})[:500]
+            text = (f"unexpected {error.cls_name or 'error'} (traceback in Dagster run "
+                    f"{result.run_id})")
         messages.append(f"{event.step_key}: {text}")
     return "; ".join(messages) or "run failed"
 
@@ -114,13 +118,14 @@ def run_refresh(landing: Path | str, warehouse: Path | str, centres: list[str] |
         raise ValueError(f"unknown centre(s) {unknown}; the landing area has {sorted(available)}")
     defs = build_definitions(landing, warehouse, key)
     instance = instance or dagster_instance(warehouse)
+    recover_dead_runs(instance, progress)
     known = set(instance.get_dynamic_partitions(centre_partitions.name))
     new = [c for c in available if c not in known]
     if new:
         instance.add_dynamic_partitions(centre_partitions.name, new)
     refresh_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:6]}"
     tags = {REFRESH_TAG: refresh_id, "aml_registry/started_at": started.replace(
-        tzinfo=None).isoformat(sep=" ")}
+        tzinfo=None).isoformat(sep=" "), **this_process_tags()}
     outcome = RefreshOutcome(refresh_id, published=False)
     centre_job = defs.resolve_job_def("centre_refresh")
     for i, centre in enumerate(selected, 1):

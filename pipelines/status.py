@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.database import Warehouse, query_frame
+from warehouse.database import Warehouse, query_frame, table_exists
 
 
 def print_status(warehouse_root: Path) -> int:
@@ -36,8 +36,25 @@ def print_status(warehouse_root: Path) -> int:
                 print(f"{c.centre_id:<8}{c.status:<11}{(c.current_delivery or '-'):<12}"
                       f"{_n(c.rows_delivered):>10}{_n(c.rows_staged):>9}"
                       f"{_n(c.rows_quarantined):>13}{_n(c.checks_failed):>15}")
-                if c.status == "failed":
+                if c.status in ("failed", "held", "missing") or "deleted at the source" in (
+                        c.message or ""):
                     print(f"        {c.message}")
+        if table_exists(con, "meta.delivery_decisions"):
+            held = query_frame(con, "meta/pending_decisions")
+            if len(held):
+                print()
+                print("deliveries held by the shrink guard (accept with "
+                      "`aml-registry accept-delivery`):")
+                for h in held.itertuples():
+                    print(f"  {h.centre_id} {h.delivery}: {h.reason}")
+        if table_exists(con, "meta.delivery_problems"):
+            problems = query_frame(con, "meta/recent_delivery_problems")
+            if len(problems):
+                print()
+                print("deliveries that could not be loaded (history, newest first):")
+                for p in problems.itertuples():
+                    print(f"  {p.centre_id} {p.entry} ({p.first_seen_at:%Y-%m-%d}): "
+                          f"file {p.file}: {p.problem}")
         failed = query_frame(con, "meta/failed_checks", [r.refresh_id])
         if len(failed):
             print()

@@ -86,6 +86,8 @@ def apply_cross_table_rules(staged: dict[str, StagedTable]) -> None:
             before(table, column, diag(table), "diagnosis date", "date_order")
     if "mrd" in staged and not staged["mrd"].typed.empty:
         before("mrd", "sample_date", birth("mrd"), "birth date", "date_order")
+    if "followup" in staged and not staged["followup"].typed.empty:
+        before("followup", "death_date", birth("followup"), "birth date", "date_order")
     lines = staged.get("treatment_lines")
     if lines is not None and not lines.typed.empty:
         _move(lines, lines.typed["end_date"] < lines.typed["start_date"], "end_date",

@@ -1,14 +1,20 @@
 """Centre dialects: how one centre's ProMISE export differs from the canonical tables.
 
 Source: ../shared/spec/export-format.md ("centre.yaml (the dialect)"). A dialect is pure
-configuration; adding a centre means adding a folder with a ``centre.yaml``.
+configuration; adding a centre means adding a folder with a ``centre.yaml``. A dialect file is
+untrusted input: it is refused before anything is expanded when it is larger than
+:data:`MAX_DIALECT_BYTES` or uses YAML anchors or aliases (a few hundred bytes of nested
+aliases expand to gigabytes, the "billion laughs" attack), and every error names the centre,
+the file and the field. File names in ``files:`` and ``workbook:`` are plain names inside the
+delivery folder: no absolute path, no ``..``, no link to elsewhere.
 """
 
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -18,10 +24,22 @@ from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
 CSV_FILE_NAMES = {name: f"{name}.csv" for name in TABLE_NAMES}
 DEFAULT_MISSING = ("", "NA")
 DEFAULT_QUIET_PERIOD_SECONDS = 300
+DIALECT_FILE = "centre.yaml"
+#: a real dialect is a few kilobytes; anything far larger is refused unread
+MAX_DIALECT_BYTES = 256 * 1024
+#: No silent shrink (defaults; per centre under ``shrink_guard:`` in centre.yaml): a new
+#: delivery that loses more than this share of the previous delivery's patients or events,
+#: or quarantines more than this share of its rows, is held until it is accepted.
+DEFAULT_SHRINK_LIMITS = {"max_patient_loss": 0.10, "max_event_loss": 0.10,
+                         "max_quarantined_share": 0.20}
 
 
 class DialectError(ValueError):
-    """A centre.yaml that cannot be used; the message names the centre, file and key."""
+    """A centre.yaml that cannot be used; the message names the centre, file and field."""
+
+    def __init__(self, message: str, file: str = "", field: str | None = None) -> None:
+        super().__init__(message)
+        self.file, self.field = file, field
 
 
 @dataclass(frozen=True)
@@ -43,6 +61,7 @@ class CentreDialect:
     files: dict[str, str] = field(default_factory=dict)
     columns: dict[str, dict[str, str]] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    shrink_limits: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_SHRINK_LIMITS))
     path: str = ""
 
     @property
@@ -65,102 +84,219 @@ class CentreDialect:
         return {str(k): str(v) for k, v in self.values.get(canonical_field, {}).items()}
 
 
-def _as_str_map(raw: Any, where: str) -> dict[str, str]:
+def _as_str_map(raw: Any, where: str, name: str = "") -> dict[str, str]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise DialectError(f"{where} must be a mapping, got {type(raw).__name__}")
+        raise DialectError(f"{where} must be a mapping, got {type(raw).__name__}", field=name)
     return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in raw.items()}
+
+
+def safe_file_name(value: str) -> str | None:
+    """Why ``value`` is not a plain file name inside the delivery folder (None when it is)."""
+    if not value or "\x00" in value or "\\" in value:
+        return "is empty or holds a NUL or a backslash"
+    pure = PurePosixPath(value)
+    if pure.is_absolute() or value.startswith("~"):
+        return "is an absolute path: only a file name inside the delivery folder is allowed"
+    if any(part in ("..", ".") for part in pure.parts) or len(pure.parts) != 1:
+        return ("is a path, not a file name inside the delivery folder (no folders, no '..')")
+    return None
+
+
+def _refuse_expansion(text: str, path: Path) -> None:
+    """Refuse YAML anchors and aliases by scanning events (nothing is composed or expanded)."""
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise DialectError(
+                    f"{path}: line {line}: YAML anchors and aliases (&name, *name) are not "
+                    "allowed in centre.yaml (they can expand to gigabytes); write the values "
+                    "out", file=str(path), field="(anchor/alias)")
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"line {mark.line + 1}: " if mark is not None else ""
+        raise DialectError(f"{path}: {line}not valid YAML ({getattr(exc, 'problem', None) or 'syntax error'})",
+                           file=str(path), field="(syntax)") from exc
+
+
+def read_dialect_yaml(path: Path) -> Any:
+    """The parsed ``centre.yaml``, refused when oversized, a link, or using anchors/aliases."""
+    path = Path(path)
+    for candidate in (path.parent, path):
+        if candidate.is_symlink():
+            raise DialectError(f"{candidate}: is a symbolic link: refused (a centre folder and "
+                               "its centre.yaml must be real entries of the landing area)",
+                               file=str(path), field=None)
+    try:
+        size = path.stat().st_size
+        if size > MAX_DIALECT_BYTES:
+            raise DialectError(f"{path}: centre.yaml is {size} bytes, more than the "
+                               f"{MAX_DIALECT_BYTES} allowed: refused unread", file=str(path))
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_DIALECT_BYTES + 1)
+        text = data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DialectError(f"{path}: cannot read centre.yaml ({type(exc).__name__}; it must "
+                           "be UTF-8 text)", file=str(path)) from exc
+    _refuse_expansion(text, path)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DialectError(f"{path}: not valid YAML", file=str(path), field="(syntax)") from exc
+
+
+def _check_encoding(encoding: str, where: str, path: Path) -> None:
+    """A text codec Python can decode bytes with (``rot13`` is a str-to-str transform)."""
+    try:
+        info = codecs.lookup(encoding)
+        b"ascii".decode(encoding)
+    except LookupError as exc:
+        raise DialectError(f"{where}: field 'encoding': {encoding!r} is not a text encoding "
+                           "Python can decode files with (e.g. utf-8, cp1252, latin-1)",
+                           file=str(path), field="encoding") from exc
+    if not getattr(info, "_is_text_encoding", True):
+        raise DialectError(f"{where}: field 'encoding': {encoding!r} is not a text encoding",
+                           file=str(path), field="encoding")
+
+
+def _shrink_limits(raw: Any, where: str, path: Path) -> dict[str, float]:
+    limits = dict(DEFAULT_SHRINK_LIMITS)
+    if raw is None:
+        return limits
+    if not isinstance(raw, dict):
+        raise DialectError(f"{where}: field 'shrink_guard' must be a mapping of "
+                           f"{sorted(DEFAULT_SHRINK_LIMITS)}", file=str(path),
+                           field="shrink_guard")
+    for key, value in raw.items():
+        name = f"shrink_guard.{key}"
+        if key not in DEFAULT_SHRINK_LIMITS:
+            raise DialectError(f"{where}: field {name!r} is unknown (known: "
+                               f"{sorted(DEFAULT_SHRINK_LIMITS)})", file=str(path), field=name)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise DialectError(f"{where}: field {name!r} must be a share between 0 and 1",
+                               file=str(path), field=name)
+        limits[str(key)] = float(value)
+    return limits
 
 
 def load_dialect(path: Path) -> CentreDialect:
     """Read and validate a ``centre.yaml``; raise :class:`DialectError` naming what is wrong."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise DialectError(f"{path}: cannot read centre.yaml: {exc}") from exc
+    raw = read_dialect_yaml(path)
     if not isinstance(raw, dict):
-        raise DialectError(f"{path}: centre.yaml must be a mapping")
+        raise DialectError(f"{path}: centre.yaml must be a mapping", file=str(path))
     folder_id = path.parent.name
     centre_id = str(raw.get("centre_id", "")).strip()
     if not centre_id:
-        raise DialectError(f"{path}: missing required key 'centre_id'")
+        raise DialectError(f"{path}: missing required field 'centre_id'", file=str(path),
+                           field="centre_id")
     if centre_id != folder_id:
         raise DialectError(
-            f"{path}: centre_id {centre_id!r} does not match its folder name {folder_id!r}")
+            f"{path}: field 'centre_id': {centre_id!r} does not match its folder name "
+            f"{folder_id!r}", file=str(path), field="centre_id")
     where = f"centre {centre_id} ({path})"
+
+    def fail(name: str, problem: str) -> DialectError:
+        return DialectError(f"{where}: field {name!r}: {problem}", file=str(path), field=name)
+
     fmt = str(raw.get("format", "csv")).lower()
     if fmt not in ("csv", "xlsx"):
-        raise DialectError(f"{where}: format must be csv or xlsx, got {fmt!r}")
+        raise fail("format", f"must be csv or xlsx, got {fmt!r}")
     encoding = str(raw.get("encoding", "utf-8"))
-    try:
-        codecs.lookup(encoding)
-    except LookupError as exc:
-        raise DialectError(f"{where}: unknown encoding {encoding!r}") from exc
+    _check_encoding(encoding, where, path)
     decimal = str(raw.get("decimal", "."))
     if decimal not in (".", ","):
-        raise DialectError(f"{where}: decimal must be '.' or ',', got {decimal!r}")
+        raise fail("decimal", f"must be '.' or ',', got {decimal!r}")
     delimiter = str(raw.get("delimiter", ","))
-    if len(delimiter) != 1:
-        raise DialectError(f"{where}: delimiter must be one character, got {delimiter!r}")
-    files = _as_str_map(raw.get("files"), f"{where}: files")
-    for table in files:
+    if len(delimiter) != 1 or delimiter in ('"', "\n", "\r"):
+        raise fail("delimiter", f"must be one character (not a quote or line end), got "
+                                f"{delimiter!r}")
+    date_format = str(raw.get("date_format", "iso"))
+    if date_format.lower() != "iso":
+        try:
+            probe = dt.date(2001, 2, 3).strftime(date_format)
+            dt.datetime.strptime(probe, date_format)
+        except ValueError as exc:
+            raise fail("date_format", f"{date_format!r} is not a usable strptime format "
+                                      "(e.g. %d/%m/%Y) or 'iso'") from exc
+    files = _as_str_map(raw.get("files"), f"{where}: field 'files'", "files")
+    for table, name in files.items():
         if table not in CANONICAL_TABLES:
-            raise DialectError(f"{where}: files names unknown canonical table {table!r}")
+            raise fail(f"files.{table}", "names an unknown canonical table")
+        problem = safe_file_name(name) if fmt == "csv" else (
+            "is empty" if not name.strip() else None)
+        if problem:
+            raise fail(f"files.{table}", f"the file name {problem}")
+    workbook = str(raw.get("workbook", "export.xlsx"))
+    problem = safe_file_name(workbook)
+    if problem:
+        raise fail("workbook", f"the file name {problem}")
     columns_raw = raw.get("columns") or {}
     if not isinstance(columns_raw, dict):
-        raise DialectError(f"{where}: columns must be a mapping of table -> mapping")
+        raise fail("columns", "must be a mapping of table -> mapping")
     columns: dict[str, dict[str, str]] = {}
     for table, mapping in columns_raw.items():
         if table not in CANONICAL_TABLES:
-            raise DialectError(f"{where}: columns names unknown canonical table {table!r}")
-        mapped = _as_str_map(mapping, f"{where}: columns.{table}")
+            raise fail(f"columns.{table}", "names an unknown canonical table")
+        mapped = _as_str_map(mapping, f"{where}: field 'columns.{table}'", f"columns.{table}")
         known = set(CANONICAL_TABLES[table].column_names)
         for source, canonical in mapped.items():
             if canonical not in known:
-                raise DialectError(
-                    f"{where}: columns.{table} maps {source!r} to {canonical!r}, "
-                    f"which is not a canonical column of {table}")
+                raise fail(f"columns.{table}", f"maps {source!r} to {canonical!r}, which is "
+                                               f"not a canonical column of {table}")
         columns[table] = mapped
     values_raw = raw.get("values") or {}
     if not isinstance(values_raw, dict):
-        raise DialectError(f"{where}: values must be a mapping of field -> mapping")
-    values = {str(f): _as_str_map(m, f"{where}: values.{f}") for f, m in values_raw.items()}
+        raise fail("values", "must be a mapping of field -> mapping")
+    values = {str(f): _as_str_map(m, f"{where}: field 'values.{f}'", f"values.{f}")
+              for f, m in values_raw.items()}
     missing = raw.get("missing", list(DEFAULT_MISSING))
     if not isinstance(missing, list):
-        raise DialectError(f"{where}: missing must be a list of strings")
-    units = _as_str_map(raw.get("units"), f"{where}: units")
+        raise fail("missing", "must be a list of strings")
+    units = _as_str_map(raw.get("units"), f"{where}: field 'units'", "units")
     for unit_field, unit in units.items():
         if unit not in ("percent", "fraction"):
-            raise DialectError(f"{where}: units.{unit_field} must be percent or fraction")
+            raise fail(f"units.{unit_field}", "must be percent or fraction")
+    try:
+        quiet = float(raw.get("quiet_period_seconds", DEFAULT_QUIET_PERIOD_SECONDS))
+    except (TypeError, ValueError) as exc:
+        raise fail("quiet_period_seconds", "must be a number of seconds") from exc
+    if not quiet >= 0:
+        raise fail("quiet_period_seconds", "must be 0 or more")
     return CentreDialect(
         centre_id=centre_id,
         name=str(raw.get("name", centre_id)),
         country=str(raw.get("country", "")),
         format=fmt,
-        workbook=str(raw.get("workbook", "export.xlsx")),
+        workbook=workbook,
         delimiter=delimiter,
         encoding=encoding,
         decimal=decimal,
-        date_format=str(raw.get("date_format", "iso")),
+        date_format=date_format,
         missing=tuple(str(m) for m in missing),
-        quiet_period_seconds=float(raw.get("quiet_period_seconds", DEFAULT_QUIET_PERIOD_SECONDS)),
+        quiet_period_seconds=quiet,
         units=units,
         files=files,
         columns=columns,
         values=values,
+        shrink_limits=_shrink_limits(raw.get("shrink_guard"), where, path),
         path=str(path),
     )
 
 
 def discover_centres(landing: Path) -> dict[str, Path]:
-    """Centre folders of a landing area that hold a ``centre.yaml`` (id -> folder)."""
+    """Centre folders of a landing area that hold a ``centre.yaml`` (id -> folder).
+
+    A symbolic link is listed too, so that loading its dialect refuses it with a message
+    instead of the centre disappearing without a word.
+    """
     landing = Path(landing)
     if not landing.is_dir():
         return {}
     return {
         p.name: p
         for p in sorted(landing.iterdir())
-        if p.is_dir() and not p.name.startswith((".", "_")) and (p / "centre.yaml").is_file()
+        if p.is_dir() and not p.name.startswith((".", "_")) and (p / DIALECT_FILE).is_file()
     }

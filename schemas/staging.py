@@ -244,6 +244,62 @@ def short_row_issues(raw: pd.DataFrame) -> pd.DataFrame:
                    "header), so its values may not be in their columns")
 
 
+#: No date in this registry can be earlier (the oldest patients were born after 1900).
+EARLIEST_PLAUSIBLE_DATE = pd.Timestamp("1900-01-01")
+#: Age at AML diagnosis above this is a date error, not a patient (oldest reported ~ 100).
+MAX_AGE_AT_DIAGNOSIS_YEARS = 110
+
+
+def implausible_date_issues(raw: pd.DataFrame, typed: pd.DataFrame, table: str) -> pd.DataFrame:
+    """Dates no real record can hold: before 1900, after the delivery's export date (an
+    export cannot contain a later date), and in patients a diagnosis more than 110 years
+    after birth. Blocking for the row (issue 18: a birth in 1800 published an age of 222).
+    Date order between tables (death before birth, ...) is in :mod:`schemas.cross_table`."""
+    spec = CANONICAL_TABLES[table]
+    dates = [c.name for c in spec.columns if c.kind == "date"]
+    if typed.empty or not dates:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    delivered = pd.to_datetime(raw["delivery"], format="%Y-%m-%d", errors="coerce")
+    out = []
+    for column in dates:
+        values = typed[column]
+        early = values.notna() & (values < EARLIEST_PLAUSIBLE_DATE)
+        late = values.notna() & delivered.notna() & (values > delivered)
+        if early.any():
+            out.append(_issues(typed.loc[early, "source_row"], column, raw.loc[early, column],
+                               "implausible_date", "is before 1900-01-01: not a plausible "
+                               "date for a patient of this registry"))
+        if late.any():
+            out.append(_issues(typed.loc[late, "source_row"], column, raw.loc[late, column],
+                               "implausible_date", "is after the delivery's export date "
+                               "(the folder name): an export cannot hold a later date"))
+    if table == "patients":
+        age = (typed["diagnosis_date"] - typed["birth_date"]).dt.days / 365.25
+        old = age.notna() & (age > MAX_AGE_AT_DIAGNOSIS_YEARS)
+        if old.any():
+            out.append(_issues(typed.loc[old, "source_row"], "birth_date",
+                               raw.loc[old, "birth_date"], "implausible_date",
+                               f"gives an age at diagnosis above {MAX_AGE_AT_DIAGNOSIS_YEARS} "
+                               "years: not a plausible birth date"))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=ISSUE_COLUMNS)
+
+
+def formula_issues(raw: pd.DataFrame) -> pd.DataFrame:
+    """Workbook rows with a formula cell that has no saved value (``raw.formula_cells``):
+    openpyxl reads such a cell as empty, which would silently blank e.g. a conditioning
+    regimen, so the row is quarantined naming the cells."""
+    if "formula_cells" not in raw:
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    has = raw["formula_cells"].notna() & raw["formula_cells"].astype(str).ne("")
+    if not has.any():
+        return pd.DataFrame(columns=ISSUE_COLUMNS)
+    cells = raw.loc[has, "formula_cells"].astype(str)
+    return _issues(raw.loc[has, "source_row"], "(formula)", cells, "formula_without_value",
+                   "are the workbook cell(s) holding a formula without a saved value (read "
+                   "as empty): open the workbook in a spreadsheet and save it, or export "
+                   "values")
+
+
 def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> StagedTable:
     """Type, validate and split one raw table of one delivery into staging and quarantine.
 
@@ -256,7 +312,7 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
                           "delivery": raw["delivery"].astype(ARROW_STRING),
                           "file": raw["file"].astype(ARROW_STRING),
                           "source_row": raw["source_row"].astype("int64")})
-    issues = [unmapped_issues(raw), short_row_issues(raw)]
+    issues = [unmapped_issues(raw), short_row_issues(raw), formula_issues(raw)]
     for col in spec.columns:
         values, col_issues = type_column(raw[col.name], col.kind, col.name, dialect,
                                          raw["source_row"])
@@ -275,7 +331,7 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
         keep = [(r, c) not in seen for r, c in zip(structural["source_row"],
                                                      structural["column_name"], strict=True)]
         structural = structural[keep]
-    issues = [typing_issues, structural]
+    issues = [typing_issues, structural, implausible_date_issues(raw, typed, table)]
     issues.append(duplicate_issues(typed, table))
     all_issues = pd.concat([i for i in issues if len(i)], ignore_index=True) if any(
         len(i) for i in issues) else pd.DataFrame(columns=ISSUE_COLUMNS)

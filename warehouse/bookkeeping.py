@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import traceback
 from typing import Any
 
 import duckdb
+import pandas as pd
+
+from warehouse.database import Warehouse, query_frame, run_sql
 
 
 def utcnow() -> dt.datetime:
@@ -36,3 +40,29 @@ def record_centre_run(con: duckdb.DuckDBPyConnection, refresh_id: str | None, ce
         "INSERT INTO meta.centre_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [refresh_id, centre_id, status, current_delivery, ",".join(deliveries_loaded),
          rows_delivered, rows_staged, rows_quarantined, checks_failed, message, utcnow()])
+
+
+def new_delivery_problems(con: duckdb.DuckDBPyConnection, centre_id: str,
+                          refresh_id: str | None) -> list[str]:
+    """The centre's unloadable deliveries first found in this refresh, as messages."""
+    run_sql(con, "raw/create_delivery_problems")
+    rows = query_frame(con, "raw/new_delivery_problems", [centre_id, refresh_id])
+    return [f"centre {centre_id}, delivery {r.entry}, file {r.file}"
+            + (f", row {int(r.source_row)}" if pd.notna(r.source_row) else "")
+            + f": {r.problem} (not loaded; recorded in meta.delivery_problems)"
+            for r in rows.itertuples()]
+
+
+def record_restricted_error(warehouse: Warehouse, refresh_id: str | None, centre_id: str,
+                            step: str, error: BaseException) -> str:
+    """Keep an unexpected error's full text (it may quote source values) in the restricted
+    ``quarantine.errors``; return where it is. Best effort: the step fails either way."""
+    try:
+        with warehouse.connect() as con:
+            run_sql(con, "quarantine/create_errors")
+            con.execute("INSERT INTO quarantine.errors VALUES (?, ?, ?, ?, ?, ?)",
+                        [refresh_id, centre_id, step, type(error).__name__,
+                         "".join(traceback.format_exception(error)), utcnow()])
+    except Exception:  # the working database itself may be what failed
+        return "nowhere (the working database could not be written)"
+    return "quarantine.errors"

@@ -5,3 +5,41 @@ CREATE TABLE IF NOT EXISTS staging.deliveries (
     signature  VARCHAR NOT NULL,
     staged_at  TIMESTAMP NOT NULL
 );
+-- No silent shrink: a staged delivery that lost too many patients or events, or quarantined
+-- too many rows, is held (decision 'held') until a data manager accepts it
+-- (`aml-registry accept-delivery`, decision 'accepted'). The newest row per centre,
+-- delivery and signature is the decision in force.
+CREATE TABLE IF NOT EXISTS meta.delivery_decisions (
+    centre_id   VARCHAR NOT NULL,
+    delivery    VARCHAR NOT NULL,
+    signature   VARCHAR NOT NULL,
+    decision    VARCHAR NOT NULL,   -- held, accepted
+    reason      VARCHAR NOT NULL,
+    decided_by  VARCHAR,
+    command     VARCHAR,
+    refresh_id  VARCHAR,
+    decided_at  TIMESTAMP NOT NULL
+);
+-- Patients of the previous current delivery that the new one no longer holds (deleted at
+-- the source): identifiable, so in the restricted quarantine schema only.
+CREATE TABLE IF NOT EXISTS quarantine.deleted_patients (
+    centre_id          VARCHAR NOT NULL,
+    patient_id         VARCHAR NOT NULL,
+    last_delivery      VARCHAR NOT NULL,   -- the last delivery that held the patient
+    missing_from       VARCHAR NOT NULL,   -- the delivery without the patient
+    recorded_at        TIMESTAMP NOT NULL
+);
+-- The delivery that is each centre's current state: its newest staged delivery that is not
+-- held by the shrink guard (one definition, used by staging, analysis and outcomes).
+CREATE OR REPLACE VIEW staging.current_deliveries AS
+SELECT centre_id, max(delivery) AS delivery
+FROM staging.deliveries d
+WHERE NOT EXISTS (
+    SELECT 1 FROM meta.delivery_decisions h
+    WHERE h.centre_id = d.centre_id AND h.delivery = d.delivery AND h.signature = d.signature
+      AND h.decision = 'held'
+      AND h.decided_at = (SELECT max(x.decided_at) FROM meta.delivery_decisions x
+                          WHERE x.centre_id = h.centre_id AND x.delivery = h.delivery
+                            AND x.signature = h.signature)
+)
+GROUP BY centre_id;

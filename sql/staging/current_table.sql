@@ -1,9 +1,5 @@
--- The current state of one staging table: each centre's newest staged delivery.
+-- The current state of one staging table: each centre's current delivery (newest not held).
 SELECT t.*
 FROM staging.{table} t
-JOIN (
-    SELECT centre_id, max(delivery) AS delivery
-    FROM staging.deliveries
-    GROUP BY centre_id
-) current USING (centre_id, delivery)
+JOIN staging.current_deliveries current USING (centre_id, delivery)
 ORDER BY t.centre_id, t.source_row;

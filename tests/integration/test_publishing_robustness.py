@@ -3,6 +3,8 @@ published database intact, failed checks keep the last good one, broken centres 
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
 import os
 import random
@@ -59,9 +61,24 @@ def _csv_centre(landing: Path, utf8: bool = False) -> str:
     raise AssertionError("no CSV centre")
 
 
+def recent_date(days_ago: int) -> str:
+    """A delivery date after the synthetic ones and not in the future (folder names must be
+    real, past export dates)."""
+    return (dt.date.today() - dt.timedelta(days=days_ago)).isoformat()
+
+
 def add_smaller_delivery(landing: Path, date: str, keep_patients: int) -> str:
-    """A new, later delivery of one CSV centre that keeps only its first patients."""
+    """A new, later delivery of one CSV centre that keeps only its first patients.
+
+    The centre's shrink guard is opened (``shrink_guard`` limits of 1 in its centre.yaml):
+    these tests need a smaller delivery to be published; the guard has its own tests.
+    """
     centre = _csv_centre(landing)
+    config = landing / centre / "centre.yaml"
+    if "shrink_guard" not in config.read_text(encoding="utf-8"):
+        with config.open("a", encoding="utf-8") as fh:
+            fh.write("shrink_guard: {max_patient_loss: 1.0, max_event_loss: 1.0, "
+                     "max_quarantined_share: 1.0}\n")
     dialect = load_dialect(landing / centre / "centre.yaml")
     newest = sorted(p for p in (landing / centre).iterdir() if p.is_dir())[-1]
     target = landing / centre / date
@@ -98,7 +115,7 @@ def test_reader_sees_old_or_new_version_and_killed_refresh_leaves_it_intact(
     published = warehouse / "registry.duckdb"
     before = _patients(published)
 
-    add_smaller_delivery(landing, "2099-01-01", keep_patients=3)
+    add_smaller_delivery(landing, recent_date(4), keep_patients=3)
     stop = tmp_path / "stop"
     results = tmp_path / "reader.json"
     reader = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
@@ -133,7 +150,7 @@ def test_reader_sees_old_or_new_version_and_killed_refresh_leaves_it_intact(
     last_good = after
     for i in range(3):
         keep = 5 + 2 * i
-        add_smaller_delivery(landing, f"2099-02-0{i + 1}", keep_patients=keep)
+        add_smaller_delivery(landing, recent_date(3 - i), keep_patients=keep)
         candidate = after - 3 + keep  # the count if this refresh got to publish
         proc = _refresh_cli(landing, warehouse, start_new_session=True)
         time.sleep(rng.uniform(1.0, 8.0))
@@ -247,7 +264,7 @@ def test_removed_centre_and_empty_delivery_behave_as_documented(
                        instance=instance).published
     before = _patients(warehouse / "registry.duckdb")
     # an empty delivery (only the _SUCCESS marker): that centre fails with a clear message
-    empty = landing / "LYS" / "2099-03-01"
+    empty = landing / "LYS" / recent_date(0)
     empty.mkdir()
     (empty / "_SUCCESS").touch()
     # a removed centre: its stored data stays, and the refresh says so
@@ -268,3 +285,47 @@ def test_removed_centre_and_empty_delivery_behave_as_documented(
     finally:
         con.close()
     assert statuses["NTE"] == "missing" and statuses["LYS"] == "failed"
+
+
+def test_a_headerless_file_leaks_no_value_outside_the_restricted_database(
+        small_landing: Path, tmp_path: Path) -> None:
+    """Issue 18: a headerless patients.csv put the first patient's local ID and birth date
+    into meta.centre_runs and Dagster's event and compute logs."""
+    landing = tmp_path / "landing"
+    shutil.copytree(small_landing, landing)
+    centre = _csv_centre(landing)
+    dialect = load_dialect(landing / centre / "centre.yaml")
+    newest = sorted(p for p in (landing / centre).iterdir() if p.is_dir())[-1]
+    target = landing / centre / recent_date(1)
+    shutil.copytree(newest, target)
+    path = target / dialect.source_name("patients")
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[1:]))
+    first = next(csv.reader([lines[1].decode(dialect.encoding)], delimiter=dialect.delimiter))
+    header = next(csv.reader([lines[0].decode(dialect.encoding).lstrip("\ufeff")],
+                             delimiter=dialect.delimiter))
+    mapping = dialect.column_map("patients")
+    canonical = [mapping.get(h.strip(), h.strip()) for h in header]
+    values = [first[canonical.index("patient_id")], first[canonical.index("birth_date")]]
+    warehouse = tmp_path / "warehouse"
+    proc = _refresh_cli(landing, warehouse)
+    out, _ = proc.communicate(timeout=1800)
+    assert proc.returncode == 3, out
+    assert centre in out and "header line missing" in out
+    for value in values:
+        assert value not in out
+    restricted = {warehouse / "restricted", warehouse / "work"}
+    leaks = []
+    for file in warehouse.rglob("*"):
+        if file.is_symlink() or not file.is_file() or any(r in file.parents for r in restricted):
+            continue
+        data = file.read_bytes()
+        leaks += [(str(file), v) for v in values if v.encode(dialect.encoding) in data]
+    assert leaks == []
+    con = duckdb.connect(str(warehouse / "registry.duckdb"), read_only=True)
+    try:
+        message = con.execute("SELECT message FROM meta.centre_runs WHERE centre_id = ? AND "
+                              "status = 'failed'", [centre]).fetchone()[0]
+    finally:
+        con.close()
+    assert "patients" in message and all(v not in message for v in values)

@@ -1,0 +1,110 @@
+"""No silent shrink: a delivery that loses patients or events, or quarantines too many rows,
+is held until accepted; patients deleted at the source are listed (issue 18)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+from extraction_support import load_all, write_centre
+
+from extraction.shrink import DeliverySize, shrink_findings
+from extraction.stage import accept_delivery, held_deliveries, read_current_staging
+from schemas.dialect import DEFAULT_SHRINK_LIMITS
+
+HEADER = b"patient_id,sex,birth_date,diagnosis_date\n"
+FOLLOWUP_HEADER = b"patient_id,last_contact_date,vital_status,death_date\n"
+
+
+def _size(patients: int = 100, deaths: int = 20, relapses: int = 10, transplants: int = 50,
+          gvhd: int = 30, raw: int = 1000, quarantined: int = 0) -> DeliverySize:
+    return DeliverySize(patients, deaths, relapses, transplants, gvhd, raw, quarantined)
+
+
+@pytest.mark.parametrize(("case", "new", "expected"), [
+    ("a complete snapshot that grew is taken", _size(patients=105, deaths=22), []),
+    ("one patient deleted at the source is not a shrink", _size(patients=99), []),
+    ("losing 68 % of the patients (31 -> 10 of a latin-1 file read as UTF-8) is held",
+     _size(patients=32), ["patients 100 -> 32"]),
+    ("losing most deaths (13 -> 0) is held", _size(deaths=0), ["deaths 20 -> 0"]),
+    ("a file cut at a line end (endpoints 48 -> 8) loses transplants and GVHD",
+     _size(transplants=8, gvhd=5), ["transplants 50 -> 8", "gvhd episodes 30 -> 5"]),
+    ("quarantining 622 of 871 rows is held", _size(raw=871, quarantined=622),
+     ["622 of 871 rows quarantined"]),
+    ("quarantining 20 % exactly is allowed", _size(raw=1000, quarantined=200), []),
+])
+def test_shrink_findings(case: str, new: DeliverySize, expected: list[str]) -> None:
+    found = shrink_findings(_size(), new, DEFAULT_SHRINK_LIMITS)
+    assert len(found) == len(expected), found
+    for text, start in zip(found, expected, strict=True):
+        assert text.startswith(start)
+
+
+def test_a_first_delivery_has_nothing_to_shrink_from() -> None:
+    assert shrink_findings(None, _size(patients=1, raw=10, quarantined=9),
+                           DEFAULT_SHRINK_LIMITS) == []
+
+
+def test_limits_come_from_the_centre() -> None:
+    limits = {**DEFAULT_SHRINK_LIMITS, "max_patient_loss": 0.9}
+    assert shrink_findings(_size(), _size(patients=32), limits) == []
+
+
+def _patients(n: int, dead: int = 0) -> dict[str, bytes]:
+    rows = b"".join(f"P{i:03d},male,1950-01-01,2020-01-01\n".encode() for i in range(n))
+    follow = b"".join(
+        (f"P{i:03d},2021-01-01,dead,2021-01-01\n" if i < dead else
+         f"P{i:03d},2021-01-01,alive,\n").encode() for i in range(n))
+    return {"patients.csv": HEADER + rows, "followup.csv": FOLLOWUP_HEADER + follow}
+
+
+def test_a_shrunken_delivery_is_held_until_accepted(tmp_path: Path,
+                                                    con: duckdb.DuckDBPyConnection) -> None:
+    landing = tmp_path / "landing"
+    write_centre(landing, "SHK", {}, {"2026-05-04": _patients(31, dead=13)})
+    load_all(con, landing)
+    write_centre(landing, "SHK", {}, {"2026-11-16": _patients(10, dead=0)})
+    _, stagings, failures = load_all(con, landing)
+    assert failures == {}
+    held = stagings["SHK"].held["2026-11-16"]
+    assert "patients 31 -> 10" in held and "deaths 13 -> 0" in held
+    assert "current delivery 2026-05-04" in held
+    # the last good delivery stays current
+    assert len(read_current_staging(con)["patients"]) == 31
+    assert held_deliveries(con, "SHK") == {"2026-11-16": held}
+    # the patients missing from the new delivery are listed for data managers (restricted)
+    deleted = con.execute("SELECT patient_id, last_delivery, missing_from FROM "
+                          "quarantine.deleted_patients ORDER BY patient_id").fetchall()
+    assert len(deleted) == 21 and deleted[0] == ("P010", "2026-05-04", "2026-11-16")
+    # an unchanged refresh keeps it held
+    load_all(con, landing)
+    assert list(held_deliveries(con, "SHK")) == ["2026-11-16"]
+    # an explicit, recorded decision makes it current
+    with pytest.raises(ValueError, match="reason is required"):
+        accept_delivery(con, "SHK", "2026-11-16", " ", "dm", "cmd")
+    with pytest.raises(ValueError, match="not held"):
+        accept_delivery(con, "SHK", "2026-05-04", "x", "dm", "cmd")
+    accept_delivery(con, "SHK", "2026-11-16", "21 patients withdrew consent", "dm",
+                    "aml-registry accept-delivery ...")
+    assert held_deliveries(con, "SHK") == {}
+    assert len(read_current_staging(con)["patients"]) == 10
+    decisions = con.execute("SELECT decision, reason, decided_by FROM meta.delivery_decisions "
+                            "ORDER BY decided_at").fetchall()
+    assert [d[0] for d in decisions] == ["held", "accepted"]
+    assert decisions[1][1:] == ("21 patients withdrew consent", "dm")
+
+
+def test_a_newer_good_delivery_supersedes_a_held_one(tmp_path: Path,
+                                                     con: duckdb.DuckDBPyConnection) -> None:
+    landing = tmp_path / "landing"
+    write_centre(landing, "SUP", {}, {"2026-05-04": _patients(30)})
+    load_all(con, landing)
+    write_centre(landing, "SUP", {}, {"2026-08-01": _patients(5)})
+    load_all(con, landing)
+    assert list(held_deliveries(con, "SUP")) == ["2026-08-01"]
+    write_centre(landing, "SUP", {}, {"2026-11-16": _patients(32)})
+    _, stagings, _ = load_all(con, landing)
+    assert stagings["SUP"].held == {}
+    assert held_deliveries(con, "SUP") == {}
+    assert len(read_current_staging(con)["patients"]) == 32
