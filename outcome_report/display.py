@@ -75,8 +75,8 @@ def style_ratio(x: float) -> str:
 
 
 def hr_ci(hr: float, lo: float, hi: float) -> str:
-    if hr is None or not np.isfinite(hr):
-        return "—"
+    if hr is None or not all(np.isfinite(x) and x > 0 for x in (hr, lo, hi)):
+        return "not estimable"
     return f"{style_ratio(hr)} ({style_ratio(lo)}–{style_ratio(hi)})"
 
 

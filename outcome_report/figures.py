@@ -97,6 +97,7 @@ def plot_curve(fig_id: str, curves: pd.DataFrame, risk: pd.DataFrame) -> plt.Fig
     for tick, g in zip(axr.get_yticklabels(), reversed(groups), strict=False):
         tick.set_color(OKABE_ITO[groups.index(g) % len(OKABE_ITO)])
     axr.tick_params(axis="both", length=0, labelsize=8.5)
+    axr.tick_params(axis="y", pad=16)
     axr.spines[:].set_visible(False)
     axr.set_title("Number at risk", loc="left", fontsize=9, fontweight="bold")
     for k, g in enumerate(groups):
