@@ -123,7 +123,7 @@ def flow_diagram(flow: pd.DataFrame) -> str:
     y += 50
     col_w = (w - 20) / max(len(settings), 1)
     for step, label in (("rr_salvage", ""), ("crc", "CRc"), ("transplanted", "Transplanted")):
-        for k, s in enumerate(settings):
+        for k in range(len(settings)):
             xc = 10 + k * col_w + col_w / 2
             arrow(y, y + 26, xc)
         y += 26

@@ -20,7 +20,7 @@ from outcome_report.matching import SMD_THRESHOLD, imbalanced
 from outcome_report.page import CONVENTIONS, CSS, flow_diagram, html_table
 from outcome_report.schema import FIGURES, MULTIVARIABLE_ENDPOINTS, PANELS
 from outcome_report.settings import ReportSettings
-from outcome_report.variables import AZAVEN, IC
+from outcome_report.variables import AZAVEN
 
 SECTIONS = ["Data snapshot", "Cohort flow", "Table 1: characteristics", "Outcomes",
             "Subgroups", "Table 2: prognostic factors", "Matched comparison",
