@@ -8,6 +8,7 @@ Built from the stored `outcomes.*` tables; nothing here computes a statistic.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -51,31 +52,48 @@ class DisplayTable:
         return pd.DataFrame(data, columns=self.header)
 
 
+def num(x: object) -> float:
+    """A float, NaN for None/NA/text."""
+    try:
+        v = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
+    return v
+
+
+def round2(x: float, digits: int) -> float:
+    """Round half away from zero, as gtsummary's ``round2`` (Python's round() is to even)."""
+    q = Decimal(1).scaleb(-digits)
+    return float(Decimal(repr(x)).quantize(q, rounding=ROUND_HALF_UP))
+
+
 def style_pvalue(p: float | None) -> str:
     """gtsummary ``style_pvalue(digits = 1)``: >0.9; 0.2-0.9 one decimal; 0.1-0.2 two;
     0.001-0.1 three; <0.001."""
-    if p is None or not np.isfinite(p) or p < 0 or p > 1:
+    p = num(p)
+    if not np.isfinite(p) or p < 0 or p > 1:
         return "—"
     if p > 0.9:
         return ">0.9"
-    if round(p, 1) >= 0.2:
-        return f"{p:.1f}"
-    if round(p, 2) >= 0.1:
-        return f"{p:.2f}"
+    if round2(p, 1) >= 0.2:
+        return f"{round2(p, 1):.1f}"
+    if round2(p, 2) >= 0.1:
+        return f"{round2(p, 2):.2f}"
     if p >= 0.001:
-        return f"{p:.3f}"
+        return f"{round2(p, 3):.3f}"
     return "<0.001"
 
 
 def style_ratio(x: float) -> str:
     """gtsummary ``style_ratio``: 2 decimals below 1, else 2 significant digits + 1."""
-    if x is None or not np.isfinite(x):
+    x = num(x)
+    if not np.isfinite(x):
         return "—"
     return f"{x:.2f}" if x < 10 else f"{x:.1f}"
 
 
 def hr_ci(hr: float, lo: float, hi: float) -> str:
-    if hr is None or not all(np.isfinite(x) and x > 0 for x in (hr, lo, hi)):
+    if not all(np.isfinite(num(x)) and num(x) > 0 for x in (hr, lo, hi)):
         return "not estimable"
     return f"{style_ratio(hr)} ({style_ratio(lo)}–{style_ratio(hi)})"
 
@@ -108,7 +126,7 @@ def _count_cell(n: int, d: int, hidden: bool, min_cell: int) -> str:
 
 
 def _continuous(row: pd.Series, name: str) -> str:
-    if not np.isfinite(row.get("median", np.nan)):
+    if not np.isfinite(num(row.get("median"))):
         return "—"
     med = row["median"]
     digits = 0 if name == "salvage_cycles" else 1
@@ -224,9 +242,9 @@ def estimates_display(oe: pd.DataFrame, cohort: str, title: str) -> DisplayTable
 
 
 def _est_text(d: pd.DataFrame) -> str:
-    if d.empty or not np.isfinite(d["estimate"].iloc[0]):
+    if d.empty or not np.isfinite(num(d["estimate"].iloc[0])):
         return "—"
-    e, lo, hi = (100 * float(d[c].iloc[0]) for c in ("estimate", "lower", "upper"))
+    e, lo, hi = (100 * num(d[c].iloc[0]) for c in ("estimate", "lower", "upper"))
     ci = f" ({lo:.1f}–{hi:.1f})" if np.isfinite(lo) and np.isfinite(hi) else ""
     return f"{e:.1f}{ci}"
 
@@ -301,13 +319,16 @@ def balance_display(bal: pd.DataFrame, threshold: float = SMD_THRESHOLD) -> Disp
     for _, r in bal[bal["variable"].notna()].iterrows():
         name = balance_label(str(r["variable"]))
         binary = ":" in str(r["variable"])
-        f = (lambda x: f"{100 * x:.0f}%") if binary else (lambda x: f"{x:.2f}" if np.isfinite(
-            x) else "—")
-        smd_a = float(r["smd_after"]) if pd.notna(r["smd_after"]) else np.nan
+        def f(x: object, binary: bool = binary) -> str:
+            x = num(x)
+            if not np.isfinite(x):
+                return "—"
+            return f"{100 * x:.0f}%" if binary else f"{x:.2f}"
+        smd_a = num(r["smd_after"])
         ok = "Yes" if np.isfinite(smd_a) and abs(smd_a) <= threshold else (
             "No: |SMD| > 0.1" if np.isfinite(smd_a) else "—")
         t.rows.append(DisplayRow("plain", [name, f(r["mean_treated_before"]),
-                                           f(r["mean_control_before"]), f"{r['smd_before']:.2f}",
+                                           f(r["mean_control_before"]), f"{num(r['smd_before']):.2f}",
                                            f(r["mean_treated_after"]),
                                            f(r["mean_control_after"]),
                                            f"{smd_a:.2f}" if np.isfinite(smd_a) else "—", ok]))
