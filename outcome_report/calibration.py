@@ -67,7 +67,7 @@ CALIBRATION_TARGETS: list[tuple] = [
     *[("registry", f"R/R salvage {lv}", "count", n, 305, "flow", ("rr_salvage", lv))
       for lv, n in (("post_ic", 240), ("post_hma", 29), ("molecular_relapse", 36))],
     ("registry", "AZA/VEN transplanted (R/R)", "count", 75, None, "flow", ("transplanted", "all")),
-    ("registry", "IC comparator transplanted (at least)", "count", 75, None, "flow",
+    ("registry", "IC comparator pool, transplanted (at least)", "count", 300, None, "flow",
      ("ic_comparator_transplanted", "all")),
 ]
 

@@ -101,7 +101,8 @@ def flow_diagram(flow: pd.DataFrame) -> str:
 
     def box(x: float, y: float, bw: float, title: str, detail: str = "") -> None:
         parts.append(f'<rect x="{x}" y="{y}" width="{bw}" height="50" rx="6" fill="#eef3fa" '
-                     f'stroke="#0072B2"/><text x="{x + bw / 2}" y="{y + 21}" font-size="15" '
+                     f'stroke="#0072B2"/><text x="{x + bw / 2}" y="{y + (21 if detail else 31)}" '
+                     f'font-size="15" '
                      f'text-anchor="middle" font-weight="bold">{html.escape(title)}</text>')
         if detail:
             parts.append(f'<text x="{x + bw / 2}" y="{y + 40}" font-size="12.5" '

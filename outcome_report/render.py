@@ -63,7 +63,6 @@ def _save(fig: plt.Figure, fig_dir: Path, name: str, alt: str, caption: str,
 def _snapshot_section(snap: pd.DataFrame, snapshot: dict, settings: ReportSettings,
                       patients: pd.DataFrame) -> tuple[str, dsp.DisplayTable]:
     table = dsp.snapshot_display(snap, settings.stale_after_days)
-    included = snap[snap["status"] != "failed"]
     failed = snap[snap["status"] == "failed"]
     stale = snap[snap["stale"].astype(bool)]
     alerts = []
@@ -82,8 +81,9 @@ def _snapshot_section(snap: pd.DataFrame, snapshot: dict, settings: ReportSettin
     quarantined = int(snap["rows_quarantined"].fillna(0).sum())
     head = (f"<p>Refresh <b>{html.escape(str(snapshot.get('refresh_id')))}</b>, code version "
             f"<b>{html.escape(str(snapshot.get('code_version')))}</b>, computed "
-            f"{html.escape(str(snapshot.get('generated_at')))} UTC. {len(included)} of "
-            f"{len(snap)} centres included; {len(patients)} patients; {quarantined} delivered "
+            f"{html.escape(str(snapshot.get('generated_at')).rstrip('Z'))} UTC. {len(snap)} "
+            f"centres ({len(failed)} failed this refresh, {len(stale)} stale); "
+            f"{len(patients)} patients; {quarantined} delivered "
             f"rows quarantined (not used; see the data managers' quality report).</p>")
     return head + "".join(alerts) + html_table(table), table
 
