@@ -4,7 +4,7 @@
 The pieces are survival_stats's MatchIt-agreeing ones (`nearest_neighbour_pairs`,
 `balance_table`, `logistic_propensity`); the R equivalent of the design is
 ``MatchIt::matchit(treated ~ age + sex + ..., distance = d$age, exact = ~ sex + status +
-mrd + donor + hct_ci + conditioning, caliper = 5, std.caliper = FALSE, m.order = "largest")``
+mrd + donor + hct_ci + conditioning, caliper = 10, std.caliper = FALSE, m.order = "largest")``
 (greedy nearest neighbour without replacement, oldest treated patient first). The balance
 table is MatchIt's ``summary()`` (SMD with the treated SD, before and after), with the
 propensity score of a logistic model on all matching variables as its first row.
@@ -34,7 +34,7 @@ class MatchingDesign:
     exact: tuple[str, ...] = ("sex", "pre_hsct_status", "mrd_pre_hsct", "donor_type",
                               "hct_ci_group", "conditioning_intensity")
     age: str = "age_at_hsct"
-    age_caliper_years: float = 5.0
+    age_caliper_years: float = 10.0
 
     def describe(self) -> str:
         return (f"1:1 without replacement, exact on {len(self.exact)} categorical variables, "
