@@ -45,6 +45,7 @@ table.gt thead tr.spanner th{border-top:2px solid #333;border-bottom:1px solid #
 font-weight:bold}table.gt thead tr.spanner+tr th{border-top:0}
 table.gt thead th:first-child{text-align:left}
 table.gt td{padding:4px 10px;text-align:center;border:0}
+table.gt td:not(:first-child),table.gt th{white-space:nowrap}
 table.gt td:first-child{text-align:left}
 table.gt tr.label td:first-child{font-weight:bold}
 table.gt tr.level td:first-child{padding-left:28px}
