@@ -249,7 +249,8 @@ def _est_text(d: pd.DataFrame) -> str:
     return f"{e:.1f}{ci}"
 
 
-def table2_display(uni: pd.DataFrame, mv: pd.DataFrame, endpoint: str) -> DisplayTable:
+def table2_display(uni: pd.DataFrame, mv: pd.DataFrame, endpoint: str,
+                   min_cell: int = 0) -> DisplayTable:
     """Study Table 2 / gtsummary ``tbl_merge(tbl_uvregression, tbl_regression)``: per
     variable a label row and its levels (the reference level marked), univariable HR (95 % CI)
     and p beside the multivariable model's."""
@@ -281,9 +282,9 @@ def table2_display(uni: pd.DataFrame, mv: pd.DataFrame, endpoint: str) -> Displa
         ref = rows["reference"].dropna().iloc[0] if rows["reference"].notna().any() else None
         by_level = {str(lv).split(" vs ")[0]: r for _, r in mrow.iterrows()
                     for lv in [r["level"]]}
-        for _, r in rows.iterrows():
-            if pd.isna(r["level"]):
-                continue
+        rows = rows[rows["level"].notna()]
+        hidden = suppress(rows["n"].fillna(0).astype(int).tolist(), min_cell)
+        for (_, r), h in zip(rows.iterrows(), hidden, strict=True):
             name = level_label(c.name, r["level"])
             if r["level"] == ref:
                 uni_cells = ["Reference", ""]
@@ -294,14 +295,17 @@ def table2_display(uni: pd.DataFrame, mv: pd.DataFrame, endpoint: str) -> Displa
                 mr = by_level.get(str(r["level"]))
                 mv_cells = ([hr_ci(mr["hr"], mr["lower"], mr["upper"]), style_pvalue(mr["p"])]
                             if in_model and mr is not None else ["", ""])
-            t.rows.append(DisplayRow("level", [name, str(int(r["n"])), *uni_cells,
-                                               *mv_cells]))
+            n_text = (f"<{min_cell}" if int(r["n"]) < min_cell else "suppressed") if h \
+                else str(int(r["n"]))
+            t.rows.append(DisplayRow("level", [name, n_text, *uni_cells, *mv_cells]))
     model = "cause-specific Cox" if endpoint in ("CIR", "NRM") else "Cox"
     names = ", ".join(variable_label(v) for v in selected) or "none"
     t.footnotes.append(f"HR = hazard ratio ({model} proportional hazards, Efron ties), "
                        f"CI = confidence interval, p = Wald test. Univariable: one model per "
                        f"characteristic. Multivariable: the characteristics with p ≤ 0.05 in "
                        f"the univariable screen ({names}).")
+    if min_cell:
+        t.footnotes.append(_disclosure_note(min_cell))
     return t
 
 

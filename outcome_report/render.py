@@ -188,7 +188,7 @@ def render_report(tables: dict[str, pd.DataFrame], patients: pd.DataFrame,
     outcomes = dsp.estimates_display(t["outcome_estimates"], AZAVEN,
                                      "Outcomes of the transplanted AZA/VEN patients")
     tg = dsp.three_group_display(t["three_group_model"])
-    t2 = [dsp.table2_display(t["univariate"], t["multivariable"], ep)
+    t2 = [dsp.table2_display(t["univariate"], t["multivariable"], ep, min_cell)
           for ep in MULTIVARIABLE_ENDPOINTS]
     shown += [t1, t1c, outcomes, tg, *t2]
     flow = t["cohort_flow"]

@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from outcome_report.matching import MatchingDesign, match_arms
+from outcome_report.matching import DEFAULT_DESIGN, MatchingDesign, match_arms
 from outcome_report.synthetic import simulate_registry
 
 
-def _pairs(patients, design=MatchingDesign()):
+def _pairs(patients, design=DEFAULT_DESIGN):
     bal, arms = match_arms(patients, design)
     p = patients.set_index("patient_key")
     wide = arms.pivot(index="pair_id", columns="arm", values="patient_key")
