@@ -58,17 +58,21 @@ def outcome_analyses(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         patients = query_frame(con, "outcomes/analysis_patients")
         endpoints = query_frame(con, "outcomes/analysis_endpoints")
         deliveries = query_frame(con, "outcomes/current_deliveries")
+        centres = query_frame(con, "outcomes/centre_status")
         snapshot = {
             "refresh_id": refresh_id,
             "code_version": code_version(),
             "deliveries": dict(zip(deliveries["centre_id"], deliveries["delivery"], strict=True)),
+            "centres": centres.to_dict("records"),
             "generated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ",
                                                                                  timespec="seconds"),
         }
         tables = build_outcome_tables(patients, endpoints, snapshot)
         con.execute("BEGIN TRANSACTION")
-        for name, frame in tables.items():
-            write_frame(con, f"outcomes.{name}", frame, replace=True)
+        for name in TABLE_COLUMNS:
+            write_frame(con, f"outcomes.{name}", tables[name], replace=True)
+        run_sql(con, "outcomes/create_matched_pairs")
+        write_frame(con, "analysis.matched_pairs", tables["matched_pairs"])
         run_sql(con, "publish/outcome_comments")
         bad = query_frame(con, "checks/outcome_estimates_bounds")
         con.execute("COMMIT")
@@ -84,7 +88,8 @@ def outcome_analyses(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     yield dg.MaterializeResult(asset_key=REPORT_KEY, metadata={
         "report": dg.MetadataValue.url(report.html_path.resolve().as_uri()),
         "path": dg.MetadataValue.path(str(report.html_path)),
-        "figures": report.n_figures, "tables": report.n_tables})
+        "figures": report.n_figures, "tables": report.n_tables,
+        "matched_pairs": len(tables["matched_pairs"]) // 2})
     yield dg.AssetCheckResult(check_name="estimates_within_bounds",
                               asset_key=OUTCOME_KEYS["outcome_estimates"], passed=bad.empty,
                               metadata={"offending_rows": len(bad)})

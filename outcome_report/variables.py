@@ -151,3 +151,62 @@ def derive_candidates(p: pd.DataFrame) -> pd.DataFrame:
         if c != "age_per_10y":
             out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
+
+
+# ------------------------------------------------------------------ human labels for readers
+#: Readable names of the analysis variables (Table 1 labels, screen labels, matching).
+VARIABLE_LABELS: dict[str, str] = {
+    **{v.name: v.label for v in TABLE1_VARS}, **{c.name: c.label for c in CANDIDATES},
+    "mrd": "Pre-HSCT MRD", "pretransplant_risk_group": "Pretransplant risk group",
+    "arm": "Arm", "age_at_hsct": "Age at HSCT, years", "mrd_pre_hsct": "Pre-HSCT MRD",
+    "distance (PS)": "Propensity score",
+}
+
+#: Readable level names (code -> label) by variable; codes not listed are humanised.
+LEVEL_LABELS: dict[str, dict[str, str]] = {
+    "sex": {"female": "Female", "male": "Male"},
+    "salvage_setting": {"post_ic": "Post-IC", "post_hma": "Post-HMA",
+                        "molecular_relapse": "Molecular relapse"},
+    "aml_type": {"de_novo": "De novo", "secondary_mds": "Secondary to MDS",
+                 "secondary_mpn": "Secondary to MPN", "therapy_related": "Therapy-related",
+                 "secondary": "Secondary"},
+    "response_timing": {"early": "CRc at end of C1", "late": "CRc after C1", "none": "No CRc"},
+    "pretransplant_risk_group": {"early_mrd_negative": "Early responder, MRD-negative",
+                                 "intermediate": "Intermediate",
+                                 "late_mrd_positive": "Late responder, MRD-positive"},
+    "mrd": {"negative": "MRD-negative", "positive": "MRD-positive"},
+    "mrd_pre_hsct": {"negative": "Negative", "positive": "Positive", "not_done": "Not done",
+                     "not_applicable": "Not applicable (refractory)"},
+    "pre_hsct_status": {"CRc": "CRc", "refractory": "Refractory"},
+    "donor_type": {"MSD": "Matched sibling (MSD)", "MUD": "Matched unrelated (MUD)",
+                   "MMUD": "Mismatched unrelated (MMUD)", "haplo": "Haploidentical",
+                   "cord": "Cord blood", "MRD-other": "Other matched related"},
+    "conditioning_intensity": {"RIC": "Reduced intensity (RIC)", "MAC": "Myeloablative (MAC)",
+                               "NMA": "Non-myeloablative (NMA)", "sequential": "Sequential"},
+    "stem_cell_source": {"PB": "Peripheral blood", "BM": "Bone marrow", "CB": "Cord blood"},
+    "status_before_salvage": {"refractory": "Refractory", "relapse": "Relapse",
+                              "molecular_relapse": "Molecular relapse"},
+    "arm": {"AZA/VEN": "AZA/VEN", "IC": "IC"},
+}
+
+
+def level_label(variable: str, level: object) -> str:
+    """The reader's name of one level: the table above, yes/no for booleans, else the code
+    with underscores as spaces, a capital first letter and >= as the sign."""
+    if level is None or (isinstance(level, float) and np.isnan(level)):
+        return "Unknown"
+    if isinstance(level, bool | np.bool_):
+        return "Yes" if level else "No"
+    text = str(level)
+    known = LEVEL_LABELS.get(variable, {}).get(text)
+    if known is not None:
+        return known
+    if text in ("yes", "no", "True", "False"):
+        return {"yes": "Yes", "no": "No", "True": "Yes", "False": "No"}[text]
+    text = text.replace(">=", "≥").replace("<=", "≤").replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def variable_label(variable: str) -> str:
+    """The reader's name of a variable (humanised code when not listed)."""
+    return VARIABLE_LABELS.get(variable) or variable.replace("_", " ").capitalize()

@@ -19,7 +19,7 @@ import yaml
 from schemas.canonical import TABLE_NAMES
 from synthetic_registry.centres import CENTRE_BY_ID, CENTRES, Centre
 from synthetic_registry.defects import MANIFEST_COLUMNS, FileTarget, inject_row_defects
-from synthetic_registry.model import ChunkTruth, composition, day, simulate_chunk
+from synthetic_registry.model import ChunkTruth, composition, day, ic_pool_chunk, simulate_chunk
 from synthetic_registry.render import CsvTableWriter, StreamingXlsxWriter, render
 
 #: Chosen among seeds 2000-2399 as the one whose 75 transplanted AZA/VEN R/R patients come
@@ -58,6 +58,8 @@ def _chunk_plan(seed: int, patients: int | None) -> Iterator[tuple[np.random.Gen
     totals = composition(patients)
     if patients is None:
         yield np.random.Generator(np.random.PCG64(seed)), totals, 0
+        rng, pool = ic_pool_chunk(seed)
+        yield rng, pool, 1
         return
     n_chunks = max(1, math.ceil(patients / CHUNK_PATIENTS))
     for k in range(n_chunks):
@@ -221,7 +223,7 @@ def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | N
     """Write the synthetic landing area: ``<landing>/<centre>/centre.yaml`` and deliveries.
 
     ``patients=None`` writes the study-sized registry (592 AZA/VEN patients in 12 centres and
-    80 IC comparators; LYS, GRE, BDX and PSL deliver an older and a newer full snapshot).
+    a pool of 480 IC-salvaged transplanted comparators from one centre, 2006-2021; LYS, GRE, BDX and PSL deliver an older and a newer full snapshot).
     ``patients=N`` is the scale mode: N patients spread proportionally over the 13 centres,
     one delivery per centre, simulated and written in chunks of 20,000 patients so memory
     does not grow with N. ``defect_rate=R > 0`` injects faults into the NEWEST delivery of
@@ -252,12 +254,14 @@ def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | N
     counters: dict[str, int] = {}
     manifest_path = landing / "defects_manifest.csv"
     n_defects = 0
+    n_patients = 0
     with open(manifest_path if defect_rate > 0 else os.devnull, "w", encoding="utf-8",
               newline="") as fh:
         out = csv.writer(fh, lineterminator="\n")      # streamed: memory stays flat
         out.writerow(MANIFEST_COLUMNS)
         for rng, per, k in _chunk_plan(seed, patients):
             truth = simulate_chunk(rng, per, cutoffs())
+            n_patients += len(truth.patients)
             drng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, 99, k])))
             found = _write_chunk(truth, centres, deliveries, sinks, counters, drng,
                                  defect_rate, file_defects)
@@ -273,7 +277,7 @@ def generate_registry(landing: Path, seed: int = DEFAULT_SEED, patients: int | N
     rows = {(c.centre_id, t): sinks[(c.centre_id, deliveries[c.centre_id][-1])].rows(t)
             for c in centres for t in TABLE_NAMES}
     paths = [landing / cid / d for cid, ds in deliveries.items() for d in ds]
-    return GenerationSummary(landing=landing, seed=seed, patients=sum(totals.values()),
+    return GenerationSummary(landing=landing, seed=seed, patients=n_patients,
                              centres=[c.centre_id for c in centres], deliveries=deliveries,
                              rows=rows, defects=n_defects,
                              manifest=manifest_path if defect_rate > 0 else None,

@@ -34,6 +34,13 @@ def day(iso: str) -> float:
 SETTINGS = {"frontline": 287, "post_ic": 240, "post_hma": 29, "molecular_relapse": 36}
 TRANSPLANTED = {"frontline": 15, "post_ic": 60, "post_hma": 7, "molecular_relapse": 8}
 IC_PATIENTS = 80
+#: The IC comparator is one centre's IC-salvaged transplanted R/R patients over 2006-2021: a
+#: pool of several hundred from which the study pair-matched 75 (outcomes.md). The default
+#: registry simulates IC_PATIENTS of them together with the AZA/VEN patients (that random
+#: stream, and so the AZA/VEN cohort's calibration, stays as chosen) and IC_EXTRA_POOL more in
+#: a chunk of their own (:func:`ic_pool_chunk`).
+IC_EXTRA_POOL = 400
+IC_POOL_SEED_KEY = 1013
 
 # targets of the 75 transplanted AZA/VEN R/R patients (outcomes.md)
 T_FEMALE = {True: 36, False: 39}
@@ -140,6 +147,15 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     return base.tolist()
 
 
+def ic_pool_chunk(seed: int) -> tuple[np.random.Generator, dict[str, int]]:
+    """The default registry's extra IC comparator patients: their own random stream
+    (``SeedSequence([seed, IC_POOL_SEED_KEY])``) and ``IC_EXTRA_POOL`` patients of the IC
+    centre(s)."""
+    ic = [c.centre_id for c in CENTRES if c.cohort == "ic"]
+    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, IC_POOL_SEED_KEY])))
+    return rng, dict(zip(ic, allocate(IC_EXTRA_POOL, [1] * len(ic)), strict=True))
+
+
 def composition(n_patients: int | None) -> dict[str, int]:
     """Patients per centre: the study registry (None) or n_patients spread proportionally."""
     if n_patients is None:
@@ -223,7 +239,7 @@ def simulate_chunk(rng: np.random.Generator, per_centre: dict[str, int],
     for g, w in (("av_tx_front", {"early": 60, "late": 30, "none": 10}),
                  ("av_rr_notx", {"early": 30, "late": 15, "none": 55}),
                  ("av_front_notx", {"early": 40, "late": 25, "none": 35}),
-                 ("ic", {"early": 60, "late": 15, "none": 25})):
+                 ("ic", {"early": 65, "late": 17, "none": 18})):
         timing[groups[g]] = choice(rng, len(groups[g]), w)
     timing[cal] = quota(rng, len(cal), T_TIMING)
     cycles = np.zeros(n, int)
@@ -254,7 +270,8 @@ def simulate_chunk(rng: np.random.Generator, per_centre: dict[str, int],
     fr = groups["av_front_notx"]
     age[fr] = 60 + 30 * rng.beta(2.0, 2.4, len(fr))
     age[groups["av_tx_front"]] = 45 + 27 * rng.beta(2.5, 1.5, len(groups["av_tx_front"]))
-    age[ic] = 18 + 52 * rng.beta(2.6, 1.6, len(ic))
+    # IC-salvaged patients are younger than AZA/VEN ones (median about 53) but span 18-75
+    age[ic] = 18 + 57 * rng.beta(2.6, 1.6, len(ic))
     P["age_at_anchor"] = age
 
     # --- timeline, built backwards from the transplant (or the salvage start)
@@ -365,7 +382,7 @@ def _transplant_features(rng: np.random.Generator, P: dict, n: int, cal: np.ndar
     source[donor == "cord"] = "CB"
     intensity = choice(rng, n, {"RIC": 60, "MAC": 20, "sequential": 16, "NMA": 4})
     intensity[groups["ic"]] = choice(rng, len(groups["ic"]),
-                                     {"RIC": 40, "MAC": 35, "sequential": 22, "NMA": 3})
+                                     {"RIC": 52, "MAC": 26, "sequential": 20, "NMA": 2})
     intensity[cal] = quota(rng, len(cal), T_INTENSITY)
     regimen = np.empty(n, dtype=object)
     for k, w in REGIMENS.items():

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from outcome_report import SNAPSHOT_COLUMNS, TABLE_COLUMNS
+from outcome_report.schema import ANALYSIS_COLUMNS
 
 TABLES = {
     "snapshot": "The data snapshot the outcome tables were computed from: delivery per centre.",
@@ -56,6 +57,17 @@ COLUMNS = {
     "upper": "Upper 95 % confidence limit", "upper_24m": "Upper 95 % limit at 24 months", "variable": "Variable",
     "variable_p": "Joint Wald p-value of the variable", "refresh_id": "Refresh that computed the table",
     "code_version": "Code version that computed the table",
+    "status": "Status of the centre's newest run (loaded, unchanged, failed)",
+    "days_since_delivery": "Days from the current delivery to the report",
+    "stale": "Current delivery older than the report's stale limit (AML_REGISTRY_STALE_DAYS)",
+    "rows_quarantined": "Rows of the current delivery quarantined",
+    "message": "Message of the centre's newest run (error names centre, file, row)",
+    "n_censor": "Patients censored at this time (censor marks)",
+    "pair_id": "Matched pair (1:1, AZA/VEN with IC)", "patient_key": "Pseudonymous patient key",
+}
+ANALYSIS_TABLES = {
+    "matched_pairs": "Matched comparison AZA/VEN vs IC: one row per matched patient (pair_id, "
+                     "arm); join analysis.endpoints on patient_key to redo the comparison.",
 }
 
 
@@ -68,6 +80,10 @@ def main() -> None:
         lines.append(f"COMMENT ON TABLE outcomes.{table} IS {q(TABLES[table])};")
         for column in [*columns, *SNAPSHOT_COLUMNS]:
             lines.append(f'COMMENT ON COLUMN outcomes.{table}."{column}" IS {q(COLUMNS[column])};')
+    for table, columns in ANALYSIS_COLUMNS.items():
+        lines.append(f"COMMENT ON TABLE analysis.{table} IS {q(ANALYSIS_TABLES[table])};")
+        for column in [*columns, *SNAPSHOT_COLUMNS]:
+            lines.append(f'COMMENT ON COLUMN analysis.{table}."{column}" IS {q(COLUMNS[column])};')
     out = Path(__file__).resolve().parents[1] / "sql" / "publish" / "outcome_comments.sql"
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

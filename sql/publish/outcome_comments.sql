@@ -2,6 +2,11 @@
 COMMENT ON TABLE outcomes.snapshot IS 'The data snapshot the outcome tables were computed from: delivery per centre.';
 COMMENT ON COLUMN outcomes.snapshot."centre_id" IS 'Centre code';
 COMMENT ON COLUMN outcomes.snapshot."delivery_date" IS 'Delivery (export date) used';
+COMMENT ON COLUMN outcomes.snapshot."status" IS 'Status of the centre''s newest run (loaded, unchanged, failed)';
+COMMENT ON COLUMN outcomes.snapshot."days_since_delivery" IS 'Days from the current delivery to the report';
+COMMENT ON COLUMN outcomes.snapshot."stale" IS 'Current delivery older than the report''s stale limit (AML_REGISTRY_STALE_DAYS)';
+COMMENT ON COLUMN outcomes.snapshot."rows_quarantined" IS 'Rows of the current delivery quarantined';
+COMMENT ON COLUMN outcomes.snapshot."message" IS 'Message of the centre''s newest run (error names centre, file, row)';
 COMMENT ON COLUMN outcomes.snapshot."generated_at" IS 'When the tables were computed (UTC)';
 COMMENT ON COLUMN outcomes.snapshot."refresh_id" IS 'Refresh that computed the table';
 COMMENT ON COLUMN outcomes.snapshot."code_version" IS 'Code version that computed the table';
@@ -191,6 +196,9 @@ COMMENT ON COLUMN outcomes.curves."estimate" IS 'Estimate (survival or cumulativ
 COMMENT ON COLUMN outcomes.curves."lower" IS 'Lower 95 % confidence limit';
 COMMENT ON COLUMN outcomes.curves."upper" IS 'Upper 95 % confidence limit';
 COMMENT ON COLUMN outcomes.curves."n_risk" IS 'Number at risk';
+COMMENT ON COLUMN outcomes.curves."n_censor" IS 'Patients censored at this time (censor marks)';
+COMMENT ON COLUMN outcomes.curves."test" IS 'Test used';
+COMMENT ON COLUMN outcomes.curves."test_p" IS 'p-value of the test';
 COMMENT ON COLUMN outcomes.curves."refresh_id" IS 'Refresh that computed the table';
 COMMENT ON COLUMN outcomes.curves."code_version" IS 'Code version that computed the table';
 COMMENT ON TABLE outcomes.number_at_risk IS 'Numbers at risk under each figure.';
@@ -200,3 +208,9 @@ COMMENT ON COLUMN outcomes.number_at_risk."time_months" IS 'Time in months (days
 COMMENT ON COLUMN outcomes.number_at_risk."n_risk" IS 'Number at risk';
 COMMENT ON COLUMN outcomes.number_at_risk."refresh_id" IS 'Refresh that computed the table';
 COMMENT ON COLUMN outcomes.number_at_risk."code_version" IS 'Code version that computed the table';
+COMMENT ON TABLE analysis.matched_pairs IS 'Matched comparison AZA/VEN vs IC: one row per matched patient (pair_id, arm); join analysis.endpoints on patient_key to redo the comparison.';
+COMMENT ON COLUMN analysis.matched_pairs."pair_id" IS 'Matched pair (1:1, AZA/VEN with IC)';
+COMMENT ON COLUMN analysis.matched_pairs."patient_key" IS 'Pseudonymous patient key';
+COMMENT ON COLUMN analysis.matched_pairs."arm" IS 'Matched arm (AZA/VEN or IC)';
+COMMENT ON COLUMN analysis.matched_pairs."refresh_id" IS 'Refresh that computed the table';
+COMMENT ON COLUMN analysis.matched_pairs."code_version" IS 'Code version that computed the table';

@@ -145,9 +145,10 @@ def test_same_seed_identical_bytes_other_seed_differs(default_registry: Generati
 
 def test_summary_counts_rows(default_registry: GenerationSummary) -> None:
     s = default_registry
-    assert s.patients == 672 and s.defects == 0 and s.manifest is None
-    assert sum(s.rows[(c, "patients")] for c in s.centres) == 672
-    assert sum(s.rows[(c, "followup")] for c in s.centres) == 672
+    # 592 AZA/VEN patients + the IC comparator pool of 480 (outcomes.md: several hundred)
+    assert s.patients == 1072 and s.defects == 0 and s.manifest is None
+    assert sum(s.rows[(c, "patients")] for c in s.centres) == 1072
+    assert sum(s.rows[(c, "followup")] for c in s.centres) == 1072
     head, rows = read_rows(s.landing, "VAL", "2026-11-16", "mutations")
     assert len(rows) == s.rows[("VAL", "mutations")]
     assert len(s.paths) == 17 and all(p.is_dir() for p in s.paths)

@@ -15,7 +15,7 @@ from generator_stats import endpoints
 
 from clinical_rules.molecular_text import ITD_POS, normalise_mutation
 from synthetic_registry.generate import cutoffs
-from synthetic_registry.model import ChunkTruth
+from synthetic_registry.model import IC_EXTRA_POOL, ChunkTruth
 
 
 def share(s: pd.Series, value: object) -> float:
@@ -25,7 +25,8 @@ def share(s: pd.Series, value: object) -> float:
 def test_default_registry_has_the_study_counts(default_truth: ChunkTruth) -> None:
     p = default_truth.patients
     assert (p["cohort"] == "azaven").sum() == 592
-    assert (p["cohort"] == "ic").sum() == 80 and p.loc[p["cohort"] == "ic", "transplanted"].all()
+    assert (p["cohort"] == "ic").sum() == 80 + IC_EXTRA_POOL == 480
+    assert p.loc[p["cohort"] == "ic", "transplanted"].all()
     rr = p[(p["cohort"] == "azaven") & (p["setting"] != "frontline")]
     assert rr["setting"].value_counts().to_dict() == {"post_ic": 240, "molecular_relapse": 36,
                                                       "post_hma": 29}

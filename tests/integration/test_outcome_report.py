@@ -29,7 +29,6 @@ TOLERANCE_BY_METRIC = {
     "2-year OS": 10.0, "2-year CIR": 10.0, "2-year NRM": 8.0, "2-year GRFS": 10.0,
     "2-year CGVHD": 10.0, "2-year CGVHD_SEVERE": 5.0,
     "day-100 aGVHD II-IV": 6.0, "day-100 aGVHD III-IV": 5.0,
-    "IC comparator transplanted (at least)": 10.0,
 }
 
 
@@ -40,7 +39,9 @@ def test_calibration_targets_within_tolerance(published) -> None:
     assert len(rows) >= 50
     off = []
     for metric, unit, target, observed in rows:
-        if unit == "HR":
+        if metric.endswith("(at least)"):  # a lower bound, e.g. the IC pool of several hundred
+            ok = observed is not None and observed >= target
+        elif unit == "HR":
             ok = observed is not None and 2.0 <= observed <= 12.0  # study: about 5
         else:
             tol = TOLERANCE_BY_METRIC.get(metric, TOLERANCE_BY_UNIT.get(unit, 0.0))

@@ -10,7 +10,7 @@ from outcome_report.synthetic import simulate_registry
 
 
 def _check(tables):
-    assert set(tables) == set(TABLE_COLUMNS)
+    assert set(tables) == set(TABLE_COLUMNS) | {"matched_pairs"}
     for name, df in tables.items():
         assert {"refresh_id", "code_version"} <= set(df.columns), name
 

@@ -8,6 +8,7 @@ import pytest
 
 import survival_stats as ss
 from outcome_report import SNAPSHOT_COLUMNS, TABLE_COLUMNS
+from outcome_report.schema import ANALYSIS_COLUMNS
 from outcome_report.tables import CANDIDATES, analysis_frame, selected_variables
 
 
@@ -18,8 +19,8 @@ def _ep(endpoints, cohort, name):
 
 def test_every_table_has_documented_and_snapshot_columns(tables, registry):
     snapshot = registry[2]
-    assert set(tables) == set(TABLE_COLUMNS)
-    for name, cols in TABLE_COLUMNS.items():
+    assert set(tables) == set(TABLE_COLUMNS) | set(ANALYSIS_COLUMNS)
+    for name, cols in {**TABLE_COLUMNS, **ANALYSIS_COLUMNS}.items():
         df = tables[name]
         assert list(df.columns) == cols + SNAPSHOT_COLUMNS, name
         assert len(df) > 0, name
@@ -116,32 +117,11 @@ def test_three_group_and_matching(tables, registry):
     tg = tables["three_group_model"]
     np.testing.assert_allclose(tg["gray_p"].iloc[0], gp, rtol=1e-10)
     bal = tables["matched_balance"]
-    assert bal["n_pairs"].iloc[0] == min(bal["n_treated"].iloc[0], bal["n_control"].iloc[0])
+    pairs = tables["matched_pairs"]
+    assert bal["n_pairs"].iloc[0] == len(pairs) // 2 > 0
     mo = tables["matched_outcomes"]
     assert set(mo["endpoint"]) == {"OS", "CIR", "NRM", "GRFS"}
     assert set(mo["arm"]) == {"AZA/VEN", "IC"}
-
-
-def test_lean_path_equals_propensity_match(monkeypatch):
-    """Above EXACT_LIMIT the report skips propensity_match's frame copies, not its rule."""
-    import outcome_report.matching as om
-
-    rng = np.random.default_rng(3)
-    n = 400
-    patients = pd.DataFrame({
-        "patient_key": [f"p{i}" for i in range(n)],
-        "transplanted": True,
-        "cohort": np.where(rng.random(n) < 0.4, om.AZAVEN, om.IC),
-        "age_at_hsct": rng.normal(55, 10, n).round(),
-    })
-    for c in om.MATCH_COVARIATES[1:]:
-        patients[c] = rng.choice(["x", "y", "z"], n)
-    _, exact_arms = om.match_arms(patients)
-    monkeypatch.setattr(om, "EXACT_LIMIT", 0)
-    _, lean_arms = om.match_arms(patients)
-    assert len(exact_arms) > 0
-    pd.testing.assert_frame_equal(exact_arms.reset_index(drop=True),
-                                  lean_arms.reset_index(drop=True), check_dtype=False)
 
 
 def test_calibration_rows(tables):
