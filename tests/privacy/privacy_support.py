@@ -8,7 +8,10 @@ import contextlib
 import gzip
 import shutil
 import sqlite3
+import subprocess
+import sys
 import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -19,6 +22,30 @@ from warehouse.pseudonym import DEMO_MARKER
 
 #: Three small centres (two CSV dialects and the IC comparator): a refresh takes seconds.
 KEPT_CENTRES = ("LYS", "NTE", "PSL")
+REPO = Path(__file__).resolve().parents[2]
+CLI = [sys.executable, "-m", "pipelines.cli"]
+#: The key of the command-line refresh: searched for afterwards in every file.
+PRIVACY_KEY = "privacy-probe-key-7f3a9c2e51d04b86"
+
+
+@dataclass(frozen=True)
+class CliRefresh:
+    landing: Path
+    warehouse: Path
+    returncode: int
+    output: str
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 900
+            ) -> subprocess.CompletedProcess:
+    """``aml-registry ARGS`` in a subprocess, without ``DAGSTER_HOME`` (the instance then
+    lives under the warehouse)."""
+    env = {k: v for k, v in env.items() if k not in ("DAGSTER_HOME",
+                                                    "AML_REGISTRY_DAGSTER_STORAGE")}
+    return subprocess.run([*CLI, *args], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 DUCKDB_MAGIC = b"DUCK"
 
