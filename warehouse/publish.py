@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.database import Warehouse, run_sql
+from warehouse.permissions import publish_mode, secure_restricted
 
 PUBLISHED_SCHEMAS = ("analysis", "outcomes", "meta", "quality")
 
@@ -89,6 +90,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection) -> Pu
         check.close()
     with open(building, "rb") as fh:
         os.fsync(fh.fileno())
+    publish_mode(building)  # readable as configured from the moment it is swapped in
     os.replace(building, published)
     _fsync_dir(published.parent)
     return PublishResult(published, counts, None)
@@ -98,8 +100,10 @@ def publish_restricted_copy(warehouse: Warehouse) -> Path:
     """Copy the whole (closed, checkpointed) working database for data managers, atomically."""
     target = warehouse.restricted_path
     target.parent.mkdir(parents=True, exist_ok=True)
+    secure_restricted(target.parent)  # identifiable: owner (or restricted group) only
     building = target.with_name(f".{target.name}.building")
     shutil.copyfile(warehouse.working_path, building)
+    secure_restricted(building)
     with open(building, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(building, target)
