@@ -51,10 +51,17 @@ def check_key(con: duckdb.DuckDBPyConnection, secret: PseudonymSecret) -> Stored
 
 
 def check_warehouse_key(working_db: Path, secret: PseudonymSecret) -> None:
-    """:func:`check_key` on a working database file, opened read-only (no file: a new one)."""
+    """:func:`check_key` on a working database file, opened read-only (no file: a new one).
+
+    A file another process is writing cannot be opened: then the analysis step of the run
+    checks the key (:func:`use_key`) before it writes any patient key.
+    """
     if not Path(working_db).exists():
         return
-    con = duckdb.connect(str(working_db), read_only=True)
+    try:
+        con = duckdb.connect(str(working_db), read_only=True)
+    except duckdb.IOException:
+        return
     try:
         check_key(con, secret)
     finally:
