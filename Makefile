@@ -14,10 +14,11 @@ install:
 
 # The main job: the bundled synthetic 12-centre registry (generated deterministically from
 # the default seed), the full refresh into $(WAREHOUSE)/registry.duckdb, and the report.
+# Demo mode (--demo) is chosen here explicitly: the public demo key, synthetic data only.
 demo: install
 	@if [ ! -f $(LANDING)/SYNTHETIC_REGISTRY.txt ]; then \
 	  .venv/bin/aml-registry generate $(LANDING); fi
-	.venv/bin/aml-registry refresh --landing $(LANDING) --warehouse $(WAREHOUSE)
+	env -u AML_REGISTRY_PSEUDONYM_KEY .venv/bin/aml-registry refresh --demo --landing $(LANDING) --warehouse $(WAREHOUSE)
 	.venv/bin/aml-registry status --warehouse $(WAREHOUSE)
 
 test: install browsers
@@ -35,9 +36,9 @@ browsers:
 lint:
 	.venv/bin/ruff check .
 
-# The Dagster UI on the demo registry: http://127.0.0.1:3000
+# The Dagster UI on the demo registry: http://127.0.0.1:3000 (demo mode, chosen explicitly)
 ui: install
-	DAGSTER_HOME=$(CURDIR)/$(WAREHOUSE)/.dagster AML_REGISTRY_LANDING=$(CURDIR)/$(LANDING) \
+	AML_REGISTRY_DEMO=1 DAGSTER_HOME=$(CURDIR)/$(WAREHOUSE)/.dagster AML_REGISTRY_LANDING=$(CURDIR)/$(LANDING) \
 	  AML_REGISTRY_WAREHOUSE=$(CURDIR)/$(WAREHOUSE) \
 	  AML_REGISTRY_DAGSTER_STORAGE=$(CURDIR)/$(WAREHOUSE)/.dagster/storage \
 	  .venv/bin/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000

@@ -12,7 +12,8 @@ from extraction.stage import row_accounting
 from pipelines.resources import PseudonymKey, WarehouseResource
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, run_sql, write_frame
-from warehouse.pseudonym import pseudonyms
+from warehouse.keyring import use_key
+from warehouse.pseudonym import PseudonymKeyError, pseudonyms
 
 ANALYSIS_TABLES = ("patients", "endpoints", "treatment_lines", "responses", "mrd",
                    "transplants", "gvhd")
@@ -65,11 +66,18 @@ def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                     pseudonym: PseudonymKey):
     """Pseudonymise the patient keys and build the analyst tables from the SQL files."""
     refresh_id = context.run.tags.get(REFRESH_TAG)
-    key = pseudonym.secret()
+    try:
+        secret = pseudonym.secret()
+    except PseudonymKeyError as exc:
+        raise dg.Failure(description=str(exc)) from None
     with warehouse.warehouse.connect() as con:
         ids = con.execute("SELECT centre_id, patient_id FROM harmonised.patients").df()
-        ids["patient_key"] = pseudonyms(key, ids["centre_id"], ids["patient_id"])
+        ids["patient_key"] = pseudonyms(secret.key, ids["centre_id"], ids["patient_id"])
         con.execute("BEGIN TRANSACTION")
+        try:  # a key other than the warehouse's would replace every patient_key: refused
+            use_key(con, secret)
+        except PseudonymKeyError as exc:
+            raise dg.Failure(description=str(exc)) from None
         write_frame(con, "harmonised.patient_keys", ids, replace=True)
         run_sql(con, "staging/create_staging_bookkeeping")  # staging.current_deliveries
         for table in ANALYSIS_TABLES:

@@ -1,4 +1,4 @@
-"""The `aml-registry` command: generate, refresh, status, export, estimate, queries.
+"""The `aml-registry` command: generate, refresh, rekey, status, export, estimate, queries.
 
 Interfaces are stable (../shared/spec/architecture.md, "Interfaces"): scripts and schedules
 depend on them.
@@ -20,7 +20,9 @@ def _generate(args: argparse.Namespace) -> int:
                                 defect_rate=args.defect_rate)
     (Path(args.landing) / DEMO_MARKER).write_text(
         "This landing area was written by `aml-registry generate`: synthetic patients only.\n"
-        "A refresh of it may use the labelled demo pseudonymisation key.\n", encoding="utf-8")
+        "Only an explicit demo refresh (`aml-registry refresh --demo`, or AML_REGISTRY_DEMO=1) "
+        "uses the public demo pseudonymisation key; this file alone never does.\n",
+        encoding="utf-8")
     rows = sum(summary.rows.values())
     n_deliveries = sum(len(d) for d in summary.deliveries.values())
     print(f"wrote {summary.patients} synthetic patients in {len(summary.centres)} centres "
@@ -33,11 +35,12 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     from pipelines.refresh import run_refresh
-    from warehouse.pseudonym import MissingPseudonymKeyError
+    from warehouse.pseudonym import PseudonymKeyError, demo_requested
 
     try:
-        outcome = run_refresh(args.landing, args.warehouse, args.centre or None)
-    except (MissingPseudonymKeyError, FileNotFoundError, ValueError) as exc:
+        outcome = run_refresh(args.landing, args.warehouse, args.centre or None,
+                              demo=args.demo or demo_requested())
+    except (PseudonymKeyError, FileNotFoundError, ValueError) as exc:
         print(f"aml-registry refresh: {exc}", file=sys.stderr)
         return 2
     for centre, problem in outcome.failures.items():
@@ -47,6 +50,47 @@ def _refresh(args: argparse.Namespace) -> int:
     else:
         print(f"aml-registry refresh: {outcome.message}", file=sys.stderr)
     return outcome.exit_code
+
+
+def _rekey(args: argparse.Namespace) -> int:
+    """Replace the warehouse's pseudonymisation key: old key from
+    ``AML_REGISTRY_OLD_PSEUDONYM_KEY``, new from ``AML_REGISTRY_PSEUDONYM_KEY``."""
+    import os
+
+    from warehouse.database import Warehouse
+    from warehouse.keyring import rekey
+    from warehouse.permissions import restricted_umask, secure_warehouse
+    from warehouse.pseudonym import (
+        OLD_PSEUDONYM_KEY_ENV,
+        PSEUDONYM_KEY_ENV,
+        PseudonymKeyError,
+        secret_from_text,
+    )
+
+    wh = Warehouse(args.warehouse)
+    try:
+        missing = [v for v in (OLD_PSEUDONYM_KEY_ENV, PSEUDONYM_KEY_ENV) if not os.environ.get(v)]
+        if missing:
+            raise PseudonymKeyError(f"{' and '.join(missing)} not set: the old key goes in "
+                                    f"{OLD_PSEUDONYM_KEY_ENV}, the new one in {PSEUDONYM_KEY_ENV}")
+        old = secret_from_text(os.environ[OLD_PSEUDONYM_KEY_ENV], OLD_PSEUDONYM_KEY_ENV)
+        new = secret_from_text(os.environ[PSEUDONYM_KEY_ENV], PSEUDONYM_KEY_ENV)
+        if not wh.working_path.exists():
+            raise PseudonymKeyError(f"no working database at {wh.working_path}: nothing to "
+                                    "re-key")
+        with restricted_umask() as policy, wh.connect() as con:
+            result = rekey(con, old, new)
+        secure_warehouse(wh.root, policy)
+    except (PseudonymKeyError, ValueError) as exc:
+        print(f"aml-registry rekey: {exc}", file=sys.stderr)
+        return 2
+    print(f"re-keyed {result.patients} patients ({result.rekey_id}); the old-to-new crosswalk "
+          "is in pseudonymisation.key_crosswalk (restricted database after the next refresh)")
+    if not args.landing:
+        print("the next `aml-registry refresh` (with the new key) publishes the new patient keys")
+        return 0
+    return _refresh(argparse.Namespace(landing=args.landing, warehouse=args.warehouse,
+                                       centre=None, demo=False))
 
 
 def _status(args: argparse.Namespace) -> int:
@@ -172,7 +216,18 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--warehouse", required=True)
     ref.add_argument("--centre", action="append", metavar="ID",
                      help="refresh only these centres (repeatable); others keep stored data")
+    ref.add_argument("--demo", action="store_true",
+                     help="use the public demo key (synthetic landing area only; also "
+                          "AML_REGISTRY_DEMO=1); never inferred from the landing area")
     ref.set_defaults(func=_refresh)
+
+    rk = sub.add_parser("rekey", help="change the pseudonymisation key on purpose (old key in "
+                                      "AML_REGISTRY_OLD_PSEUDONYM_KEY, new in "
+                                      "AML_REGISTRY_PSEUDONYM_KEY)")
+    rk.add_argument("--warehouse", required=True)
+    rk.add_argument("--landing", default=None,
+                    help="also refresh from this landing area, publishing the new keys at once")
+    rk.set_defaults(func=_rekey)
 
     st = sub.add_parser("status", help="summary of the last refresh")
     st.add_argument("--warehouse", required=True)

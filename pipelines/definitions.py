@@ -2,7 +2,9 @@
 exactly the same assets, checks, jobs, schedules and sensors.
 
 Resources are configured once, from the environment: ``AML_REGISTRY_LANDING``,
-``AML_REGISTRY_WAREHOUSE`` and the secret ``AML_REGISTRY_PSEUDONYM_KEY``.
+``AML_REGISTRY_WAREHOUSE`` and the secret ``AML_REGISTRY_PSEUDONYM_KEY``, which is passed as
+``dg.EnvVar`` (resolved when a run starts, never written to run storage or snapshots). Demo
+mode (the public demo key) only with ``AML_REGISTRY_DEMO=1`` on a synthetic landing area.
 """
 
 from __future__ import annotations
@@ -17,13 +19,12 @@ from assets.column_schemas import column_schemas, with_column_schema
 from assets.partitions import centre_partitions
 from pipelines.resources import (
     LANDING_ENV,
-    PSEUDONYM_KEY_ENV,
     WAREHOUSE_ENV,
     LandingArea,
-    PseudonymKey,
     WarehouseResource,
+    pseudonym_key_resource,
 )
-from warehouse.pseudonym import DEMO_MARKER, DEMO_PSEUDONYM_KEY
+from warehouse.pseudonym import demo_requested
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING = REPO_ROOT / "demo" / "landing"
@@ -53,9 +54,13 @@ def all_checks() -> list:
     return [*dg.load_asset_checks_from_modules([harmonised, analysis, outcomes, quality, publish])]
 
 
-def build_definitions(landing: str | Path, warehouse: str | Path,
-                      pseudonym_key: str | dg.EnvVar) -> dg.Definitions:
-    """Definitions bound to one landing area and warehouse (used by the CLI and the tests)."""
+def build_definitions(landing: str | Path, warehouse: str | Path, *,
+                      demo: bool = False) -> dg.Definitions:
+    """Definitions bound to one landing area and warehouse (used by the CLI and the tests).
+
+    The key is read from ``AML_REGISTRY_PSEUDONYM_KEY`` when a run starts; ``demo`` selects the
+    public demo key instead, which a run refuses unless the landing area is synthetic.
+    """
     from pipelines.operations import operations_definitions
 
     ops = operations_definitions()
@@ -68,7 +73,7 @@ def build_definitions(landing: str | Path, warehouse: str | Path,
         resources={
             "landing": LandingArea(path=str(landing)),
             "warehouse": WarehouseResource(root=str(warehouse)),
-            "pseudonym": PseudonymKey(key=pseudonym_key),
+            "pseudonym": pseudonym_key_resource(demo, landing),
         },
     )
 
@@ -76,13 +81,7 @@ def build_definitions(landing: str | Path, warehouse: str | Path,
 def _module_definitions() -> dg.Definitions:
     landing = os.environ.get(LANDING_ENV, str(DEFAULT_LANDING))
     warehouse = os.environ.get(WAREHOUSE_ENV, str(DEFAULT_WAREHOUSE))
-    if os.environ.get(PSEUDONYM_KEY_ENV):
-        key: str | dg.EnvVar = dg.EnvVar(PSEUDONYM_KEY_ENV)
-    elif (Path(landing) / DEMO_MARKER).exists():
-        key = DEMO_PSEUDONYM_KEY  # labelled demo key, synthetic registry only
-    else:
-        key = dg.EnvVar(PSEUDONYM_KEY_ENV)  # fails clearly at run time when unset
-    return build_definitions(landing, warehouse, key)
+    return build_definitions(landing, warehouse, demo=demo_requested())
 
 
 defs = _module_definitions()

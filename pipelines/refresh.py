@@ -24,7 +24,14 @@ from pipelines.recovery import recover_dead_runs, this_process_tags
 from schemas.dialect import DialectError, discover_centres, load_dialect
 from warehouse.bookkeeping import record_centre_run
 from warehouse.database import Warehouse, query_frame, run_sql
-from warehouse.pseudonym import DEMO_MARKER, resolve_pseudonym_key
+from warehouse.keyring import check_warehouse_key
+from warehouse.permissions import (
+    PermissionPolicy,
+    restricted_umask,
+    secure_restricted,
+    secure_warehouse,
+)
+from warehouse.pseudonym import demo_requested, resolve_pseudonym_secret
 
 DAGSTER_STORAGE_ENV = "AML_REGISTRY_DAGSTER_STORAGE"
 #: The command line prints its own progress; Dagster's console logger only shows problems.
@@ -52,13 +59,21 @@ class RefreshOutcome:
 
 
 def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
-    """``$DAGSTER_HOME``'s instance, else a local one under ``WAREHOUSE/.dagster``."""
+    """``$DAGSTER_HOME``'s instance, else a local one under ``WAREHOUSE/.dagster``.
+
+    The storage (run and event logs) is identifiable: its folder is restricted (0700, or 0750
+    with ``AML_REGISTRY_RESTRICTED_GROUP``) before Dagster writes anything into it.
+    """
     if os.environ.get("DAGSTER_HOME"):
         os.environ.setdefault(DAGSTER_STORAGE_ENV,
                               str(Path(os.environ["DAGSTER_HOME"]) / "storage"))
+        storage = Path(os.environ[DAGSTER_STORAGE_ENV])
+        storage.mkdir(parents=True, exist_ok=True)
+        secure_restricted(storage)
         return dg.DagsterInstance.get()
     home = Path(warehouse) / ".dagster"
     home.mkdir(parents=True, exist_ok=True)
+    secure_restricted(home)
     shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
     os.environ.setdefault(DAGSTER_STORAGE_ENV, str(home / "storage"))
     return dg.DagsterInstance.from_config(str(home))
@@ -101,14 +116,36 @@ def _record_centre(warehouse: Path, refresh_id: str, centre: str, status: str,
 
 def run_refresh(landing: Path | str, warehouse: Path | str, centres: list[str] | None = None,
                 progress: Callable[[str], None] = print,
-                instance: dg.DagsterInstance | None = None) -> RefreshOutcome:
-    """Extract and stage the selected centres (all by default), rebuild, check and publish."""
-    started = dt.datetime.now(dt.UTC)
+                instance: dg.DagsterInstance | None = None,
+                demo: bool | None = None) -> RefreshOutcome:
+    """Extract and stage the selected centres (all by default), rebuild, check and publish.
+
+    ``demo`` (default: ``AML_REGISTRY_DEMO``) selects the public demo key, on a synthetic
+    landing area only. The key must be the warehouse's (its fingerprint): else
+    :class:`~warehouse.pseudonym.KeyMismatchError` before anything runs. While it runs the
+    umask keeps new files private; at the end every file under the warehouse gets its mode.
+    """
     landing, warehouse = Path(landing), Path(warehouse)
-    key, is_demo = resolve_pseudonym_key((landing / DEMO_MARKER).exists())
-    if is_demo:
-        progress("NOTE: AML_REGISTRY_PSEUDONYM_KEY is unset; using the labelled DEMO key "
-                 "(allowed only for the synthetic registry).")
+    demo = demo_requested() if demo is None else demo
+    secret = resolve_pseudonym_secret(demo, landing)
+    check_warehouse_key(Warehouse(warehouse).working_path, secret)
+    policy = PermissionPolicy.from_environment()
+    with restricted_umask(policy):
+        try:
+            return _run_refresh(landing, warehouse, centres, progress, instance, demo)
+        finally:
+            secure_warehouse(warehouse, policy)
+            if os.environ.get(DAGSTER_STORAGE_ENV):
+                secure_restricted(Path(os.environ[DAGSTER_STORAGE_ENV]), policy)
+
+
+def _run_refresh(landing: Path, warehouse: Path, centres: list[str] | None,
+                 progress: Callable[[str], None], instance: dg.DagsterInstance | None,
+                 demo: bool) -> RefreshOutcome:
+    started = dt.datetime.now(dt.UTC)
+    if demo:
+        progress("NOTE: DEMO mode: patient keys use the public demo key (synthetic registry "
+                 "only); this warehouse is labelled a demo warehouse and never takes a real key.")
     available = discover_centres(landing)
     if not available:
         raise FileNotFoundError(f"no centre folder with a centre.yaml under {landing}")
@@ -116,7 +153,7 @@ def run_refresh(landing: Path | str, warehouse: Path | str, centres: list[str] |
     unknown = sorted(set(selected) - set(available))
     if unknown:
         raise ValueError(f"unknown centre(s) {unknown}; the landing area has {sorted(available)}")
-    defs = build_definitions(landing, warehouse, key)
+    defs = build_definitions(landing, warehouse, demo=demo)
     instance = instance or dagster_instance(warehouse)
     recover_dead_runs(instance, progress)
     known = set(instance.get_dynamic_partitions(centre_partitions.name))

@@ -26,6 +26,7 @@ import duckdb
 
 from warehouse.database import Warehouse, run_sql
 from warehouse.dictionary_page import write_data_dictionary_page
+from warehouse.permissions import publish_mode, secure_release, secure_restricted
 from warehouse.views import create_analyst_views
 
 PUBLISHED_SCHEMAS = ("analysis", "outcomes", "meta", "quality")
@@ -111,6 +112,7 @@ def swap_release(warehouse: Warehouse, release: str) -> None:
         raise RuntimeError(f"release {release} is incomplete (no {', '.join(missing)}): this "
                            "run did not build all of the database, the report and the data "
                            "docs, so nothing is published")
+    secure_release(folder)  # readable as configured from the moment it is swapped in
     _fsync_dir(folder)
     _fsync_dir(folder.parent)
     _atomic_symlink(f"{RELEASES_DIR}/{release}", warehouse.root / CURRENT_LINK)
@@ -219,6 +221,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection, relea
         check.close()
     with open(building, "rb") as fh:
         os.fsync(fh.fileno())
+    publish_mode(building)  # readable as configured from the moment it is swapped in
     os.replace(building, published)
     report = folder / RELEASE_ENTRIES["report"]
     if report.is_dir():  # (no report: swap_release refuses the incomplete release below)
@@ -235,8 +238,10 @@ def publish_restricted_copy(warehouse: Warehouse) -> Path:
     """Copy the whole (closed, checkpointed) working database for data managers, atomically."""
     target = warehouse.restricted_path
     target.parent.mkdir(parents=True, exist_ok=True)
+    secure_restricted(target.parent)  # identifiable: owner (or restricted group) only
     building = target.with_name(f".{target.name}.building")
     shutil.copyfile(warehouse.working_path, building)
+    secure_restricted(building)
     with open(building, "rb") as fh:
         os.fsync(fh.fileno())
     os.replace(building, target)

@@ -1,15 +1,19 @@
 -- analysis.endpoints: long time-to-event form (ADaM ADTTE idea), one row per transplanted
 -- patient and endpoint. Origin = first allograft (day 0); status 0 = censored at last
 -- contact, 1 = event, 2 = competing event; event_source names the delivered date used.
+-- The dates come from harmonised.patients (restricted); only the days from the origin are
+-- published (no calendar dates in the analysts' tables, issue 18).
 CREATE OR REPLACE TABLE analysis.endpoints AS
 WITH base AS (
     SELECT
-        patient_key, centre_id, cohort, hsct_date AS origin_date,
-        greatest(last_contact_date, death_date) AS end_date,
-        death_date, relapse_date, agvhd_2_4_date, agvhd_3_4_date, cgvhd_date, cgvhd_severe_date,
-        CAST(hsct_date + INTERVAL 100 DAY AS DATE) AS day100
-    FROM analysis.patients
-    WHERE hsct_date IS NOT NULL AND last_contact_date IS NOT NULL
+        k.patient_key, p.centre_id, p.cohort, p.hsct_date AS origin_date,
+        greatest(p.last_contact_date, p.death_date) AS end_date,
+        p.death_date, p.relapse_date, p.agvhd_2_4_date, p.agvhd_3_4_date, p.cgvhd_date,
+        p.cgvhd_severe_date,
+        CAST(p.hsct_date + INTERVAL 100 DAY AS DATE) AS day100
+    FROM harmonised.patients p
+    JOIN harmonised.patient_keys k USING (centre_id, patient_id)
+    WHERE p.hsct_date IS NOT NULL AND p.last_contact_date IS NOT NULL
 ),
 -- first of relapse and death: the competing event of GVHD endpoints
 first_failure AS (
@@ -100,8 +104,6 @@ SELECT
     centre_id,
     cohort,
     endpoint,
-    origin_date,
-    event_date,
     date_diff('day', origin_date, event_date) AS time_days,
     round(date_diff('day', origin_date, event_date) / 30.4375, 3) AS time_months,
     status,

@@ -1,10 +1,10 @@
--- analysis.gvhd: every GVHD episode with its day after the first allograft.
+-- analysis.gvhd: every GVHD episode with its day after the first allograft (no calendar
+-- date: the onset date stays in the restricted database).
 CREATE OR REPLACE TABLE analysis.gvhd AS
 SELECT
     k.patient_key,
     g.centre_id,
     g.kind,
-    g.onset_date,
     g.grade,
     date_diff('day', p.hsct_date, g.onset_date) AS day_after_hsct
 FROM staging.gvhd g

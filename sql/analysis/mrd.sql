@@ -1,9 +1,10 @@
--- analysis.mrd: every MRD measurement, with days before the first allograft.
+-- analysis.mrd: every MRD measurement, with days after diagnosis and before the first
+-- allograft (no calendar date: the sample date stays in the restricted database).
 CREATE OR REPLACE TABLE analysis.mrd AS
 SELECT
     k.patient_key,
     m.centre_id,
-    m.sample_date,
+    date_diff('day', p.diagnosis_date, m.sample_date) AS days_diagnosis_to_sample,
     m.method,
     m.tissue,
     m.value,

@@ -1,5 +1,8 @@
 -- analysis.patients: one row per patient of every cohort, pseudonymised, no local IDs,
--- no birth date (ages instead). Built from harmonised.patients (clinical rules applied).
+-- no birth date (ages instead) and no calendar date: times are days from the patient's own
+-- diagnosis, salvage start or first allograft, the period is the calendar year of diagnosis
+-- and of transplant (issue 18: exact dates are quasi-identifiers; they stay in the restricted
+-- database, harmonised.patients). Built from harmonised.patients (clinical rules applied).
 CREATE OR REPLACE TABLE analysis.patients AS
 SELECT
     k.patient_key,
@@ -57,16 +60,20 @@ SELECT
     p.vital_status,
     p.death_cause,
     p.relapse_type,
-    p.diagnosis_date,
-    p.salvage_start_date,
-    p.hsct_date,
-    p.agvhd_2_4_date,
-    p.agvhd_3_4_date,
-    p.cgvhd_date,
-    p.cgvhd_severe_date,
-    p.relapse_date,
-    p.death_date,
-    p.last_contact_date
+    CAST(year(p.diagnosis_date) AS INTEGER) AS diagnosis_year,
+    CAST(year(p.hsct_date) AS INTEGER) AS transplant_year,
+    date_diff('day', p.diagnosis_date, p.salvage_start_date) AS days_diagnosis_to_salvage,
+    date_diff('day', p.diagnosis_date, p.hsct_date) AS days_diagnosis_to_hsct,
+    date_diff('day', p.salvage_start_date, p.hsct_date) AS days_salvage_to_hsct,
+    date_diff('day', p.hsct_date, p.agvhd_2_4_date) AS days_hsct_to_agvhd_2_4,
+    date_diff('day', p.hsct_date, p.agvhd_3_4_date) AS days_hsct_to_agvhd_3_4,
+    date_diff('day', p.hsct_date, p.cgvhd_date) AS days_hsct_to_cgvhd,
+    date_diff('day', p.hsct_date, p.cgvhd_severe_date) AS days_hsct_to_cgvhd_severe,
+    date_diff('day', p.hsct_date, p.relapse_date) AS days_hsct_to_relapse,
+    date_diff('day', p.hsct_date, p.death_date) AS days_hsct_to_death,
+    date_diff('day', p.hsct_date, p.last_contact_date) AS days_hsct_to_last_contact,
+    date_diff('day', p.diagnosis_date, p.death_date) AS days_diagnosis_to_death,
+    date_diff('day', p.diagnosis_date, p.last_contact_date) AS days_diagnosis_to_last_contact
 FROM harmonised.patients p
 JOIN harmonised.patient_keys k USING (centre_id, patient_id)
 ORDER BY p.centre_id, k.patient_key;

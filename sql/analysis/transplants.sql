@@ -1,10 +1,14 @@
--- analysis.transplants: every allogeneic HSCT as delivered (first allograft = hsct_number 1).
+-- analysis.transplants: every allogeneic HSCT as delivered (first allograft = hsct_number 1),
+-- with its calendar year and days after diagnosis and after the first allograft (the date
+-- itself stays in the restricted database).
 CREATE OR REPLACE TABLE analysis.transplants AS
 SELECT
     k.patient_key,
     t.centre_id,
     t.hsct_number,
-    t.hsct_date,
+    CAST(year(t.hsct_date) AS INTEGER) AS transplant_year,
+    date_diff('day', p.diagnosis_date, t.hsct_date) AS days_diagnosis_to_hsct,
+    date_diff('day', p.hsct_date, t.hsct_date) AS days_after_first_hsct,
     t.donor_relation,
     t.hla_match,
     t.stem_cell_source,
@@ -21,4 +25,5 @@ SELECT
 FROM staging.transplants t
 JOIN staging.current_deliveries USING (centre_id, delivery)
 JOIN harmonised.patient_keys k USING (centre_id, patient_id)
+LEFT JOIN harmonised.patients p USING (centre_id, patient_id)
 ORDER BY t.centre_id, k.patient_key, t.hsct_number;

@@ -1,4 +1,5 @@
--- analysis.treatment_lines: every line of therapy before transplant, with the salvage line marked.
+-- analysis.treatment_lines: every line of therapy before transplant, with the salvage line
+-- marked, dated in days after diagnosis (the dates stay in the restricted database).
 CREATE OR REPLACE TABLE analysis.treatment_lines AS
 SELECT
     k.patient_key,
@@ -6,8 +7,8 @@ SELECT
     t.line,
     t.regimen,
     t.indication,
-    t.start_date,
-    t.end_date,
+    date_diff('day', p.diagnosis_date, t.start_date) AS days_diagnosis_to_start,
+    date_diff('day', p.diagnosis_date, t.end_date) AS days_diagnosis_to_end,
     t.cycles,
     t.line IS NOT DISTINCT FROM p.salvage_line AS is_salvage_line
 FROM staging.treatment_lines t

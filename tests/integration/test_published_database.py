@@ -66,20 +66,23 @@ def test_one_row_per_patient_and_endpoints_complete(published) -> None:
     missing = published.execute(
         "SELECT count(*) FROM analysis.patients p WHERE transplanted AND "
         "(SELECT count(*) FROM analysis.endpoints e WHERE e.patient_key = p.patient_key) "
-        "<> 8 AND last_contact_date IS NOT NULL").fetchone()[0]
+        "<> 8 AND days_hsct_to_last_contact IS NOT NULL").fetchone()[0]
     assert missing == 0
 
 
 def test_endpoint_events_trace_back_to_delivered_dates(published) -> None:
+    # no calendar dates are published: the days from the first allograft of the delivered
+    # date named by event_source are the endpoint's time
     rows = published.execute(
-        "SELECT e.endpoint, e.status, e.event_source, e.event_date, p.death_date, "
-        "p.relapse_date, p.last_contact_date FROM analysis.endpoints e "
+        "SELECT e.endpoint, e.status, e.event_source, e.time_days, p.days_hsct_to_death, "
+        "p.days_hsct_to_relapse, p.days_hsct_to_last_contact FROM analysis.endpoints e "
         "JOIN analysis.patients p USING (patient_key) WHERE e.endpoint IN ('OS', 'CIR')"
     ).fetchall()
-    for endpoint, status, source, date, death, relapse, last in rows:
+    assert rows
+    for endpoint, status, source, days, death, relapse, last in rows:
         expected = {"followup.death_date": death, "followup.relapse_date": relapse,
                     "followup.last_contact_date": last}[source]
-        assert date == expected or (source == "followup.last_contact_date" and death is None)
+        assert days == expected or (source == "followup.last_contact_date" and death is None)
         if endpoint == "OS":
             assert (status == 1) == (death is not None)
 

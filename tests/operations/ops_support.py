@@ -70,15 +70,16 @@ def age_files(folder: Path, seconds: float) -> None:
         os.utime(p, (then, then))
 
 
-def centre_refresh_job(landing: str, warehouse: str, key: str):
-    """The project's ``centre_refresh`` job bound to a temporary landing area and warehouse.
+def centre_refresh_job(landing: str, warehouse: str):
+    """The project's ``centre_refresh`` job bound to a temporary landing area and warehouse
+    (the key comes from ``AML_REGISTRY_PSEUDONYM_KEY``, resolved when the run starts).
 
     A reconstructor for ``dg.build_reconstructable_job``: the multiprocess executor's step
     processes import this module and call it to rebuild the same job.
     """
     from pipelines.definitions import build_definitions
 
-    return build_definitions(landing, warehouse, key).resolve_job_def("centre_refresh")
+    return build_definitions(landing, warehouse).resolve_job_def("centre_refresh")
 
 
 def run_centre_multiprocess(landing: str, warehouse: str, dagster_home: str, centre: str) -> str:
@@ -88,7 +89,7 @@ def run_centre_multiprocess(landing: str, warehouse: str, dagster_home: str, cen
     import dagster as dg
 
     job = dg.build_reconstructable_job(
-        "ops_support", "centre_refresh_job", reconstructable_args=(landing, warehouse, TEST_KEY),
+        "ops_support", "centre_refresh_job", reconstructable_args=(landing, warehouse),
         reconstructor_working_directory=str(Path(__file__).parent))
     config = {"execution": {"config": {"multiprocess": {
         "max_concurrent": 2,

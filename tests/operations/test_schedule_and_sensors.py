@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
-from ops_support import TEST_KEY, add_delivery, age_files, newest_delivery, small_landing
+from ops_support import add_delivery, age_files, newest_delivery, small_landing
 
 from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
@@ -62,7 +62,7 @@ def instance():
 
 
 def _defs(landing: Path, tmp_path: Path) -> dg.Definitions:
-    return build_definitions(landing, tmp_path / "warehouse", TEST_KEY)
+    return build_definitions(landing, tmp_path / "warehouse")
 
 
 class DeliverySensorDriver:
