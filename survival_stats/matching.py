@@ -30,7 +30,9 @@ distance = "glm", m.order = "largest", replace = FALSE, ratio = 1)`` (optionally
 7. **Ratio k:1**: k rounds over the treated units in the same order, one more control each
    round (``nn_matchC_vec``'s loop over ``r``), so early treated units do not take all near
    controls first. **Replacement**: a control may serve any number of treated units, each
-   treated unit gets its k nearest (``reuse.max = Inf``).
+   treated unit gets its k nearest (``reuse.max = Inf``). (MatchIt 4.5.1's PS matcher gives
+   the single nearest control k times there, a bug fixed in 4.5.3, #159; the reference for
+   that case is MatchIt's matrix matcher on |ps_t - ps_c|, which takes the k nearest.)
 8. **Weights** (``weights_matrixC``): treated 1; a control sums 1/k_i over the treated units i
    it serves (k_i = controls of i), rescaled to sum to the number of matched controls.
 9. **Mahalanobis** (``distance = "mahalanobis"``, ``nn_matchC``): pooled within-arm
@@ -59,7 +61,8 @@ from survival_stats.cox import design_matrix
 
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))  # R: sqrt(.Machine$double.eps)
 _DBL_EPS = float(np.finfo(float).eps)
-_THRESH = 30.0  # R's family.c logit_linkinv / logit_mu_eta cut-offs
+_THRESH = 30.0
+_TIE_REL = 1e-10  # Mahalanobis distances this close (relative) are ties: data order decides  # R's family.c logit_linkinv / logit_mu_eta cut-offs
 
 
 def _logit_linkinv(eta: np.ndarray) -> np.ndarray:
@@ -240,7 +243,7 @@ def mahalanobis_transform(X: np.ndarray, treated: np.ndarray) -> np.ndarray:
     divided by n - 2), inverted (generalised inverse if singular), applied through a Cholesky
     factor (``mahalanobize``). Columns without variance are dropped. MatchIt codes factors
     with every level (scaled by 1/sqrt 2) and a generalised inverse; treatment coding with a
-    regular inverse gives the same distances (both span the same differences).
+    regular inverse gives the same distances (both span the same differences), up to rounding.
     """
     X = np.asarray(X, dtype=float)
     t = np.asarray(treated).astype(bool)
@@ -273,7 +276,10 @@ def mahalanobis_pairs(
     MatchIt ``distance = "mahalanobis"`` has no PS, so treated units are taken in data order
     (``m.order = "data"``). Without replacement: ``ratio`` rounds; in each, every treated unit
     (data order) takes the nearest unused control of its stratum, the first in data order on
-    equal distance (``which_min``). With replacement: each treated unit takes its ``ratio``
+    equal distance (``which_min``). Distances within a relative 1e-10 of the minimum count as
+    equal: covariates on a lattice (ages, zero earnings) give exact ties in exact arithmetic
+    that rounding would break arbitrarily (on ``lalonde`` MatchIt's own rounding splits two
+    controls two years either side of a treated unit's age by 3e-17). With replacement: each treated unit takes its ``ratio``
     nearest controls of its stratum (all of them, in data order, if there are no more than
     ``ratio``); MatchIt orders those by ``std::partial_sort`` (unstable): here equal distances
     go in data order, which decides the set only if the k-th and (k+1)-th are exactly tied.
@@ -291,14 +297,25 @@ def mahalanobis_pairs(
     def dist(i: int, c: np.ndarray) -> np.ndarray:
         return np.sqrt(np.sum((Z[c] - Z[i]) ** 2, axis=1))
 
+    def nearest(d: np.ndarray) -> int:
+        """First in data order among the distances equal to the minimum (to rounding)."""
+        return int(np.argmax(d <= d.min() * (1.0 + _TIE_REL)))
+
     out: list[tuple[int, int, float]] = []
     if replace:
         by_unit = {}
         for i in t_idx.tolist():
             c = controls[strata[i]]
             d = dist(i, c)
-            take = np.arange(c.size) if c.size <= ratio else np.argsort(d, kind="stable")[:ratio]
-            by_unit[i] = [(i, int(c[j]), float(d[j])) for j in take]
+            if c.size <= ratio:
+                by_unit[i] = [(i, int(c[j]), float(d[j])) for j in range(c.size)]
+                continue
+            left, got = d.copy(), []
+            for _ in range(ratio):
+                j = nearest(left)
+                got.append((i, int(c[j]), float(d[j])))
+                left[j] = np.inf
+            by_unit[i] = got
         for rnd in range(ratio):
             out.extend(got[rnd] for got in by_unit.values() if len(got) > rnd)
         return out
@@ -309,7 +326,7 @@ def mahalanobis_pairs(
             if not f.any():
                 continue
             d = np.where(f, dist(i, c), np.inf)
-            j = int(np.argmin(d))
+            j = nearest(d)
             f[j] = False
             out.append((i, int(c[j]), float(d[j])))
     return out
