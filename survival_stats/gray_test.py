@@ -46,9 +46,8 @@ def gray_statistic(tables: list[TiedTimeTable], cause: int, rho: float = 0.0) ->
     scale = 0.0  # magnitude of the summed pieces, for the degenerate-variance rule
     if ng > 1:
         for table in tables:
-            d_cause, d_other = table.failures(cause)
             sc, v, v2, v3, c = _compiled.gray_score_variance(
-                table.n_risk, d_cause, d_other, float(rho))
+                table.n_risk, table.counts, table.d_all, int(cause), float(rho))
             score += sc
             cvc, cv2 = (c * v3) @ c.T, c @ v2.T
             var += v + cvc + cv2 + cv2.T
