@@ -38,21 +38,43 @@ def partition_by_cell(time: np.ndarray, group: np.ndarray, status: np.ndarray,
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def count_by_distinct_time(distinct: np.ndarray, sorted_cells: np.ndarray, offsets: np.ndarray,
-                           first_cell: int, last_cell: int, counts: np.ndarray) -> None:
-    """counts[c, j] = number of times in cell c equal to ``distinct[j]``, for the cells
-    ``first_cell <= c < last_cell`` (so that two threads can share the cells).
+def tabulate_groups(distinct: np.ndarray, sorted_cells: np.ndarray, offsets: np.ndarray,
+                    n_codes: int, first_group: int, last_group: int, counts: np.ndarray,
+                    n_risk: np.ndarray, d_all: np.ndarray, present: np.ndarray) -> None:
+    """One forward walk per group over the distinct times, filling (for the groups
+    ``first_group <= g < last_group``, so that threads can share the groups) the counts
+    counts[g, k, j] and what :func:`risk_sets` derives from them: the number at risk
+    (time >= t_j), the failures of any cause and whether the group has the time.
 
-    ``distinct`` holds every value of ``sorted_cells`` once, increasing; each cell's slice is
-    sorted, so one forward walk per cell finds every block (a merge, O(T + n) per cell).
+    ``distinct`` holds every value of ``sorted_cells`` once, increasing; cell g x n_codes + k
+    is sorted, so its next unread value is never below ``distinct[j]``: equality decides.
     """
-    for c in range(first_cell, last_cell):
-        j = 0
-        for i in range(offsets[c], offsets[c + 1]):
-            x = sorted_cells[i]
-            while distinct[j] < x:
-                j += 1
-            counts[c, j] += 1
+    n_times = distinct.size
+    pos = np.empty(n_codes, np.int64)
+    for g in range(first_group, last_group):
+        base = g * n_codes
+        for k in range(n_codes):
+            pos[k] = offsets[base + k]
+        at_risk = float(offsets[base + n_codes] - offsets[base])
+        for j in range(n_times):
+            x = distinct[j]
+            total = 0
+            failed = 0
+            for k in range(n_codes):
+                p = pos[k]
+                end = offsets[base + k + 1]
+                while p < end and sorted_cells[p] == x:
+                    p += 1
+                cnt = p - pos[k]
+                pos[k] = p
+                counts[g, k, j] = cnt
+                total += cnt
+                if k > 0:
+                    failed += cnt
+            n_risk[g, j] = at_risk
+            d_all[g, j] = failed
+            present[g, j] = total > 0
+            at_risk -= total
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
