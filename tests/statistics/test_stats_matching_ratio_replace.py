@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from survival_stats.matching import (
     mahalanobis_pairs,
@@ -225,3 +227,36 @@ def test_mahalanobis_rejects_a_caliper(lalonde):
         propensity_match(lalonde, "treat", COVARIATES, distance="mahalanobis", caliper=0.1)
     with pytest.raises(ValueError, match="distance"):
         propensity_match(lalonde, "treat", COVARIATES, distance="euclid")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.booleans()), min_size=2, max_size=40),
+       st.integers(1, 4))
+def test_with_replacement_each_treated_unit_gets_its_k_nearest(units, k):
+    """Brute force: with replacement the k controls are the k smallest |ps_t - ps_c| (PS on a
+    1/64 grid, so distances are exact), and MatchIt's control weights sum to their number."""
+    ps = np.array([u[0] / 64.0 for u in units])
+    treated = np.array([u[1] for u in units])
+    pairs = nearest_neighbour_pairs(ps, treated, ratio=k, replace=True)
+    controls = np.flatnonzero(~treated)
+    for i in np.flatnonzero(treated):
+        got = sorted(abs(ps[i] - ps[j]) for t, j, _ in pairs if t == i)
+        assert got == sorted(np.abs(ps[controls] - ps[i]))[:k]
+    w = matching_weights(pairs, treated)
+    if pairs:
+        assert w[~treated].sum() == pytest.approx(np.count_nonzero(w[~treated]), rel=1e-12)
+        assert set(w[treated]) <= {0.0, 1.0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.booleans()), min_size=2, max_size=40),
+       st.integers(1, 4))
+def test_without_replacement_controls_are_used_once_round_by_round(units, k):
+    ps = np.array([u[0] / 64.0 for u in units])
+    treated = np.array([u[1] for u in units])
+    pairs = nearest_neighbour_pairs(ps, treated, ratio=k)
+    used = [j for _, j, _ in pairs]
+    assert len(used) == len(set(used)) == min(int((~treated).sum()), k * int(treated.sum()))
+    per_unit = pd.Series([i for i, _, _ in pairs]).value_counts()
+    # rounds: one control per treated unit and round, so matched units differ by at most one
+    assert per_unit.empty or per_unit.max() - per_unit.min() <= 1
