@@ -52,11 +52,16 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
     times), then one merge of every cell against the distinct times. No argsort and no gather
     of the data by a permutation, which is where an ``order()``-based tabulation spends most
     of its time. The sorts and merges of different cells run in parallel
-    (:func:`worker_threads`).
+    (:func:`worker_threads`). Below :data:`survival_stats._numpy_kernels.COMPILED_FROM`
+    subjects numpy tabulates (``np.unique`` and bincount; no numba import).
     """
-    from survival_stats import _compiled  # numba: imported on first use only
+    from survival_stats import _numpy_kernels
 
     t = np.ascontiguousarray(time, dtype=np.float64)
+    if t.size < _numpy_kernels.COMPILED_FROM:
+        return TiedTimeTable(*_numpy_kernels.tabulate(t, status, group, n_groups, n_codes))
+    from survival_stats import _compiled  # numba: imported on first use only
+
     n_cells = n_groups * n_codes
     if t.size == 0:
         distinct, counts = t, np.zeros((n_groups, n_codes, 0), np.int64)
