@@ -145,3 +145,99 @@ def aalen_johansen(time: np.ndarray, n_risk: np.ndarray, d_all: np.ndarray,
         estimate[k, :n_jumps[k]] = f[k, sel]
         variance[k, :n_jumps[k]] = var[k, sel]
     return jump_time, estimate, variance, n_jumps
+
+
+#: Cox models from this many subjects use the compiled kernels; below, numpy.
+COX_COMPILED_FROM = 50_000
+
+
+def segment_reverse_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
+    """As :func:`survival_stats._compiled.segment_reverse_cumsum` (sums to each segment's end)."""
+    out = np.empty(values.shape)
+    starts = np.flatnonzero(segment_start)
+    if values.shape[0] and (starts.size == 0 or starts[0] != 0):
+        starts = np.r_[0, starts]
+    for lo, hi in zip(starts, np.r_[starts[1:], values.shape[0]], strict=True):
+        out[lo:hi] = np.cumsum(values[lo:hi][::-1], axis=0)[::-1]
+    return out
+
+
+def segment_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
+    """As :func:`survival_stats._compiled.segment_cumsum` (sums from each segment's start)."""
+    out = np.empty(values.shape)
+    starts = np.flatnonzero(segment_start)
+    if values.shape[0] and (starts.size == 0 or starts[0] != 0):
+        starts = np.r_[0, starts]
+    for lo, hi in zip(starts, np.r_[starts[1:], values.shape[0]], strict=True):
+        out[lo:hi] = np.cumsum(values[lo:hi], axis=0)
+    return out
+
+
+def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
+                       weight: np.ndarray, segment_start: np.ndarray,
+                       n_ranks: int) -> np.ndarray:
+    """Weighted (concordant, discordant, tied.x, tied.y) pairs as
+    :func:`survival_stats._compiled.concordance_counts` (R ``concordancefit``).
+
+    An event i is compared with the subjects j of its stratum with a longer time or a
+    censoring at its time. The risk-score ranks are cut into about sqrt(n) buckets: the
+    weights of j in lower buckets come from per-bucket sorted times (searchsorted), those in
+    the event's own bucket from a direct comparison of ranks.
+    """
+    out = np.zeros(4)
+    starts = np.flatnonzero(segment_start)
+    if time.size and (starts.size == 0 or starts[0] != 0):
+        starts = np.r_[0, starts]
+    for lo, hi in zip(starts, np.r_[starts[1:], time.size], strict=True):
+        out += _stratum_concordance(time[lo:hi], event[lo:hi], rank[lo:hi], weight[lo:hi])
+    out[3] /= 2.0
+    return out
+
+
+def _comparable_weight(t_sorted: np.ndarray, w_sorted: np.ndarray, tc_sorted: np.ndarray,
+                       wc_sorted: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Weight of subjects with time > at, plus censored ones with time == at."""
+    tail = np.r_[np.cumsum(w_sorted[::-1])[::-1], 0.0]
+    ctail = np.r_[np.cumsum(wc_sorted[::-1])[::-1], 0.0]
+    longer = tail[np.searchsorted(t_sorted, at, "right")]
+    tied_cens = (ctail[np.searchsorted(tc_sorted, at, "left")]
+                 - ctail[np.searchsorted(tc_sorted, at, "right")])
+    return longer + tied_cens
+
+
+def _stratum_concordance(t: np.ndarray, e: np.ndarray, rank: np.ndarray,
+                         w: np.ndarray) -> np.ndarray:
+    out = np.zeros(4)
+    ev = np.flatnonzero(e == 1)
+    if ev.size == 0:
+        return out
+    width = max(1, int(np.sqrt(t.size)))
+    bucket = rank // width
+    te, re, be, we = t[ev], rank[ev], bucket[ev], w[ev]
+    below = np.zeros(ev.size)
+    total = np.zeros(ev.size)
+    tied = np.zeros(ev.size)
+    for b in np.unique(bucket):
+        rows = np.flatnonzero(bucket == b)
+        order = np.argsort(t[rows], kind="stable")
+        rows = rows[order]
+        cens = rows[e[rows] == 0]
+        comparable = _comparable_weight(t[rows], w[rows], t[cens], w[cens], te)
+        total += comparable
+        below += np.where(be > b, comparable, 0.0)
+        mine = np.flatnonzero(be == b)
+        if mine.size:
+            tq, rq = te[mine][:, None], re[mine][:, None]
+            tj, rj, ej, wj = t[rows][None, :], rank[rows][None, :], e[rows][None, :], w[rows]
+            in_set = (tj > tq) | ((tj == tq) & (ej == 0))
+            below[mine] += (in_set & (rj < rq)) @ wj
+            tied[mine] += (in_set & (rj == rq)) @ wj
+    upto = below + tied
+    out[0] = we @ below
+    out[2] = we @ tied
+    out[1] = we @ (total - upto)
+    # tied.y: pairs of events at one time
+    distinct, where = np.unique(te, return_inverse=True)
+    block_w = np.bincount(where.ravel(), we, distinct.size)
+    out[3] = we @ (block_w[where.ravel()] - we)
+    return out
