@@ -38,21 +38,43 @@ def partition_by_cell(time: np.ndarray, group: np.ndarray, status: np.ndarray,
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def count_by_distinct_time(distinct: np.ndarray, sorted_cells: np.ndarray, offsets: np.ndarray,
-                           first_cell: int, last_cell: int, counts: np.ndarray) -> None:
-    """counts[c, j] = number of times in cell c equal to ``distinct[j]``, for the cells
-    ``first_cell <= c < last_cell`` (so that two threads can share the cells).
+def tabulate_groups(distinct: np.ndarray, sorted_cells: np.ndarray, offsets: np.ndarray,
+                    n_codes: int, first_group: int, last_group: int, counts: np.ndarray,
+                    n_risk: np.ndarray, d_all: np.ndarray, present: np.ndarray) -> None:
+    """One forward walk per group over the distinct times, filling (for the groups
+    ``first_group <= g < last_group``, so that threads can share the groups) the counts
+    counts[g, k, j] and what :func:`risk_sets` derives from them: the number at risk
+    (time >= t_j), the failures of any cause and whether the group has the time.
 
-    ``distinct`` holds every value of ``sorted_cells`` once, increasing; each cell's slice is
-    sorted, so one forward walk per cell finds every block (a merge, O(T + n) per cell).
+    ``distinct`` holds every value of ``sorted_cells`` once, increasing; cell g x n_codes + k
+    is sorted, so its next unread value is never below ``distinct[j]``: equality decides.
     """
-    for c in range(first_cell, last_cell):
-        j = 0
-        for i in range(offsets[c], offsets[c + 1]):
-            x = sorted_cells[i]
-            while distinct[j] < x:
-                j += 1
-            counts[c, j] += 1
+    n_times = distinct.size
+    pos = np.empty(n_codes, np.int64)
+    for g in range(first_group, last_group):
+        base = g * n_codes
+        for k in range(n_codes):
+            pos[k] = offsets[base + k]
+        at_risk = float(offsets[base + n_codes] - offsets[base])
+        for j in range(n_times):
+            x = distinct[j]
+            total = 0
+            failed = 0
+            for k in range(n_codes):
+                p = pos[k]
+                end = offsets[base + k + 1]
+                while p < end and sorted_cells[p] == x:
+                    p += 1
+                cnt = p - pos[k]
+                pos[k] = p
+                counts[g, k, j] = cnt
+                total += cnt
+                if k > 0:
+                    failed += cnt
+            n_risk[g, j] = at_risk
+            d_all[g, j] = failed
+            present[g, j] = total > 0
+            at_risk -= total
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -60,9 +82,9 @@ def risk_sets(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """From counts[g, k, j] (group, status code, distinct time), per (group, time): the number
     at risk (time >= t_j), the failures of any cause, and whether the group has the time."""
     ng, n_codes, n_times = counts.shape
-    n_risk = np.zeros((ng, n_times))
-    d_all = np.zeros((ng, n_times))
-    present = np.zeros((ng, n_times), np.bool_)
+    n_risk = np.empty((ng, n_times))
+    d_all = np.empty((ng, n_times))
+    present = np.empty((ng, n_times), np.bool_)
     for g in range(ng):
         at_risk = 0.0
         for j in range(n_times - 1, -1, -1):
@@ -89,13 +111,15 @@ def _add_weighted_gram(v: np.ndarray, mm: np.ndarray, weight: np.ndarray) -> Non
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.ndarray,
-                        rho: float) -> tuple[np.ndarray, ...]:
+def gray_score_variance(n_risk: np.ndarray, counts: np.ndarray, d_all: np.ndarray,
+                        cause: int, rho: float) -> tuple[np.ndarray, ...]:
     """Score and variance of Gray's test in one stratum: a port of cmprsk's Fortran ``crst``.
 
     Gray (1988) Ann Stat 16:1141, eq. (2.3) and the variance of section 2; R
     ``cmprsk::cuminc(...)$Tests``. Inputs are per (group, distinct time): the number at risk
-    (time >= t), failures from the cause of interest and from other causes. Returns the
+    (time >= t), the counts per status code (``counts[g, cause, j]`` = failures from the
+    cause of interest) and the failures from any cause (other causes: ``d_all`` minus those),
+    read in place, with no per-cause copies of the table. Returns the
     score of groups 1..G-1 and the pieces of its covariance: ``v`` (G-1 x G-1), ``v2``
     (G-1 x G), ``v3`` (G) and ``c`` (G-1 x G); the covariance is
     v + (c * v3) c' + c v2' + v2 c' (assembled by the caller, as ``crst`` does at its end).
@@ -131,8 +155,9 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
         nd1 = 0.0
         nd2 = 0.0
         for r in range(ng):
-            nd1 += d_cause[r, i]
-            nd2 += d_other[r, i]
+            nd1 += counts[r, cause, i]
+            nd2 += d_all[r, i]
+        nd2 -= nd1
         if nd1 + nd2 == 0.0:
             continue
         tr = 0.0
@@ -143,8 +168,8 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
             f1m[r] = f1[r]
             if n > 0:
                 inv_n[r] = 1.0 / n
-                skm[r] = skmm[r] * (1.0 - (d_cause[r, i] + d_other[r, i]) * inv_n[r])
-                f1[r] = f1m[r] + skmm[r] * d_cause[r, i] * inv_n[r]
+                skm[r] = skmm[r] * (1.0 - d_all[r, i] * inv_n[r])
+                f1[r] = f1m[r] + skmm[r] * counts[r, cause, i] * inv_n[r]
                 t1[r] = n / skmm[r]
                 tq += t1[r] * (1.0 - f1m[r])
             else:
@@ -167,7 +192,7 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
             nd1_tq = nd1 / tq
             for r in range(m):
                 if n_risk[r, i] > 0:
-                    score[r] += fb * (d_cause[r, i] - nd1_tq * t1[r] * (1.0 - f1m[r]))
+                    score[r] += fb * (counts[r, cause, i] - nd1_tq * t1[r] * (1.0 - f1m[r]))
             for r in range(ng):
                 n = n_risk[r, i]
                 t4[r] = 1.0 - (1.0 - f) * inv_skm[r] if skm[r] > 0 else 1.0
@@ -186,7 +211,7 @@ def gray_score_variance(n_risk: np.ndarray, d_cause: np.ndarray, d_other: np.nda
             # Failures from other causes.
             for r in range(ng):
                 n = n_risk[r, i]
-                d2 = d_other[r, i]
+                d2 = d_all[r, i] - counts[r, cause, i]
                 t4b[r] = 0.0
                 t3b[r] = 0.0
                 if skm[r] > 0 and d2 > 0:

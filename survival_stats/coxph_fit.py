@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from survival_stats import _numpy_kernels
+
 TIES = ("efron", "breslow")
 
 
@@ -152,6 +154,15 @@ class _Pieces:
     r1: np.ndarray = None
 
 
+def cox_kernels(n: int):
+    """The kernels' module for n subjects: numpy below ``COX_COMPILED_FROM``, else numba."""
+    if n < _numpy_kernels.COX_COMPILED_FROM:
+        return _numpy_kernels
+    from survival_stats import _compiled  # numba: imported on first use only
+
+    return _compiled
+
+
 def _evaluate(data: CoxData, beta: np.ndarray, efron: bool, second: bool = True) -> _Pieces:
     """Log partial likelihood, score and information at ``beta`` (coxfit6's inner loop).
 
@@ -163,7 +174,7 @@ def _evaluate(data: CoxData, beta: np.ndarray, efron: bool, second: bool = True)
     so that c and c2 never need to be formed: sum_j s_j c_j = X' diag(w r S_i) X with S_i the
     cumulative s of the death blocks whose risk set holds row i.
     """
-    from survival_stats import _compiled  # numba: imported on first use only
+    kernels = cox_kernels(data.n)
 
     x, w = data.x, data.weight
     eta = _coxsafe(x @ beta) if data.p else np.zeros(data.n)
@@ -172,7 +183,7 @@ def _evaluate(data: CoxData, beta: np.ndarray, efron: bool, second: bool = True)
     stacked = np.empty((data.n, data.p + 1))
     stacked[:, 0] = wr
     stacked[:, 1:] = wr[:, None] * x
-    risk_sums = _compiled.segment_reverse_cumsum(data.block_sums(stacked),
+    risk_sums = kernels.segment_reverse_cumsum(data.block_sums(stacked),
                                                  data.block_stratum_start)
     db = data.death_blocks
     dead_sums = data.death_block_sums(stacked)
@@ -217,10 +228,10 @@ def _information(data: CoxData, pc: _Pieces, block_weight: np.ndarray | None) ->
 def _row_cumulative(data: CoxData, per_death_block: np.ndarray) -> np.ndarray:
     """For each sorted row: the sum of ``per_death_block`` over the death blocks of its stratum
     at or before its block (those whose risk set holds the row). 1-D or 2-D values."""
-    from survival_stats import _compiled
+    kernels = cox_kernels(data.n)
 
     v = per_death_block if per_death_block.ndim == 2 else per_death_block[:, None]
-    cum = _compiled.segment_cumsum(np.ascontiguousarray(v, dtype=float),
+    cum = kernels.segment_cumsum(np.ascontiguousarray(v, dtype=float),
                                    data.death_stratum_start)
     out = np.zeros((data.n, v.shape[1]))
     has = data.row_has_hazard
@@ -277,10 +288,10 @@ def _solve(imat: np.ndarray, u: np.ndarray) -> np.ndarray:
 
 def _step(data: CoxData, beta: np.ndarray, efron: bool) -> _Pieces:
     """loglik, score and information at ``beta`` by the compiled coxfit6 loop (O(n p^2))."""
+    if data.p == 0 or data.n < _numpy_kernels.COX_COMPILED_FROM:
+        return _evaluate(data, beta, efron)
     from survival_stats import _compiled
 
-    if data.p == 0:
-        return _evaluate(data, beta, efron)
     loglik, u, imat = _compiled.coxfit6_step(data.time, data.status, data.weight, data.x,
                                              data.row_stratum_start, beta, efron, True)
     return _Pieces(loglik, u, imat)
@@ -427,10 +438,10 @@ def concordance(time: np.ndarray, status: np.ndarray, linear_predictor: np.ndarr
 def sorted_concordance(t: np.ndarray, s: np.ndarray, lp: np.ndarray, w: np.ndarray,
                        stratum_start: np.ndarray) -> dict[str, float]:
     """:func:`concordance` of rows already sorted by (stratum, time)."""
-    from survival_stats import _compiled
+    kernels = cox_kernels(t.size)
 
     uniq, rank = np.unique(lp, return_inverse=True)
-    c = _compiled.concordance_counts(t, np.asarray(s, np.int64), rank.astype(np.int64).ravel(),
+    c = kernels.concordance_counts(t, np.asarray(s, np.int64), rank.astype(np.int64).ravel(),
                                      w, stratum_start, uniq.size)
     conc, disc, tied_x, tied_y = c
     total = conc + disc + tied_x

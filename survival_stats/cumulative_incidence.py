@@ -203,12 +203,12 @@ def group_cif_curves(table: TiedTimeTable, g: int, level: object,
                      causes: list[int]) -> list[CIFCurve]:
     """The CIF of each cause in group ``g`` of a tabulated sample (cmprsk's ``cinc``, see
     :func:`survival_stats._compiled.aalen_johansen`)."""
-    from survival_stats import _compiled  # numba: imported on first use only
+    from survival_stats.gray_test import gray_kernel  # numpy below COMPILED_FROM subjects
 
     n_risk, d_all = table.n_risk[g], table.d_all[g]
     present = table.present[g]                      # the group's own distinct times
     own_time, own_risk = table.time[present], n_risk[present].astype(np.int64)
-    jump_time, estimate, variance, n_jumps = _compiled.aalen_johansen(
+    jump_time, estimate, variance, n_jumps = gray_kernel(table).aalen_johansen(
         table.time, n_risk, d_all, table.counts[g][causes])
     curves = []
     for k, cause in enumerate(causes):

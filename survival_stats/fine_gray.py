@@ -3,8 +3,8 @@
 Fine & Gray (1999) JASA 94:496. IPCW weights from the Kaplan-Meier of censoring (left limit
 G(t-)), Breslow-type handling of tied failures, Newton-Raphson with crr's step halving and
 stopping rule, sandwich variance (crr's Fortran ``crrvv``). Must agree with R
-``cmprsk::crr(ftime, fstatus, cov1, failcode, cencode)`` (coef, var, loglik).
-Only time-fixed covariates (``cov1``) and a single censoring group are supported.
+``cmprsk::crr(ftime, fstatus, cov1, cengroup, failcode, cencode)`` (coef, var, loglik).
+Only time-fixed covariates (``cov1``) are supported; censoring groups (``cengroup``) are.
 """
 
 from __future__ import annotations
@@ -64,29 +64,43 @@ class FineGrayResult:
 class _CrrData:
     """Sorted data and the censoring KM weights crr uses."""
 
-    def __init__(self, time: np.ndarray, fstatus: np.ndarray, x: np.ndarray):
+    def __init__(self, time: np.ndarray, fstatus: np.ndarray, x: np.ndarray,
+                 group: np.ndarray | None = None):
         order = np.argsort(time, kind="stable")
         self.t = time[order]
         self.m = fstatus[order]            # 1 cause of interest, 2 other cause, 0 censored
         self.x = x[order]
         n = self.t.size
-        # KM of censoring, evaluated as crr does at t * (1 - 100 eps): G(t-) (G(0) at t = 0).
-        new = np.r_[True, self.t[1:] != self.t[:-1]]
-        starts = np.flatnonzero(new)
-        tu = self.t[starts]
-        block = np.cumsum(new) - 1
-        n_cens = np.bincount(block, weights=(self.m == 0), minlength=tu.size)
-        g_surv = np.cumprod(1.0 - n_cens / (n - starts))
-        idx = np.searchsorted(tu, self.t * (1.0 - 100.0 * _EPS), side="right") - 1
-        self.g = np.where(idx < 0, 1.0, g_surv[np.maximum(idx, 0)])
+        # censoring group 0..ncg-1 per subject (crr's ``cengroup``; one group by default)
+        self.grp = np.zeros(n, np.int64) if group is None else np.asarray(group)[order]
+        self.ncg = int(self.grp.max()) + 1 if n else 1
+        # G[k, i]: KM of censoring in group k, evaluated as crr does at t_i * (1 - 100 eps),
+        # i.e. G_k(t_i-) (1 before the group's first time, 0 from max_k * (1 + 10 eps) on).
+        self.G = np.vstack([self._censoring_km(self.grp == k) for k in range(self.ncg)])
+        self.g = self.G[self.grp, np.arange(n)]                        # own group's G(t_i-)
         # Distinct failure times of the cause of interest.
         fail = self.m == 1
         self.uf, self.d = np.unique(self.t[fail], return_counts=True)
         self.first = np.searchsorted(self.t, self.uf, side="left")     # first index t >= uf
-        self.g_uf = self.g[self.first]                                  # G(uf-)
+        self.G_uf = self.G[:, self.first]                               # G_k(uf-)
+        self.g_uf = self.G_uf[0]
+        self.in_group = [(self.grp == k).astype(float) for k in range(self.ncg)]
         self.type2 = (self.m == 2).astype(float)
         self.n_event = int(fail.sum())
         self.sum_x_fail = self.x[fail].sum(axis=0)
+
+    def _censoring_km(self, members: np.ndarray) -> np.ndarray:
+        """crr's ``approx(survfit(Surv(ftime, cenind) ~ 1, subset = group))`` at all t-."""
+        tg, cg = self.t[members], self.m[members] == 0
+        new = np.r_[True, tg[1:] != tg[:-1]]
+        starts = np.flatnonzero(new)
+        tu = tg[starts]
+        n_cens = np.bincount(np.cumsum(new) - 1, weights=cg, minlength=tu.size)
+        g_surv = np.cumprod(1.0 - n_cens / (tg.size - starts))
+        xout = self.t * (1.0 - 100.0 * _EPS)
+        idx = np.searchsorted(tu, xout, side="right") - 1
+        g = np.where(idx < 0, 1.0, g_surv[np.maximum(idx, 0)])
+        return np.where(xout >= tu[-1] * (1.0 + 10.0 * _EPS), 0.0, g)
 
     def risk_sums(self, b: np.ndarray, order2: bool):
         """S0, S1 (and S2) of the IPCW risk set at each distinct failure time."""
@@ -100,18 +114,19 @@ class _CrrData:
             fwd = np.concatenate([np.zeros((1,) + v.shape[1:]), fwd], axis=0)
             return rev[self.first], fwd[self.first]
 
+        # type-2 subjects before t_j weigh G_k(t_j-) / G_k(t_i-), k = their censoring group
         r0, _ = at_times(e)
-        _, c0 = at_times(w2)
-        s0 = r0 + self.g_uf * c0
         r1, _ = at_times(e[:, None] * self.x)
-        _, c1 = at_times(w2[:, None] * self.x)
-        s1 = r1 + self.g_uf[:, None] * c1
-        s2 = None
-        if order2:
-            xx = self.x[:, :, None] * self.x[:, None, :]
-            r2, _ = at_times(e[:, None, None] * xx)
-            _, c2 = at_times(w2[:, None, None] * xx)
-            s2 = r2 + self.g_uf[:, None, None] * c2
+        s0, s1 = r0, r1
+        xx = self.x[:, :, None] * self.x[:, None, :] if order2 else None
+        s2 = at_times(e[:, None, None] * xx)[0] if order2 else None
+        for k in range(self.ncg):
+            wk = w2 if self.ncg == 1 else w2 * self.in_group[k]
+            gk = self.G_uf[k]
+            s0 = s0 + gk * at_times(wk)[1]
+            s1 = s1 + gk[:, None] * at_times(wk[:, None] * self.x)[1]
+            if order2:
+                s2 = s2 + gk[:, None, None] * at_times(wk[:, None, None] * xx)[1]
         return xb, e, s0, s1, s2
 
     def neg_loglik(self, b: np.ndarray) -> float:
@@ -141,40 +156,48 @@ class _CrrData:
         k_le = np.searchsorted(self.uf, t, side="right")
         cum = lambda v: np.concatenate([np.zeros((1,) + v.shape[1:]), np.cumsum(v, axis=0)])  # noqa: E731
         h0, h1 = cum(h), cum(h[:, None] * xbar)
-        k0, k1 = cum(self.g_uf * h), cum((self.g_uf * h)[:, None] * xbar)
         eta = np.zeros((t.size, p))
         fail = m == 1
         eta[fail] = x[fail] - xbar[k_le[fail] - 1]
         eta -= e[:, None] * (x * h0[k_le][:, None] - h1[k_le])
-        oth = m == 2
-        eta[oth] -= (e[oth] / g[oth])[:, None] * (
-            x[oth] * (k0[-1] - k0[k_le[oth]])[:, None] - (k1[-1] - k1[k_le[oth]]))
-        # psi: the censoring martingale part, q(u) at each censoring time u.
-        w2 = self.type2 * e / g
-        a0 = cum(w2)                                   # sum over type-2 with t < u via index
-        a1 = cum(w2[:, None] * x)
-        w0 = np.cumsum((self.d * self.g_uf / s0)[::-1])[::-1]
-        w1 = np.cumsum(((self.d * self.g_uf / s0)[:, None] * xbar)[::-1], axis=0)[::-1]
-        w0 = np.r_[w0, 0.0]
-        w1 = np.vstack([w1, np.zeros((1, p))])
         new = np.r_[True, t[1:] != t[:-1]]
         starts = np.flatnonzero(new)
         block = np.cumsum(new) - 1
-        n_cens = np.bincount(block, weights=(m == 0), minlength=starts.size)
-        y = (t.size - starts).astype(float)
         kf = np.searchsorted(self.uf, t[starts], side="left")   # first failure time >= u
-        q = a1[starts] * w0[kf][:, None] - a0[starts][:, None] * w1[kf]
-        ss2 = -np.cumsum((n_cens / y**2)[:, None] * q, axis=0)
-        psi = ss2[block]
-        cens = m == 0
-        psi[cens] += q[block[cens]] / y[block[cens]][:, None]
+        w2 = self.type2 * e / g
+        psi = np.zeros((t.size, p))
+        fail_time = np.searchsorted(self.uf, t)                 # uf index of each failure
+        for k in range(self.ncg):
+            gk = self.G_uf[k]
+            mine = self.grp == k
+            # other-cause subjects of group k: their IPCW weight uses G_k
+            k0, k1 = cum(gk * h), cum((gk * h)[:, None] * xbar)
+            oth = (m == 2) & mine
+            eta[oth] -= (e[oth] / g[oth])[:, None] * (
+                x[oth] * (k0[-1] - k0[k_le[oth]])[:, None] - (k1[-1] - k1[k_le[oth]]))
+            # psi: group k's censoring martingale part, crr's q(u) at each censoring time u:
+            # failures of group k at or after u against group k's type-2 subjects before u
+            wk = w2 * mine
+            a0, a1 = cum(wk), cum(wk[:, None] * x)
+            d_k = np.bincount(fail_time[fail & mine], minlength=self.uf.size)
+            c = d_k * gk / s0
+            w0 = np.r_[np.cumsum(c[::-1])[::-1], 0.0]
+            w1 = np.vstack([np.cumsum((c[:, None] * xbar)[::-1], axis=0)[::-1], np.zeros((1, p))])
+            n_cens = np.bincount(block, weights=(m == 0) & mine, minlength=starts.size)
+            y = np.bincount(block, weights=mine, minlength=starts.size)[::-1].cumsum()[::-1]
+            q = a1[starts] * w0[kf][:, None] - a0[starts][:, None] * w1[kf]
+            ratio = np.divide(n_cens, y**2, out=np.zeros_like(n_cens), where=n_cens > 0)
+            ss2 = -np.cumsum(ratio[:, None] * q, axis=0)
+            psi[mine] = ss2[block[mine]]
+            cens = (m == 0) & mine
+            psi[cens] += q[block[cens]] / y[block[cens]][:, None]
         u = eta + psi
         return info, u.T @ u
 
 
 def fine_gray(
     time, status, covariates, failcode: int = 1, cencode: int = 0, gtol: float = 1e-6,
-    maxiter: int = 10, names: list[str] | None = None,
+    maxiter: int = 10, names: list[str] | None = None, cengroup=None,
 ) -> FineGrayResult:
     """Fine-Gray subdistribution hazards model fitted exactly as ``cmprsk::crr``.
 
@@ -183,6 +206,12 @@ def fine_gray(
     stopping rule, so the returned iterate is crr's; SEs from crr's sandwich variance;
     two-sided normal p. Rows with a missing covariate are dropped (counted); times must be
     finite and >= 0 and status whole numbers (ValueError naming the first bad index).
+
+    ``cengroup`` (crr's ``cengroup``): one label per subject; the censoring distribution of
+    the IPCW weights is then a Kaplan-Meier within each group (a competing-event subject is
+    weighted by its own group's G(t-) / G(t_i-)), and the variance's censoring part is summed
+    per group, as crr's Fortran. Like crr, a group's G is 0 past that group's last time.
+    Rows with a missing group are dropped with the missing covariates (counted).
 
     R is not the reference above 46,340 subjects at risk: crr's Fortran squares the number
     at risk as a 32-bit integer (46,341^2 > 2^31 - 1), so its variance overflows there; ours
@@ -197,11 +226,18 @@ def fine_gray(
     check_lengths(t.size, status=s_raw, covariates=x)
     as_codes(s_raw, "any", "status")
     ok = ~np.isnan(x).any(axis=1)
+    group = None
+    if cengroup is not None:
+        labels = pd.Series(np.asarray(cengroup, dtype=object).ravel())
+        check_lengths(t.size, cengroup=labels.to_numpy())
+        ok &= labels.notna().to_numpy()
+        # crr: match(cengroup, sort(unique(cengroup))); the coding does not change the fit
+        group = pd.factorize(labels[ok], sort=True)[0]
     n_dropped = int((~ok).sum())
     t, x = t[ok], x[ok]
     s = as_int(s_raw[ok])
     fstatus = np.where(s == failcode, 1, np.where(s == cencode, 0, 2))
-    data = _CrrData(t, fstatus, x)
+    data = _CrrData(t, fstatus, x, group)
     p = x.shape[1]
     b = np.zeros(p)
     converged = False
@@ -249,19 +285,22 @@ def fine_gray(
 
 def fine_gray_model(
     data: pd.DataFrame, time: str, status: str, variables: list[str], cause: int = 1,
-    reference: dict[str, object] | None = None, cencode: int = 0,
+    reference: dict[str, object] | None = None, cencode: int = 0, cengroup: str | None = None,
 ) -> FineGrayResult:
     """Fine-Gray model from a data frame with categorical variables coded as in :func:`cox_ph`.
 
     Fine & Gray (1999) JASA 94:496. Agrees with R ``crr(time, status, cov1 = model.matrix(~
-    ...)[, -1], failcode = cause)`` on complete cases (dropped rows counted).
+    ...)[, -1], failcode = cause, cengroup = data[[cengroup]])`` on complete cases (dropped
+    rows counted); ``cengroup`` names a column whose values are the censoring groups.
     """
     check_times(data[time].to_numpy(), f"{time!r}")
     as_codes(data[status].to_numpy(), "any", f"{status!r}")
-    complete = data[[time, status, *variables]].dropna()
+    extra = [cengroup] if cengroup is not None and cengroup not in variables else []
+    complete = data[list(dict.fromkeys([time, status, *variables, *extra]))].dropna()
     X, info = design_matrix(complete, variables, reference)
     res = fine_gray(complete[time], complete[status], X.to_numpy(), failcode=cause,
-                    cencode=cencode, names=[term for term, _, _ in info])
+                    cencode=cencode, names=[term for term, _, _ in info],
+                    cengroup=None if cengroup is None else complete[cengroup].to_numpy())
     terms = [CoxTerm(tt.term, var, level, tt.coef, tt.se, tt.hr, tt.lower, tt.upper, tt.z, tt.p)
              for tt, (_, var, level) in zip(res.terms, info, strict=True)]
     var_p = {}

@@ -38,17 +38,14 @@ def gray_statistics(tables: list[TiedTimeTable], causes: list[int],
 def gray_statistic(tables: list[TiedTimeTable], cause: int, rho: float = 0.0) -> GrayTest:
     """Gray's test of one cause from per-stratum tabulations: the scores and variances of the
     strata add up (cmprsk ``crstm``); statistic s' V^-1 s on groups - 1 df."""
-    from survival_stats import _compiled  # numba: imported on first use only
-
     ng = tables[0].counts.shape[0] if tables else 0
     score = np.zeros(max(ng - 1, 0))
     var = np.zeros((max(ng - 1, 0), max(ng - 1, 0)))
     scale = 0.0  # magnitude of the summed pieces, for the degenerate-variance rule
     if ng > 1:
         for table in tables:
-            d_cause, d_other = table.failures(cause)
-            sc, v, v2, v3, c = _compiled.gray_score_variance(
-                table.n_risk, d_cause, d_other, float(rho))
+            sc, v, v2, v3, c = gray_kernel(table).gray_score_variance(
+                table.n_risk, table.counts, table.d_all, int(cause), float(rho))
             score += sc
             cvc, cv2 = (c * v3) @ c.T, c @ v2.T
             var += v + cvc + cv2 + cv2.T
@@ -59,6 +56,22 @@ def gray_statistic(tables: list[TiedTimeTable], cause: int, rho: float = 0.0) ->
     df = ng - 1
     p = chi2_sf(stat, df)
     return GrayTest(int(cause), stat, df, p, score, var)
+
+
+def subjects(table: TiedTimeTable) -> int:
+    """The number of subjects of a tabulated sample."""
+    return int(table.n_risk[:, 0].sum()) if table.n_risk.size else 0
+
+
+def gray_kernel(table: TiedTimeTable):
+    """The kernels' module for a table: numpy below ``COMPILED_FROM`` subjects, else numba."""
+    from survival_stats import _numpy_kernels
+
+    if subjects(table) < _numpy_kernels.COMPILED_FROM:
+        return _numpy_kernels
+    from survival_stats import _compiled  # numba: imported on first use only
+
+    return _compiled
 
 
 def stratum_tables(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,

@@ -52,11 +52,16 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
     times), then one merge of every cell against the distinct times. No argsort and no gather
     of the data by a permutation, which is where an ``order()``-based tabulation spends most
     of its time. The sorts and merges of different cells run in parallel
-    (:func:`worker_threads`).
+    (:func:`worker_threads`). Below :data:`survival_stats._numpy_kernels.COMPILED_FROM`
+    subjects numpy tabulates (``np.unique`` and bincount; no numba import).
     """
-    from survival_stats import _compiled  # numba: imported on first use only
+    from survival_stats import _numpy_kernels
 
     t = np.ascontiguousarray(time, dtype=np.float64)
+    if t.size < _numpy_kernels.COMPILED_FROM:
+        return TiedTimeTable(*_numpy_kernels.tabulate(t, status, group, n_groups, n_codes))
+    from survival_stats import _compiled  # numba: imported on first use only
+
     n_cells = n_groups * n_codes
     if t.size == 0:
         distinct, counts = t, np.zeros((n_groups, n_codes, 0), np.int64)
@@ -74,11 +79,15 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
         # The distinct times (a sort of all times) and the sorted cells: one thread each.
         (by_cell, offsets), distinct = run_parallel(
             [sorted_cells, partial(_distinct_sorted, t)], workers)
-        counts = np.zeros((n_cells, distinct.size), np.int64)
-        run_parallel([partial(_compiled.count_by_distinct_time, distinct, by_cell, offsets,
-                              lo, hi, counts)
-                      for lo, hi in _balanced_cell_ranges(offsets, workers)], workers)
-        counts = counts.reshape(n_groups, n_codes, distinct.size)
+        # counts and risk sets in one walk per group (groups shared among the threads)
+        counts = np.empty((n_groups, n_codes, distinct.size), np.int64)
+        n_risk = np.empty((n_groups, distinct.size))
+        d_all = np.empty((n_groups, distinct.size))
+        present = np.empty((n_groups, distinct.size), np.bool_)
+        run_parallel([partial(_compiled.tabulate_groups, distinct, by_cell, offsets, n_codes,
+                              g, g + 1, counts, n_risk, d_all, present)
+                      for g in range(n_groups)], workers)
+        return TiedTimeTable(distinct, counts, n_risk, d_all, present)
     n_risk, d_all, present = _compiled.risk_sets(counts)
     return TiedTimeTable(distinct, counts, n_risk, d_all, present)
 
