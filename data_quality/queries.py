@@ -244,8 +244,12 @@ def reconcile_queries(observations: pd.DataFrame, previous: pd.DataFrame | None,
             else pd.DataFrame(columns=QUERY_COLUMNS))
     prev = prev.set_index("query_id")
     first_before = now["query_id"].map(prev["first_seen_delivery"]) if len(prev) else None
-    now["first_seen_delivery"] = now["first"] if first_before is None else (
-        pd.concat([now["first"], first_before], axis=1).min(axis=1, skipna=True))
+    # the earlier of this refresh's first delivery and the remembered one (ISO dates as text;
+    # a query new in this refresh has no remembered one)
+    now["first_seen_delivery"] = now["first"] if first_before is None else [
+        min(d for d in (a, b) if isinstance(d, str) and d) if any(
+            isinstance(d, str) and d for d in (a, b)) else None
+        for a, b in zip(now["first"], first_before, strict=True)]
     now["last_seen_delivery"] = now["last"]
     cur = now["centre_id"].map(current)
     in_current = now["last"].eq(cur).fillna(False).to_numpy(dtype=bool)

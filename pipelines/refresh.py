@@ -81,7 +81,7 @@ def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     """The failed steps' messages. A ``dg.Failure`` carries our own value-free description;
-    any other error is named by its type only (its text may quote a source value; the
+    a failed blocking check by the checks' names; any other error is named by its type only (its text may quote a source value; the
     traceback is in the run's event log, the centre steps' in ``quarantine.errors``)."""
     messages = []
     for event in result.get_step_failure_events():
@@ -91,8 +91,12 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             error = data.error
             while error.cause is not None:
                 error = error.cause
-            text = (f"unexpected {error.cls_name or 'error'} (traceback in Dagster run "
-                    f"{result.run_id})")
+            if error.cls_name == "DagsterAssetCheckFailedError":
+                # Dagster's own text: the failed blocking checks by name (no values)
+                text = " ".join(error.message.split())
+            else:
+                text = (f"unexpected {error.cls_name or 'error'} (traceback in Dagster run "
+                        f"{result.run_id})")
         messages.append(f"{event.step_key}: {text}")
     return "; ".join(messages) or "run failed"
 

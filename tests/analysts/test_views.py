@@ -66,15 +66,12 @@ def test_views_carry_no_calendar_dates(published) -> None:
 
 
 def test_matched_pairs_view_appears_with_the_table(registry_db, tmp_path) -> None:
+    """The published registry has analysis.matched_pairs (the report's matching), so the view
+    is there; a registry without the table publishes without the view."""
     copy = tmp_path / "registry.duckdb"
     shutil.copyfile(registry_db, copy)
     con = duckdb.connect(str(copy))
     try:
-        assert "analysis.matched_pairs_outcomes" not in create_analyst_views(con)
-        con.execute("CREATE TABLE analysis.matched_pairs AS SELECT patient_key, "
-                    "row_number() OVER () AS pair_id FROM analysis.patients "
-                    "WHERE cohort IN ('azaven_rr', 'ic_comparator') AND transplanted")
-        con.execute("COMMENT ON COLUMN analysis.matched_pairs.pair_id IS 'Matched pair'")
         assert "analysis.matched_pairs_outcomes" in create_analyst_views(con)
         n_pairs, n_view = con.execute(
             "SELECT (SELECT count(*) FROM analysis.matched_pairs), "
@@ -84,5 +81,8 @@ def test_matched_pairs_view_appears_with_the_table(registry_db, tmp_path) -> Non
             "SELECT column_name FROM duckdb_columns() WHERE table_name = "
             "'matched_pairs_outcomes' AND comment IS NULL").fetchall()
         assert missing == []
+        con.execute("DROP VIEW analysis.matched_pairs_outcomes")
+        con.execute("DROP TABLE analysis.matched_pairs")
+        assert "analysis.matched_pairs_outcomes" not in create_analyst_views(con)
     finally:
         con.close()

@@ -28,9 +28,17 @@ def _mode(path: Path) -> int:
     return stat.S_IMODE(path.lstat().st_mode)
 
 
+PUBLISHED_NAMES = ("registry.duckdb", "report", "data-docs")
+
+
 def _is_published(warehouse: Path, path: Path) -> bool:
-    top = path.relative_to(warehouse).parts[0]
-    return top in ("registry.duckdb", "report", "data-docs")
+    """The published names (links into ``current``), the ``current`` link, and inside
+    ``.releases/<release>/`` the release folders, their published names and release.json."""
+    parts = path.relative_to(warehouse).parts
+    if parts[0] in (*PUBLISHED_NAMES, "current") or path.is_symlink():
+        return True
+    return parts[0] == ".releases" and (
+        len(parts) <= 2 or parts[2] in (*PUBLISHED_NAMES, "release.json"))
 
 
 def test_after_a_refresh_identifiable_files_are_private(cli_refresh: CliRefresh) -> None:
@@ -50,10 +58,13 @@ def test_after_a_refresh_identifiable_files_are_private(cli_refresh: CliRefresh)
 def test_after_a_refresh_the_published_files_are_readable(cli_refresh: CliRefresh) -> None:
     wh = cli_refresh.warehouse
     assert _mode(wh) == 0o755
-    assert _mode(wh / "registry.duckdb") == 0o644
+    assert _mode((wh / "registry.duckdb").resolve()) == 0o644
     assert _mode(wh / "report" / "report.html") == 0o644
     assert _mode(wh / "data-docs" / "index.html") == 0o644
-    folders = [p for p in (wh / "report").rglob("*") if p.is_dir()] + [wh / "report"]
+    release = (wh / "current").resolve()
+    assert _mode(release) == _mode(release.parent) == 0o755
+    report = (wh / "report").resolve()
+    folders = [p for p in report.rglob("*") if p.is_dir()] + [report]
     assert all(_mode(p) == 0o755 for p in folders)
 
 
