@@ -145,39 +145,11 @@ def publish_mode(path: Path, policy: PermissionPolicy | None = None) -> None:
     _apply(Path(path), policy.published_file_mode, policy.published_gid)
 
 
-def secure_warehouse(root: Path, policy: PermissionPolicy | None = None) -> None:
-    """Every file and folder under the warehouse: the published ones readable as configured,
-    all others restricted. The warehouse folder itself can be traversed by the readers of the
-    published file (it lists only the names below)."""
-    policy = policy or PermissionPolicy.from_environment()
-    root = Path(root)
-    if not root.is_dir() or root.is_symlink():
-        return
-    _apply(root, policy.published_folder_mode, policy.published_gid)
-    for child in root.iterdir():
-        if child.is_symlink():
-            continue
-        if child.name == RELEASES_FOLDER and child.is_dir():
-            _apply(child, policy.published_folder_mode, policy.published_gid)
-            for release in child.iterdir():
-                if release.is_dir() and not release.is_symlink():
-                    secure_release(release, policy)
-                else:
-                    secure_restricted(release, policy)
-        elif child.name in PUBLISHED_FILES and child.is_file():
-            publish_mode(child, policy)
-        elif child.name in PUBLISHED_FOLDERS and child.is_dir():
-            secure_tree(child, policy.published_file_mode, policy.published_folder_mode,
-                        policy.published_gid)
-        else:
-            secure_restricted(child, policy)
-
-
-def secure_release(folder: Path, policy: PermissionPolicy | None = None) -> None:
-    """One release folder: its database, report and data docs (and ``release.json``) readable
-    as configured, anything else in it (a file being built) restricted. Applied before the
-    release is swapped in, so the published names are readable from the moment they appear."""
-    policy = policy or PermissionPolicy.from_environment()
+def _secure_folder(folder: Path, published_files: tuple[str, ...], policy: PermissionPolicy,
+                   releases_inside: bool) -> None:
+    """``folder`` traversable by the published readers; below it the published files and
+    folders readable as configured, ``.releases`` (when ``releases_inside``) release by
+    release, and everything else restricted. Links are never followed."""
     folder = Path(folder)
     if not folder.is_dir() or folder.is_symlink():
         return
@@ -185,10 +157,32 @@ def secure_release(folder: Path, policy: PermissionPolicy | None = None) -> None
     for child in folder.iterdir():
         if child.is_symlink():
             continue
-        if child.name in (*PUBLISHED_FILES, RELEASE_MANIFEST) and child.is_file():
+        if releases_inside and child.name == RELEASES_FOLDER and child.is_dir():
+            _apply(child, policy.published_folder_mode, policy.published_gid)
+            for release in child.iterdir():
+                if release.is_dir() and not release.is_symlink():
+                    secure_release(release, policy)
+                else:
+                    secure_restricted(release, policy)
+        elif child.name in published_files and child.is_file():
             publish_mode(child, policy)
         elif child.name in PUBLISHED_FOLDERS and child.is_dir():
             secure_tree(child, policy.published_file_mode, policy.published_folder_mode,
                         policy.published_gid)
         else:
             secure_restricted(child, policy)
+
+
+def secure_warehouse(root: Path, policy: PermissionPolicy | None = None) -> None:
+    """Every file and folder under the warehouse: the published ones readable as configured,
+    all others restricted. The warehouse folder itself can be traversed by the readers of the
+    published file (it lists only the names below)."""
+    _secure_folder(root, PUBLISHED_FILES, policy or PermissionPolicy.from_environment(), True)
+
+
+def secure_release(folder: Path, policy: PermissionPolicy | None = None) -> None:
+    """One release folder: its database, report and data docs (and ``release.json``) readable
+    as configured, anything else in it (a file being built) restricted. Applied before the
+    release is swapped in, so the published names are readable from the moment they appear."""
+    _secure_folder(folder, (*PUBLISHED_FILES, RELEASE_MANIFEST),
+                   policy or PermissionPolicy.from_environment(), False)
