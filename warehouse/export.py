@@ -177,6 +177,8 @@ def _write_export(db_path: Path, folder: Path, fmt: str, schemas: list[str],
             target = folder / schema / f"{table}.{fmt}"
             select = (f"SELECT {_select_list(con, schema, table, fmt)} "
                       f"FROM {_quoted(schema)}.{_quoted(table)}")
+            if kind == "view":  # a view's join has no row order: sort it, so a re-export is
+                select += " ORDER BY ALL"  # byte-identical (a table keeps insertion order)
             rows = con.execute(f"SELECT count(*) FROM {_quoted(schema)}.{_quoted(table)}"
                                ).fetchone()[0]
             written = _copy(con, select, target, fmt)

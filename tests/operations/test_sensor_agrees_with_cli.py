@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from ops_support import TEST_KEY, newest_delivery, small_landing
+from ops_support import newest_delivery, small_landing
 
 from assets.partitions import centre_partitions
 from extraction.deliveries import complete_deliveries
@@ -43,7 +43,7 @@ def _record_loaded(warehouse: Path, landing: Path, centres: list[str]) -> None:
 
 
 def _tick(instance: dg.DagsterInstance, landing: Path, warehouse: Path, cursor: str | None):
-    defs = build_definitions(landing, warehouse, TEST_KEY)
+    defs = build_definitions(landing, warehouse)
     with dg.build_sensor_context(
             instance_ref=instance.get_ref(), cursor=cursor, definitions=defs,
             sensor_name=landing_delivery_sensor.name,
