@@ -10,6 +10,7 @@ from survival_stats.group_tests import (
     categorical_test,
     chi_square,
     fisher_exact,
+    fisher_monte_carlo_p,
     kruskal_wallis,
     mann_whitney,
 )
@@ -22,6 +23,26 @@ from survival_stats.matching import propensity_match
 ])
 def test_fisher_matches_r(table, p_r):
     assert fisher_exact(table).p == pytest.approx(p_r, rel=1e-9)
+
+
+@pytest.mark.parametrize(("table", "p_r"), [
+    # R fisher.test exact p (network algorithm) for tables beyond our enumeration limit
+    ([[3, 1, 0, 2], [5, 2, 1, 0], [1, 4, 3, 2]], 0.1789491),
+    ([[8, 5, 3], [2, 6, 9], [4, 4, 4], [1, 0, 7]], 0.02569095),
+])
+def test_fisher_monte_carlo_agrees_with_r_exact_within_its_error(table, p_r):
+    p = fisher_monte_carlo_p(table)
+    assert abs(p - p_r) < 4 * np.sqrt(p_r * (1 - p_r) / 100_000)
+    assert fisher_monte_carlo_p(table) == p  # seeded: the report is reproducible
+
+
+def test_fisher_monte_carlo_samples_tables_with_the_observed_margins():
+    """Uniform tables given the margins: the mean simulated p of the observed table itself is
+    R's rule (1 + #as extreme) / (B + 1); a table at the mode has p = 1, an extreme one
+    the floor 1 / (B + 1)."""
+    assert fisher_monte_carlo_p([[5, 5], [5, 5]], n_resamples=2_000) == 1.0
+    floor = fisher_monte_carlo_p([[40, 0, 0], [0, 40, 0], [0, 0, 40]], n_resamples=2_000)
+    assert floor == pytest.approx(1 / 2_001)
 
 
 def test_chi_square_yates_only_on_2x2():
