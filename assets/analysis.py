@@ -86,7 +86,6 @@ def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         run_sql(con, "analysis/quarantine_summary")
         write_frame(con, "quality.row_accounting", row_accounting(con), replace=True)
         run_sql(con, "publish/data_dictionary")
-        run_sql(con, "publish/comments")
         results = []
         for name, asset, sql_file, desc in ANALYSIS_CHECKS:
             offending = query_frame(con, sql_file)

@@ -1,5 +1,7 @@
-"""Harmonised layer: derived clinical variables per patient and reported-vs-derived
-discrepancies, from every centre's current staged delivery (clinical_rules does the work)."""
+"""Harmonised layer, one partition per centre: derived clinical variables per patient and
+reported-vs-derived discrepancies from the centre's current staged delivery (the clinical
+rules are per patient, so clinical_rules does the work on one centre at a time and a
+centre's run writes only its own rows)."""
 
 
 import dagster as dg
@@ -7,12 +9,13 @@ import pandas as pd
 
 from assets import OWNERS, REFRESH_TAG
 from assets.extract import STAGING_KEYS
-from assets.partitions import DUCKDB_WRITER_POOL
+from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
 from clinical_rules.harmonise import harmonise_registry
-from extraction.stage import read_current_staging
+from extraction.stage import current_delivery, read_centre_staging
 from pipelines.resources import WarehouseResource
+from pipelines.version import code_version
 from warehouse.bookkeeping import record_check
-from warehouse.database import write_frame
+from warehouse.database import run_sql, write_centre_partition, write_frame
 
 HARMONISED_PATIENTS = dg.AssetKey("harmonised_patients")
 HARMONISED_RESPONSES = dg.AssetKey("harmonised_responses")
@@ -37,51 +40,58 @@ _SPEC = {"group_name": "harmonised", "kinds": {"duckdb", "pandas"}, "owners": OW
         dg.AssetSpec(UNKNOWN_REGIMENS, deps=[STAGING_KEYS["treatment_lines"],
                                              STAGING_KEYS["transplants"]], **_SPEC,
                      description="harmonised.unknown_regimens: regimen names the catalogues "
-                                 "do not know yet (to extend them)."),
+                                 "do not know yet, per centre (to extend them)."),
     ],
     check_specs=[
         dg.AssetCheckSpec("one_row_per_patient", asset=HARMONISED_PATIENTS, blocking=True,
-                          description="every current staged patient has exactly one row"),
+                          partitions_def=centre_partitions,
+                          description="every current staged patient of the centre has exactly "
+                                      "one row"),
     ],
-    can_subset=False, pool=DUCKDB_WRITER_POOL, name="harmonised_registry",
+    partitions_def=centre_partitions, can_subset=False, pool=DUCKDB_WRITER_POOL,
+    name="harmonised_centre",
 )
-def harmonised_registry(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Apply the clinical rules to the current staged data of every centre."""
+def harmonised_centre(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Apply the clinical rules to the centre's current staged delivery; replace its rows."""
+    centre = context.partition_key
     refresh_id = context.run.tags.get(REFRESH_TAG)
     with warehouse.warehouse.connect() as con:
-        tables = read_current_staging(con)
+        tables = read_centre_staging(con, centre)
         result = harmonise_registry(tables)
         n_staged = len(tables["patients"])
         with_key = result.patients[["centre_id", "patient_id"]]
         unique = not with_key.duplicated().any() and len(result.patients) == n_staged
+        unknown = result.unknown_regimens.assign(centre_id=centre)
         con.execute("BEGIN TRANSACTION")
-        write_frame(con, "harmonised.patients", result.patients, replace=True,
-                    timestamps_as_dates=True)
-        write_frame(con, "harmonised.responses", result.responses, replace=True,
-                    timestamps_as_dates=True)
-        write_frame(con, "harmonised.discrepancies", result.discrepancies, replace=True,
-                    timestamps_as_dates=True)
-        write_frame(con, "harmonised.unknown_regimens", result.unknown_regimens, replace=True,
-                    timestamps_as_dates=True)
+        for fqn, frame in (("harmonised.patients", result.patients),
+                           ("harmonised.responses", result.responses),
+                           ("harmonised.discrepancies", result.discrepancies),
+                           ("harmonised.unknown_regimens",
+                            unknown[["centre_id", *result.unknown_regimens.columns]])):
+            write_centre_partition(con, fqn, frame, centre, timestamps_as_dates=True)
         thresholds = pd.DataFrame([{"name": k, "value": str(v)}
                                    for k, v in vars(result.thresholds).items()])
         write_frame(con, "harmonised.thresholds", thresholds, replace=True)
+        run_sql(con, "harmonised/create_centres")
+        run_sql(con, "harmonised/record_centre", {
+            "centre_id": centre, "delivery": current_delivery(con, centre),
+            "code_version": code_version(), "patients": len(result.patients)})
         record_check(con, refresh_id, "harmonised_patients", "one_row_per_patient", unique,
                      "ERROR", "every current staged patient has exactly one harmonised row",
-                     {"staged": n_staged, "harmonised": len(result.patients)})
+                     {"staged": n_staged, "harmonised": len(result.patients)}, partition=centre)
         con.execute("COMMIT")
     by_variable = result.discrepancies["variable"].value_counts().to_dict()
     cohorts = result.patients["cohort"].value_counts(dropna=False).to_dict()
     yield dg.MaterializeResult(asset_key=HARMONISED_PATIENTS, metadata={
-        "rows": len(result.patients),
+        "centre": centre, "rows": len(result.patients),
         "cohorts": dg.MetadataValue.json({str(k): int(v) for k, v in cohorts.items()})})
     yield dg.MaterializeResult(asset_key=HARMONISED_RESPONSES,
-                               metadata={"rows": len(result.responses)})
+                               metadata={"centre": centre, "rows": len(result.responses)})
     yield dg.MaterializeResult(asset_key=HARMONISED_DISCREPANCIES, metadata={
-        "rows": len(result.discrepancies),
+        "centre": centre, "rows": len(result.discrepancies),
         "by_variable": dg.MetadataValue.json({str(k): int(v) for k, v in by_variable.items()})})
     yield dg.MaterializeResult(asset_key=UNKNOWN_REGIMENS,
-                               metadata={"rows": len(result.unknown_regimens)})
+                               metadata={"centre": centre, "rows": len(unknown)})
     yield dg.AssetCheckResult(check_name="one_row_per_patient", asset_key=HARMONISED_PATIENTS,
                               passed=bool(unique),
                               metadata={"staged": n_staged, "harmonised": len(result.patients)})

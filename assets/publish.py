@@ -14,7 +14,7 @@ from assets.quality import DASHBOARD_KEY, EXPECTATIONS_KEY, QUERIES_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.bookkeeping import utcnow
-from warehouse.database import query_frame
+from warehouse.database import query_frame, run_sql
 from warehouse.publish import publish_registry, publish_restricted_copy, release_name
 
 PUBLISHED_KEY = dg.AssetKey("published_registry")
@@ -41,6 +41,8 @@ def published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     refresh_id = context.run.tags.get(REFRESH_TAG)
     wh = warehouse.warehouse
     with wh.connect() as con:
+        # every table of the refresh exists now (quality's come from their own assets)
+        run_sql(con, "publish/comments")
         checks = query_frame(con, "meta/refresh_checks", [refresh_id])
         failed = checks[(~checks["passed"]) & (checks["severity"] == "ERROR")]
         centres = query_frame(con, "meta/refresh_centres", [refresh_id])

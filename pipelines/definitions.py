@@ -30,13 +30,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_LANDING = REPO_ROOT / "demo" / "landing"
 DEFAULT_WAREHOUSE = REPO_ROOT / "demo" / "warehouse"
 
-CENTRE_ASSETS = dg.AssetSelection.groups("raw", "staging")
-REGISTRY_ASSETS = dg.AssetSelection.groups(
-    "harmonised", "analysis", "outcomes", "quality", "publish")
+CENTRE_ASSETS = dg.AssetSelection.groups("raw", "staging", "harmonised")
+REGISTRY_ASSETS = dg.AssetSelection.groups("analysis", "outcomes", "quality", "publish")
 
 centre_refresh_job = dg.define_asset_job(
     "centre_refresh", selection=CENTRE_ASSETS, partitions_def=centre_partitions,
-    description="Extract and stage one centre (partition): raw, staging and quarantine.")
+    description="Extract, stage and harmonise one centre (partition): raw, staging, "
+                "quarantine and the centre's harmonised rows.")
 registry_refresh_job = dg.define_asset_job(
     "registry_refresh", selection=REGISTRY_ASSETS,
     description="Rebuild the registry-wide layers from stored per-centre data and publish.")

@@ -21,9 +21,10 @@ from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
 from pipelines.definitions import REPO_ROOT, build_definitions
 from pipelines.recovery import recover_dead_runs, this_process_tags
+from pipelines.version import code_version
 from schemas.dialect import DialectError, discover_centres, load_dialect
 from warehouse.bookkeeping import record_centre_run
-from warehouse.database import Warehouse, query_frame, run_sql
+from warehouse.database import Warehouse, query_frame, run_sql, table_exists
 from warehouse.keyring import check_warehouse_key
 from warehouse.permissions import (
     PermissionPolicy,
@@ -111,6 +112,20 @@ def _stored_centres(warehouse: Path) -> set[str]:
         return set(query_frame(con, "staging/staged_centres")["centre_id"])
 
 
+def stale_harmonised_centres(warehouse: Path) -> list[str]:
+    """Staged centres whose harmonised partition is missing or was derived from another
+    delivery or by another code version (an incremental refresh re-derives them too)."""
+    path = Warehouse(warehouse).working_path
+    if not path.exists():
+        return []
+    with Warehouse(warehouse).connect() as con:
+        if not table_exists(con, "staging.deliveries"):
+            return []
+        run_sql(con, "harmonised/create_centres")
+        return [r[0] for r in run_sql(con, "harmonised/stale_centres",
+                                      [code_version()]).fetchall()]
+
+
 def _record_centre(warehouse: Path, refresh_id: str, centre: str, status: str,
                    message: str) -> None:
     with Warehouse(warehouse).connect() as con:
@@ -168,6 +183,12 @@ def _run_refresh(landing: Path, warehouse: Path, centres: list[str] | None,
     tags = {REFRESH_TAG: refresh_id, "aml_registry/started_at": started.replace(
         tzinfo=None).isoformat(sep=" "), **this_process_tags()}
     outcome = RefreshOutcome(refresh_id, published=False)
+    stale = [c for c in stale_harmonised_centres(warehouse) if c in available
+             and c not in selected]
+    if stale:
+        progress(f"re-deriving the harmonised rows of {', '.join(stale)} (an older code "
+                 "version or delivery derived them)")
+        selected = sorted({*selected, *stale})
     centre_job = defs.resolve_job_def("centre_refresh")
     for i, centre in enumerate(selected, 1):
         progress(f"[{i}/{len(selected)}] {centre}: extracting and staging")

@@ -91,6 +91,28 @@ def write_frame(con: duckdb.DuckDBPyConnection, fqn: str, frame: pd.DataFrame | 
     return table.num_rows
 
 
+def write_centre_partition(con: duckdb.DuckDBPyConnection, fqn: str, frame: pd.DataFrame,
+                           centre_id: str, timestamps_as_dates: bool = False) -> int:
+    """Replace one centre's rows of ``fqn`` by ``frame`` (a per-centre layer writes only its
+    own partition). When the frame's columns differ from the table's (a new code version),
+    the table is rebuilt with the frame's columns, the other centres' rows kept by name."""
+    _check_identifier(fqn)
+    if table_exists(con, fqn):
+        schema, table = fqn.split(".")
+        stored = [r[0] for r in run_sql(con, "export/columns", [schema, table]).fetchall()]
+        if stored != list(frame.columns):
+            con.execute(f"ALTER TABLE {fqn} RENAME TO _previous_partitions")
+            write_frame(con, fqn, frame.iloc[:0], timestamps_as_dates=timestamps_as_dates)
+            common = [c for c in frame.columns if c in stored]
+            if common and "centre_id" in stored:  # rows without a centre cannot be kept
+                cols = ", ".join(f'"{c}"' for c in common)
+                con.execute(f"INSERT INTO {fqn} ({cols}) SELECT {cols} FROM "
+                            f"{schema}._previous_partitions WHERE centre_id <> ?", [centre_id])
+            con.execute(f"DROP TABLE {schema}._previous_partitions")
+    return write_frame(con, fqn, frame, delete_where="centre_id = ?", delete_params=[centre_id],
+                       timestamps_as_dates=timestamps_as_dates)
+
+
 def _untyped_nulls_as_text(table: pa.Table) -> pa.Table:
     """An all-missing column has no type; store it as text rather than DuckDB's INTEGER."""
     for i, f in enumerate(table.schema):
