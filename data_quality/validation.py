@@ -264,11 +264,11 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
 
     import great_expectations as gx  # noqa: PLC0415 (slow import, kept out of module load)
     import great_expectations.expectations as gxe  # noqa: PLC0415
+    from great_expectations.core.run_identifier import RunIdentifier  # noqa: PLC0415
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: PLC0415
     from great_expectations.data_context.types.resource_identifiers import (  # noqa: PLC0415
         ExpectationSuiteIdentifier,
     )
-    from great_expectations.core.run_identifier import RunIdentifier  # noqa: PLC0415
-    from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: PLC0415
     from great_expectations.expectations.row_conditions import Column  # noqa: PLC0415
 
     out_dir.mkdir(parents=True, exist_ok=True)
