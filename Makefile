@@ -8,9 +8,11 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install demo test lint ui clean-demo browsers
 
+# --compile-bytecode: with PYTHONDONTWRITEBYTECODE set (as on CI machines) every process would
+# otherwise compile dagster, great-expectations and scipy from source at each import.
 install:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
-	$$(command -v uv || echo $(HOME)/.local/bin/uv) sync --frozen
+	$$(command -v uv || echo $(HOME)/.local/bin/uv) sync --frozen --compile-bytecode
 
 # The main job: the bundled synthetic 12-centre registry (generated deterministically from
 # the default seed), the full refresh into $(WAREHOUSE)/registry.duckdb, and the report.

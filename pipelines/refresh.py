@@ -191,7 +191,7 @@ def _run_refresh(landing: Path, warehouse: Path, centres: list[str] | None,
         selected = sorted({*selected, *stale})
     centre_job = defs.resolve_job_def("centre_refresh")
     for i, centre in enumerate(selected, 1):
-        progress(f"[{i}/{len(selected)}] {centre}: extracting and staging")
+        progress(f"[{i}/{len(selected)}] {centre}: extracting, staging and harmonising")
         try:
             load_dialect(available[centre] / "centre.yaml")
         except DialectError as exc:
@@ -214,7 +214,7 @@ def _run_refresh(landing: Path, warehouse: Path, centres: list[str] | None,
         outcome.centres[centre] = "missing"
         progress(f"    {message}")
         _record_centre(warehouse, refresh_id, centre, "missing", message)
-    progress("registry: harmonising, building analysis and outcome tables, publishing")
+    progress("registry: building analysis, quality and outcome tables, publishing")
     result = defs.resolve_job_def("registry_refresh").execute_in_process(
         instance=instance, tags=tags, raise_on_error=False, run_config=QUIET_RUN_CONFIG)
     outcome.published = result.success
