@@ -24,12 +24,11 @@ def day(iso: str) -> float:
 #: post-HMA + 36 molecular relapse) and transplanted counts per setting (75 R/R + frontline).
 SETTINGS = {"frontline": 287, "post_ic": 240, "post_hma": 29, "molecular_relapse": 36}
 TRANSPLANTED = {"frontline": 15, "post_ic": 60, "post_hma": 7, "molecular_relapse": 8}
-IC_PATIENTS = 80
 #: The IC comparator is one centre's IC-salvaged transplanted R/R patients over 2006-2021: a
 #: pool of several hundred from which the study pair-matched 75 (outcomes.md). The default
-#: registry simulates IC_PATIENTS of them together with the AZA/VEN patients (that random
-#: stream, and so the AZA/VEN cohort's calibration, stays as chosen) and IC_EXTRA_POOL more in
-#: a chunk of their own (:func:`ic_pool_chunk`).
+#: registry simulates 80 of them (the IC centre's weight in centres.py) together with the
+#: AZA/VEN patients (that random stream, and so the AZA/VEN cohort's calibration, stays as
+#: chosen) and IC_EXTRA_POOL more in a chunk of their own (:func:`ic_pool_chunk`).
 IC_EXTRA_POOL = 400
 IC_POOL_SEED_KEY = 1013
 
