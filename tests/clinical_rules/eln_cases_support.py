@@ -1,10 +1,21 @@
 """Helpers of the table-driven ELN 2022 / ELN 2024 cases (imported by name: tests have no
-packages): a compact mutation spelling and the one-patient staging frames it builds."""
+packages): a compact mutation spelling, the one-patient staging frames it builds, and the
+check of one case on the vectorised classifier against the row-by-row reference."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from clinical_rules.eln import (
+    ELN2022_COLUMNS,
+    ELN2024_COLUMNS,
+    eln2022_one,
+    eln2022_risk,
+    eln2024_one,
+    eln2024_risk,
+    gene_findings_one,
+)
 
 
 def mutation_rows(spec: str, centre: str = "C1", patient: str = "p1") -> list[dict]:
@@ -60,3 +71,23 @@ NEG = "NPM1- FLT3- CEBPA- TP53- NRAS- KRAS-"
 def case_ids(cases: list[tuple]) -> list[str]:
     """The pytest ids of a case table: each case's name, which cites the guideline clause."""
     return [c[0] for c in cases]
+
+
+def check_case(year: int, karyotype: str | None, muts: str, expected: str) -> None:
+    """One case on the vectorised classifier and on the row-by-row reference: both give
+    ``expected`` with the same reason, which names the guideline (ELN ``year``)."""
+    patients, mutations = frames(karyotype, muts)
+    findings = gene_findings_one(mutation_rows(muts))
+    if year == 2022:
+        out, columns = eln2022_risk(patients, mutations), ELN2022_COLUMNS
+        reference = eln2022_one(karyotype, findings)
+    else:
+        out, columns = eln2024_risk(patients, mutations), ELN2024_COLUMNS
+        reference = eln2024_one(findings)
+        assert bool(out["eln2024_applicable"].iloc[0])
+    category, reason = out[f"eln{year}"].iloc[0], out[f"eln{year}_reason"].iloc[0]
+    assert list(out.columns) == list(columns)
+    assert category == expected, reason
+    assert reference == (category, reason)
+    if expected != "unknown":
+        assert f"ELN {year}" in reason and f"-> {expected}" in reason
