@@ -52,16 +52,18 @@ def published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseRe
                        f"{r.asset}.{r.check_name} ({r.partition or 'registry'})"
                        for r in failed.itertuples()))
         counts = query_frame(con, "meta/layer_row_counts")
-        con.execute("DELETE FROM meta.refreshes WHERE refresh_id = ?", [refresh_id])
-        con.execute(
-            "INSERT INTO meta.refreshes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [refresh_id, context.run.tags.get("aml_registry/started_at") or utcnow(),
-             utcnow(), status, failed.empty,
-             json.dumps(centres.to_dict("records"), default=str),
-             json.dumps(dict(zip(counts["table_name"], counts["rows"], strict=True))),
-             json.dumps({f"{r.asset}.{r.check_name}.{r.partition or ''}": bool(r.passed)
-                         for r in checks.itertuples()}),
-             code_version(), message])
+        run_sql(con, "meta/delete_refresh", [refresh_id])
+        run_sql(con, "meta/record_refresh", {
+            "refresh_id": refresh_id,
+            "started_at": context.run.tags.get("aml_registry/started_at") or utcnow(),
+            "finished_at": utcnow(), "status": status, "published": failed.empty,
+            "centres": json.dumps(centres.to_dict("records"), default=str),
+            "row_counts": json.dumps(dict(zip(counts["table_name"], counts["rows"],
+                                              strict=True))),
+            "check_results": json.dumps({
+                f"{r.asset}.{r.check_name}.{r.partition or ''}": bool(r.passed)
+                for r in checks.itertuples()}),
+            "code_version": code_version(), "message": message})
         if not failed.empty:
             raise ChecksFailed(description=f"not published: {message}",
                                metadata={"failed_checks": len(failed)})

@@ -167,25 +167,26 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
                                                   + len(st.quarantine))
                 for rule, n in st.quarantine["rule"].value_counts().items():
                     result.reasons[str(rule)] = result.reasons.get(str(rule), 0) + int(n)
-            con.execute("DELETE FROM staging.deliveries WHERE centre_id = ? AND delivery = ?",
-                        [centre, delivery])
-            con.execute("INSERT INTO staging.deliveries VALUES (?, ?, ?, ?)",
-                        [centre, delivery, signature, now])
+            run_sql(con, "staging/delete_staged_delivery", [centre, delivery])
+            run_sql(con, "staging/record_staged_delivery", {
+                "centre_id": centre, "delivery": delivery, "signature": signature,
+                "staged_at": now})
             if findings:
                 reason = (f"centre {centre}, delivery {delivery} shrank against the current "
                           f"delivery {previous}: " + "; ".join(findings))
-                con.execute("INSERT INTO meta.delivery_decisions VALUES "
-                            "(?, ?, ?, 'held', ?, 'shrink guard', NULL, ?, ?)",
-                            [centre, delivery, signature, reason, refresh_id, now])
+                run_sql(con, "staging/record_delivery_decision", {
+                    "centre_id": centre, "delivery": delivery, "signature": signature,
+                    "decision": "held", "reason": reason, "decided_by": "shrink guard",
+                    "command": None, "refresh_id": refresh_id, "decided_at": now})
                 result.held[delivery] = reason
             if replaces and previous != delivery:
                 vanished = query_frame(con, "staging/vanished_patients",
                                        [centre, previous, delivery])
-                con.execute("DELETE FROM quarantine.deleted_patients WHERE centre_id = ? "
-                            "AND missing_from = ?", [centre, delivery])
+                run_sql(con, "staging/delete_deleted_patients", [centre, delivery])
                 for patient in vanished["patient_id"]:
-                    con.execute("INSERT INTO quarantine.deleted_patients VALUES (?, ?, ?, ?, ?)",
-                                [centre, patient, previous, delivery, now])
+                    run_sql(con, "staging/record_deleted_patient", {
+                        "centre_id": centre, "patient_id": patient, "last_delivery": previous,
+                        "missing_from": delivery, "recorded_at": now})
                 if len(vanished):
                     result.deleted_patients[delivery] = len(vanished)
         except BaseException:
@@ -208,9 +209,10 @@ def accept_delivery(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: st
     staged = query_frame(con, "staging/staged_deliveries", [centre_id])
     signature = staged.loc[staged["delivery"] == delivery, "signature"].iloc[0]
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    con.execute("INSERT INTO meta.delivery_decisions VALUES (?, ?, ?, 'accepted', ?, ?, ?, "
-                "NULL, ?)", [centre_id, delivery, signature, reason.strip(), decided_by,
-                             command, now])
+    run_sql(con, "staging/record_delivery_decision", {
+        "centre_id": centre_id, "delivery": delivery, "signature": signature,
+        "decision": "accepted", "reason": reason.strip(), "decided_by": decided_by,
+        "command": command, "refresh_id": None, "decided_at": now})
     return held[delivery]
 
 

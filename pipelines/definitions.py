@@ -67,7 +67,7 @@ def build_definitions(landing: str | Path, warehouse: str | Path, *,
     return dg.Definitions(
         assets=all_assets(),
         asset_checks=all_checks(),
-        jobs=[centre_refresh_job, registry_refresh_job, *ops.jobs],
+        jobs=[centre_refresh_job, registry_refresh_job],
         schedules=ops.schedules,
         sensors=ops.sensors,
         resources={

@@ -68,9 +68,8 @@ def _utc_text(moment: dt.datetime | None = None) -> str:
 
 @dataclass
 class OperationsDefinitions:
-    """The schedules, sensors and jobs of operations."""
+    """The schedules and sensors of operations (the jobs are in pipelines.definitions)."""
 
-    jobs: list
     schedules: list
     sensors: list
 
@@ -218,5 +217,5 @@ def registry_after_centres(context: dg.SensorEvaluationContext):
 def operations_definitions() -> OperationsDefinitions:
     """Schedules and sensors for `Definitions` (jobs are defined in pipelines.definitions)."""
     return OperationsDefinitions(
-        jobs=[], schedules=[nightly_refresh],
+        schedules=[nightly_refresh],
         sensors=[landing_delivery_sensor, registry_after_centres])

@@ -40,31 +40,30 @@ def print_status(warehouse_root: Path) -> int:
                         c.message or ""):
                     print(f"        {c.message}")
         if table_exists(con, "meta.delivery_decisions"):
-            held = query_frame(con, "meta/pending_decisions")
-            if len(held):
-                print()
-                print("deliveries held by the shrink guard (accept with "
-                      "`aml-registry accept-delivery`):")
-                for h in held.itertuples():
-                    print(f"  {h.centre_id} {h.delivery}: {h.reason}")
+            _print_section("deliveries held by the shrink guard (accept with "
+                           "`aml-registry accept-delivery`):",
+                           [f"{h.centre_id} {h.delivery}: {h.reason}"
+                            for h in query_frame(con, "meta/pending_decisions").itertuples()])
         if table_exists(con, "meta.delivery_problems"):
-            problems = query_frame(con, "meta/recent_delivery_problems")
-            if len(problems):
-                print()
-                print("deliveries that could not be loaded (history, newest first):")
-                for p in problems.itertuples():
-                    print(f"  {p.centre_id} {p.entry} ({p.first_seen_at:%Y-%m-%d}): "
-                          f"file {p.file}: {p.problem}")
-        failed = query_frame(con, "meta/failed_checks", [r.refresh_id])
-        if len(failed):
-            print()
-            print("failed checks:")
-            for f in failed.itertuples():
-                print(f"  [{f.severity}] {f.asset}.{f.check_name} {f.partition or ''}: "
-                      f"{f.description}")
+            _print_section("deliveries that could not be loaded (history, newest first):",
+                           [f"{p.centre_id} {p.entry} ({p.first_seen_at:%Y-%m-%d}): "
+                            f"file {p.file}: {p.problem}" for p in query_frame(
+                                con, "meta/recent_delivery_problems").itertuples()])
+        _print_section("failed checks:", [
+            f"[{f.severity}] {f.asset}.{f.check_name} {f.partition or ''}: {f.description}"
+            for f in query_frame(con, "meta/failed_checks", [r.refresh_id]).itertuples()])
     finally:
         con.close()
     return 0
+
+
+def _print_section(title: str, lines: list[str]) -> None:
+    """A blank line, the title and the lines indented; nothing when there are no lines."""
+    if lines:
+        print()
+        print(title)
+        for line in lines:
+            print(f"  {line}")
 
 
 def _n(value: object) -> str:

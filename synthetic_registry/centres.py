@@ -338,7 +338,6 @@ CENTRES: tuple[Centre, ...] = (
            values=_merge(FR_A_VALUES, grade={"limited": "limitée", "extensive": "extensive"})),
 )
 CENTRE_BY_ID = {c.centre_id: c for c in CENTRES}
-AZAVEN_CENTRES = tuple(c for c in CENTRES if c.cohort == "azaven")
 
 
 def grade_label(centre: Centre, code: str) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from schemas.canonical import CANONICAL_TABLES
-from synthetic_registry.centres import Centre, grade_label
+from synthetic_registry.centres import Centre
 from synthetic_registry.render import format_date, number_text
 
 MANIFEST_COLUMNS = ("centre_id", "delivery", "table", "file", "source_row", "column", "kind",
@@ -218,10 +218,6 @@ def _date_order(rng: np.random.Generator, table: str, typed: pd.DataFrame,
         base = (np.datetime64("1900-01-01", "D") - np.datetime64("1970-01-01", "D"))
         return col, lut[int(d - base.astype(np.int64))]
     return col, format_date(float(d), centre)
-
-
-def label_of(centre: Centre, field: str, code: str) -> str:
-    return grade_label(centre, code) if field == "grade" else centre.label(field, code)
 
 
 def cell_text(value: object, centre: Centre) -> str:

@@ -22,10 +22,12 @@ def record_check(con: duckdb.DuckDBPyConnection, refresh_id: str | None, asset: 
                  check_name: str, passed: bool, severity: str, description: str,
                  details: Any = None, partition: str | None = None) -> None:
     """One asset check result, queryable by analysts and data managers."""
-    con.execute(
-        "INSERT INTO meta.check_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [refresh_id, asset, check_name, partition, bool(passed), severity, description,
-         json.dumps(details, default=str) if details is not None else None, utcnow()])
+    run_sql(con, "meta/record_check", {
+        "refresh_id": refresh_id, "asset": asset, "check_name": check_name,
+        "partition": partition, "passed": bool(passed), "severity": severity,
+        "description": description,
+        "details": json.dumps(details, default=str) if details is not None else None,
+        "checked_at": utcnow()})
 
 
 def record_centre_run(con: duckdb.DuckDBPyConnection, refresh_id: str | None, centre_id: str,
@@ -33,13 +35,13 @@ def record_centre_run(con: duckdb.DuckDBPyConnection, refresh_id: str | None, ce
                       rows_delivered: int, rows_staged: int, rows_quarantined: int,
                       checks_failed: int, message: str) -> None:
     """What one centre's refresh did (loaded, unchanged or failed, with counts)."""
-    con.execute(
-        "DELETE FROM meta.centre_runs WHERE refresh_id IS NOT DISTINCT FROM ? AND centre_id = ?",
-        [refresh_id, centre_id])
-    con.execute(
-        "INSERT INTO meta.centre_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [refresh_id, centre_id, status, current_delivery, ",".join(deliveries_loaded),
-         rows_delivered, rows_staged, rows_quarantined, checks_failed, message, utcnow()])
+    run_sql(con, "meta/delete_centre_run", [refresh_id, centre_id])
+    run_sql(con, "meta/record_centre_run", {
+        "refresh_id": refresh_id, "centre_id": centre_id, "status": status,
+        "current_delivery": current_delivery, "deliveries_loaded": ",".join(deliveries_loaded),
+        "rows_delivered": rows_delivered, "rows_staged": rows_staged,
+        "rows_quarantined": rows_quarantined, "checks_failed": checks_failed,
+        "message": message, "finished_at": utcnow()})
 
 
 def new_delivery_problems(con: duckdb.DuckDBPyConnection, centre_id: str,
@@ -60,9 +62,11 @@ def record_restricted_error(warehouse: Warehouse, refresh_id: str | None, centre
     try:
         with warehouse.connect() as con:
             run_sql(con, "quarantine/create_errors")
-            con.execute("INSERT INTO quarantine.errors VALUES (?, ?, ?, ?, ?, ?)",
-                        [refresh_id, centre_id, step, type(error).__name__,
-                         "".join(traceback.format_exception(error)), utcnow()])
+            run_sql(con, "quarantine/record_error", {
+                "refresh_id": refresh_id, "centre_id": centre_id, "step": step,
+                "error_type": type(error).__name__,
+                "error_text": "".join(traceback.format_exception(error)),
+                "recorded_at": utcnow()})
     except Exception:  # the working database itself may be what failed
         return "nowhere (the working database could not be written)"
     return "quarantine.errors"

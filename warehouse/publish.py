@@ -151,7 +151,6 @@ class PublishResult:
 
     path: Path
     tables: dict[str, int]
-    restricted_path: Path | None
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -231,7 +230,7 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection, relea
         {"release": release, "refresh_id": refresh_id, "tables": len(counts)}), "utf-8")
     os.replace(manifest.with_suffix(".tmp"), manifest)
     swap_release(warehouse, release)
-    return PublishResult(warehouse.published_path, counts, None)
+    return PublishResult(warehouse.published_path, counts)
 
 
 def publish_restricted_copy(warehouse: Warehouse) -> Path:

@@ -35,7 +35,8 @@ def _database(path: Path, rows: list[tuple]) -> None:
         con.execute("CREATE TABLE analysis.sample (row_id INTEGER, label VARCHAR, count BIGINT, "
                     "share DOUBLE, flag BOOLEAN, day DATE)")
         if rows:
-            con.executemany("INSERT INTO analysis.sample VALUES (?, ?, ?, ?, ?, ?)",
+            con.executemany("INSERT INTO analysis.sample (row_id, label, count, share, flag, "
+                            "day) VALUES (?, ?, ?, ?, ?, ?)",
                             [(i, *r) for i, r in enumerate(rows)])
         con.execute("CREATE TABLE meta.refreshes AS SELECT 'r1' AS refresh_id, 'v1' AS "
                     "code_version, now() AS started_at, now() AS finished_at, true AS published")

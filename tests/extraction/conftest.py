@@ -1,7 +1,8 @@
 """Shared fixtures of the extraction and staging tests.
 
-The default synthetic registry is generated, extracted and staged ONCE per test session
-(per xdist worker); hand-built centres use :func:`write_centre`.
+The default synthetic registry (``default_registry``, tests/support/registry_fixtures.py,
+shared with the other test directories) is extracted and staged ONCE per test session (per
+xdist worker); hand-built centres use :func:`write_centre`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import duckdb
 import pytest
 from extraction_support import LoadedRegistry, load_all
 
-from synthetic_registry import GenerationSummary, generate_registry
+from synthetic_registry import GenerationSummary
 from warehouse.database import Warehouse
 
 
@@ -22,12 +23,6 @@ def con(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A fresh working database."""
     with Warehouse(tmp_path / "wh").connect() as connection:
         yield connection
-
-
-@pytest.fixture(scope="session")
-def default_registry(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
-    """The default (study-sized) synthetic registry, generated once per session."""
-    return generate_registry(tmp_path_factory.mktemp("extraction_default") / "landing")
 
 
 @pytest.fixture(scope="session")

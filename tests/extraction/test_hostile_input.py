@@ -255,12 +255,16 @@ def _workbook(cached: bool) -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     data = buffer.getvalue()
-    if not cached:
-        return data
     # a spreadsheet saves the formula's value beside it: write one as such a program would
+    return _with_saved_value_of_b3(data) if cached else data
+
+
+def _with_saved_value_of_b3(book: bytes) -> bytes:
+    """The workbook with cell B3's formula saved with its value ("female"), as a spreadsheet
+    program writes it (openpyxl drops saved values on save)."""
     import zipfile
 
-    src = zipfile.ZipFile(io.BytesIO(data))
+    src = zipfile.ZipFile(io.BytesIO(book))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as dst:
         for item in src.infolist():
@@ -300,23 +304,9 @@ def test_a_cached_formula_is_read_and_an_uncached_one_quarantined(
     buffer = io.BytesIO()
     wb.save(buffer)
     # openpyxl drops saved values on save: restore B3's, leave B4 without one
-    import zipfile
-
-    src = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as dst:
-        for item in src.infolist():
-            body = src.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = body.decode()
-                start = text.index('<c r="B3"')
-                end = text.index("</c>", start) + 4
-                text = (text[:start] + '<c r="B3" t="str"><f>"fe"&amp;"male"</f><v>female</v></c>'
-                        + text[end:])
-                body = text.encode()
-            dst.writestr(item, body)
+    book = _with_saved_value_of_b3(buffer.getvalue())
     folder = write_centre(tmp_path / "landing", "XLC", {"format": "xlsx"}, {
-        "2026-11-16": {"export.xlsx": out.getvalue()}})
+        "2026-11-16": {"export.xlsx": book}})
     dialect = load_dialect(folder / "centre.yaml")
     extract_centre(con, folder, dialect)
     stage_centre(con, dialect)

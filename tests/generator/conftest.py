@@ -1,4 +1,5 @@
-"""Session fixtures: each registry is generated once per test session."""
+"""Session fixtures: each registry is generated once per test session (the default one,
+``default_registry``, is shared with the other directories: tests/support/registry_fixtures.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,6 @@ from synthetic_registry import DEFAULT_SEED, GenerationSummary, generate_registr
 from synthetic_registry.model import ChunkTruth
 
 LARGE_SAMPLE = 20_000
-
-
-@pytest.fixture(scope="session")
-def default_registry(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
-    return generate_registry(tmp_path_factory.mktemp("default") / "landing")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from integration_support import TEST_KEY, write_demo_marker
+from registry_fixtures import REGISTRY_TEST_KEY as TEST_KEY
+from registry_fixtures import write_demo_marker
 
 from pipelines.refresh import run_refresh
 from schemas.dialect import discover_centres

@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from integration_support import TEST_KEY
+from registry_fixtures import REGISTRY_TEST_KEY as TEST_KEY
 
 from schemas.dialect import discover_centres, load_dialect
 from warehouse.pseudonym import pseudonym

@@ -20,7 +20,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from integration_support import TEST_KEY, write_demo_marker
+from registry_fixtures import REGISTRY_TEST_KEY as TEST_KEY
+from registry_fixtures import write_demo_marker
 
 import assets.analysis as analysis_assets
 from pipelines.refresh import run_refresh

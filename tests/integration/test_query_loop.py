@@ -11,8 +11,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from integration_support import TEST_KEY, write_demo_marker
 from openpyxl import load_workbook
+from registry_fixtures import REGISTRY_TEST_KEY as TEST_KEY
+from registry_fixtures import write_demo_marker
 
 from data_quality.offline_docs import external_assets
 from pipelines.cli import main

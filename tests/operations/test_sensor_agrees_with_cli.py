@@ -36,10 +36,12 @@ def _record_loaded(warehouse: Path, landing: Path, centres: list[str]) -> None:
                     "signature VARCHAR, staged_at TIMESTAMP)")
         for c in centres:
             newest = complete_deliveries(landing / c, load_dialect(landing / c / "centre.yaml"))[-1]
-            con.execute("INSERT INTO raw.deliveries VALUES (?, ?, 'ok', 'sig', now(), ?)",
+            con.execute("INSERT INTO raw.deliveries (centre_id, delivery, complete_reason, "
+                        "signature, loaded_at, stat_fingerprint) "
+                        "VALUES (?, ?, 'ok', 'sig', now(), ?)",
                         [c, newest.delivery, stat_fingerprint(newest.path)])
-            con.execute("INSERT INTO staging.deliveries VALUES (?, ?, 'sig', now())",
-                        [c, newest.delivery])
+            con.execute("INSERT INTO staging.deliveries (centre_id, delivery, signature, "
+                        "staged_at) VALUES (?, ?, 'sig', now())", [c, newest.delivery])
 
 
 def _tick(instance: dg.DagsterInstance, landing: Path, warehouse: Path, cursor: str | None):

@@ -34,7 +34,8 @@ def test_the_search_finds_a_key_however_it_is_written(tmp_path: Path, where: str
         con = sqlite3.connect(target / "runs.db")
         con.execute("CREATE TABLE snapshots (snapshot_body BLOB)")
         body = json.dumps({"resources": {"pseudonym": {"config": {"key": PLANTED}}}})
-        con.execute("INSERT INTO snapshots VALUES (?)", [zlib.compress(body.encode())])
+        con.execute("INSERT INTO snapshots (snapshot_body) VALUES (?)",
+                    [zlib.compress(body.encode())])
         con.commit()
         con.close()
     elif where == "hex in a log":
