@@ -46,6 +46,25 @@ def segment_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
     return out
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _fenwick_add(tree: np.ndarray, index: int, value: float) -> None:
+    """Add ``value`` at 1-based ``index`` of a Fenwick (binary indexed) tree."""
+    n = tree.size - 1
+    while index <= n:
+        tree[index] += value
+        index += index & (-index)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _fenwick_prefix(tree: np.ndarray, index: int) -> float:
+    """Sum of the entries 1..``index`` of a Fenwick tree."""
+    total = 0.0
+    while index > 0:
+        total += tree[index]
+        index -= index & (-index)
+    return total
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
                        weight: np.ndarray, segment_start: np.ndarray,
@@ -70,21 +89,13 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
         j = i
         while j > 0 and not segment_start[j] and time[j - 1] == time[i]:
             j -= 1
-        total = 0.0
-        # Fenwick total
-        r = n_ranks
-        while r > 0:
-            total += tree[r]
-            r -= r & (-r)
+        total = _fenwick_prefix(tree, n_ranks)
         # censored rows of the block are "longer" than the block's events
         cens_w = 0.0
         ev_w = 0.0
         for m in range(j, i + 1):
             if event[m] == 0:
-                rr = rank[m] + 1
-                while rr <= n_ranks:
-                    tree[rr] += weight[m]
-                    rr += rr & (-rr)
+                _fenwick_add(tree, rank[m] + 1, weight[m])
                 touched[n_touched] = m
                 n_touched += 1
                 cens_w += weight[m]
@@ -93,16 +104,8 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
         total += cens_w
         for m in range(j, i + 1):
             if event[m] == 1:
-                below = 0.0
-                r = rank[m]
-                while r > 0:
-                    below += tree[r]
-                    r -= r & (-r)
-                upto = 0.0
-                r = rank[m] + 1
-                while r > 0:
-                    upto += tree[r]
-                    r -= r & (-r)
+                below = _fenwick_prefix(tree, rank[m])
+                upto = _fenwick_prefix(tree, rank[m] + 1)
                 w = weight[m]
                 out[0] += w * below
                 out[2] += w * (upto - below)
@@ -110,10 +113,7 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
                 out[3] += w * (ev_w - w)
         for m in range(j, i + 1):
             if event[m] == 1:
-                rr = rank[m] + 1
-                while rr <= n_ranks:
-                    tree[rr] += weight[m]
-                    rr += rr & (-rr)
+                _fenwick_add(tree, rank[m] + 1, weight[m])
                 touched[n_touched] = m
                 n_touched += 1
         if segment_start[j]:

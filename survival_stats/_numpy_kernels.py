@@ -181,13 +181,19 @@ def aalen_johansen(time: np.ndarray, n_risk: np.ndarray, d_all: np.ndarray,
 COX_COMPILED_FROM = 50_000
 
 
+def _segments(segment_start: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """(first, end) rows of each segment (stratum) of n rows; row 0 always starts one."""
+    starts = np.flatnonzero(segment_start)
+    if n and (starts.size == 0 or starts[0] != 0):
+        starts = np.r_[0, starts]
+    return list(zip(starts.tolist(), np.r_[starts[1:], n].astype(np.int64).tolist(),
+                    strict=True))
+
+
 def segment_reverse_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
     """As :func:`survival_stats._compiled.segment_reverse_cumsum` (sums to each segment's end)."""
     out = np.empty(values.shape)
-    starts = np.flatnonzero(segment_start)
-    if values.shape[0] and (starts.size == 0 or starts[0] != 0):
-        starts = np.r_[0, starts]
-    for lo, hi in zip(starts, np.r_[starts[1:], values.shape[0]], strict=True):
+    for lo, hi in _segments(segment_start, values.shape[0]):
         out[lo:hi] = np.cumsum(values[lo:hi][::-1], axis=0)[::-1]
     return out
 
@@ -195,10 +201,7 @@ def segment_reverse_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.
 def segment_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
     """As :func:`survival_stats._compiled.segment_cumsum` (sums from each segment's start)."""
     out = np.empty(values.shape)
-    starts = np.flatnonzero(segment_start)
-    if values.shape[0] and (starts.size == 0 or starts[0] != 0):
-        starts = np.r_[0, starts]
-    for lo, hi in zip(starts, np.r_[starts[1:], values.shape[0]], strict=True):
+    for lo, hi in _segments(segment_start, values.shape[0]):
         out[lo:hi] = np.cumsum(values[lo:hi], axis=0)
     return out
 
@@ -215,10 +218,7 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
     the event's own bucket from a direct comparison of ranks.
     """
     out = np.zeros(4)
-    starts = np.flatnonzero(segment_start)
-    if time.size and (starts.size == 0 or starts[0] != 0):
-        starts = np.r_[0, starts]
-    for lo, hi in zip(starts, np.r_[starts[1:], time.size], strict=True):
+    for lo, hi in _segments(segment_start, time.size):
         out += _stratum_concordance(time[lo:hi], event[lo:hi], rank[lo:hi], weight[lo:hi])
     out[3] /= 2.0
     return out

@@ -20,15 +20,13 @@ import numpy as np
 
 from survival_stats._arrays import chi2_sf, normal_two_sided_p, z_value
 from survival_stats._validate import as_codes, check_times, check_weights
+from survival_stats.cox_diagnostics import sorted_concordance, zph_statistics, zph_tests
 from survival_stats.coxph_fit import (
     CoxData,
     CoxFit,
     coxph_fit,
     newton_raphson,
     score_test_at,
-    sorted_concordance,
-    zph_statistics,
-    zph_tests,
 )
 from survival_stats.design import (
     complete_cases,
