@@ -18,26 +18,28 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def merge_cells(by_cell: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The subjects in time order from cells sorted by time (cell c is
-    ``by_cell[offsets[c]:offsets[c + 1]]``): times and cell codes. Tied times keep cell order."""
-    n_cells = offsets.size - 1
-    n = by_cell.size
-    pos = offsets[:-1].copy()
-    out_time = np.empty(n)
-    out_cell = np.empty(n, np.int64)
-    for i in range(n):
+def merge_cells(by_cell: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                out_time: np.ndarray, out_cell: np.ndarray, first: int) -> None:
+    """Merge the sorted runs ``by_cell[starts[c]:ends[c]]`` (one per cell c) in time order into
+    ``out_time``/``out_cell`` from position ``first`` (times and cell codes). Tied times keep
+    cell order. The runs of one call may be parts of the cells (a time range), so that
+    threads can merge disjoint ranges."""
+    n_cells = starts.size
+    pos = starts.copy()
+    total = 0
+    for c in range(n_cells):
+        total += ends[c] - starts[c]
+    for i in range(first, first + total):
         best = -1
         best_time = np.inf
         for c in range(n_cells):
             p = pos[c]
-            if p < offsets[c + 1] and (best < 0 or by_cell[p] < best_time):
+            if p < ends[c] and (best < 0 or by_cell[p] < best_time):
                 best = c
                 best_time = by_cell[p]
         out_time[i] = best_time
         out_cell[i] = best
         pos[best] += 1
-    return out_time, out_cell
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -49,6 +51,11 @@ def _read_block(time: np.ndarray, cell: np.ndarray, start: int, group_of: np.nda
     block, number of groups touched)."""
     n = time.size
     x = time[start]
+    if start + 1 == n or time[start + 1] != x:  # a time of one subject (continuous times)
+        g = group_of[cell[start]]
+        touched[0] = g
+        block[g, status_of[cell[start]]] += 1.0
+        return start + 1, 1
     end = start
     n_touched = 0
     while end < n and time[end] == x:

@@ -11,10 +11,11 @@ Aalen & Johansen (1978) Scand J Stat 5:141; R ``cmprsk::cuminc``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
-from survival_stats.tied_time_table import sorted_cells
+from survival_stats.tied_time_table import run_parallel, sorted_cells, worker_threads
 
 #: Up to this many cells the sorted cells are merged (a scan of the cells' heads per
 #: subject); above, one stable argsort of the times is cheaper.
@@ -44,12 +45,11 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
                  n_codes: int) -> EventStream:
     """The :class:`EventStream` of finite ``time`` with ``group`` codes 0..n_groups-1 and
     ``status`` codes 0..n_codes-1."""
-    from survival_stats import _compiled_streams  # numba: imported on first use only
 
     n_cells = n_groups * n_codes
     by_cell, offsets = sorted_cells(time, group, status, n_groups, n_codes)
     if n_cells <= MERGED_CELLS:
-        ordered, cell = _compiled_streams.merge_cells(by_cell, offsets)
+        ordered, cell = _merged(by_cell, offsets, worker_threads(by_cell.size))
     else:
         order = np.argsort(time, kind="stable")
         ordered = np.ascontiguousarray(time, dtype=np.float64)[order]
@@ -57,6 +57,32 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
     cell_size = np.diff(offsets)
     return EventStream(ordered, cell, n_codes, cell_size.reshape(n_groups, n_codes).sum(axis=1),
                        cell_size)
+
+
+def _merged(by_cell: np.ndarray, offsets: np.ndarray,
+            workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted cells merged in time order (times, cell codes), the time range cut into
+    ``workers`` parts at times taken from the data, each part merged on its own thread (a
+    cut falls between distinct times, so blocks of tied times stay whole)."""
+    from survival_stats import _compiled_streams
+
+    n = by_cell.size
+    out_time = np.empty(n)
+    out_cell = np.empty(n, np.int64)
+    starts, ends = offsets[:-1], offsets[1:]
+    largest = int(np.argmax(ends - starts))
+    run = by_cell[starts[largest]:ends[largest]]   # sorted: its quantiles cut the range
+    cuts = np.unique(run[(np.arange(1, workers) * run.size) // workers]) if run.size else []
+    bounds = [starts] + [np.array([np.searchsorted(by_cell[lo:hi], x, "right") + lo
+                                   for lo, hi in zip(starts, ends, strict=True)], np.int64)
+                         for x in cuts] + [ends]
+    firsts = np.cumsum([0] + [int((b - a).sum()) for a, b in zip(bounds[:-1], bounds[1:],
+                                                                    strict=True)])
+    run_parallel([partial(_compiled_streams.merge_cells, by_cell, a, b, out_time, out_cell,
+                          int(first))
+                  for a, b, first in zip(bounds[:-1], bounds[1:], firsts[:-1], strict=True)],
+                 workers)
+    return out_time, out_cell
 
 
 def stratum_streams(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,
