@@ -3,8 +3,9 @@ of the compiled competing-risks path (from :data:`survival_stats._numpy_kernels.
 subjects), read by the walks of :mod:`survival_stats._compiled_streams`.
 
 cmprsk sorts by time (R ``order``) and walks blocks of tied times. Here the sort is a
-counting sort by cell, numpy's sort of each cell (in parallel) and a k-way merge of the cells:
-plain float sorts, no argsort and no gather by a permutation. Gray (1988) Ann Stat 16:1141;
+counting sort by cell, numpy's sort of each cell (in parallel) and a k-way merge of the cells
+(in parallel time ranges): plain float sorts, no argsort and no gather by a permutation
+(above :data:`MERGED_CELLS` cells, one argsort). Gray (1988) Ann Stat 16:1141;
 Aalen & Johansen (1978) Scand J Stat 5:141; R ``cmprsk::cuminc``.
 """
 
@@ -47,14 +48,16 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
     ``status`` codes 0..n_codes-1."""
 
     n_cells = n_groups * n_codes
-    by_cell, offsets = sorted_cells(time, group, status, n_groups, n_codes)
     if n_cells <= MERGED_CELLS:
+        by_cell, offsets = sorted_cells(time, group, status, n_groups, n_codes)
         ordered, cell = _merged(by_cell, offsets, worker_threads(by_cell.size))
+        cell_size = np.diff(offsets)
     else:
         order = np.argsort(time, kind="stable")
         ordered = np.ascontiguousarray(time, dtype=np.float64)[order]
-        cell = (np.asarray(group, np.int64) * n_codes + np.asarray(status, np.int64))[order]
-    cell_size = np.diff(offsets)
+        codes = np.asarray(group, np.int64) * n_codes + np.asarray(status, np.int64)
+        cell = codes[order]
+        cell_size = np.bincount(codes, minlength=n_cells)
     return EventStream(ordered, cell, n_codes, cell_size.reshape(n_groups, n_codes).sum(axis=1),
                        cell_size)
 
