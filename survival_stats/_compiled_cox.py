@@ -129,6 +129,15 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
     return out
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _add_lower_outer(mat: np.ndarray, x: np.ndarray, row: int, weight: float) -> None:
+    """mat += weight x[row] x[row]' on and below the diagonal (coxfit6's cmat sums)."""
+    for i in range(x.shape[1]):
+        xi = weight * x[row, i]
+        for j in range(i + 1):
+            mat[i, j] += xi * x[row, j]
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def coxfit6_step(time: np.ndarray, status: np.ndarray, weight: np.ndarray, x: np.ndarray,
                  stratum_start: np.ndarray, beta: np.ndarray, efron: bool,
@@ -181,10 +190,7 @@ def coxfit6_step(time: np.ndarray, status: np.ndarray, weight: np.ndarray, x: np
             for i in range(p):
                 a[i] += risk * x[person, i]
             if want_imat:
-                for i in range(p):
-                    xi = risk * x[person, i]
-                    for j in range(i + 1):
-                        cmat[i, j] += xi * x[person, j]
+                _add_lower_outer(cmat, x, person, risk)
             if status[person] == 1:
                 ndead += 1
                 deadwt += weight[person]
@@ -194,10 +200,7 @@ def coxfit6_step(time: np.ndarray, status: np.ndarray, weight: np.ndarray, x: np
                     u[i] += weight[person] * x[person, i]
                     a2[i] += risk * x[person, i]
                 if want_imat:
-                    for i in range(p):
-                        xi = risk * x[person, i]
-                        for j in range(i + 1):
-                            cmat2[i, j] += xi * x[person, j]
+                    _add_lower_outer(cmat2, x, person, risk)
             last = stratum_start[person]
             person -= 1
             if last:
