@@ -27,9 +27,12 @@ def missing_mask(arr: np.ndarray) -> np.ndarray:
     if arr.dtype.kind == "M":
         return np.isnat(arr)
     if arr.dtype.kind == "O":
-        return np.fromiter((v is None or (isinstance(v, float) and v != v) or
-                            (v.__class__.__name__ in ("NAType", "NaTType"))
-                            for v in arr.ravel()), bool, arr.size).reshape(arr.shape)
+        try:  # elementwise in C: None, and values unequal to themselves (NaN, NaT)
+            return np.equal(arr, None) | np.not_equal(arr, arr)
+        except TypeError:  # pandas.NA has no truth value: one element at a time
+            return np.fromiter((v is None or (isinstance(v, float) and v != v) or
+                                (v.__class__.__name__ in ("NAType", "NaTType"))
+                                for v in arr.ravel()), bool, arr.size).reshape(arr.shape)
     return np.zeros(arr.shape, bool)
 
 

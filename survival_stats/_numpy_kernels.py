@@ -1,11 +1,10 @@
-"""numpy twins of the competing-risks kernels of :mod:`survival_stats._compiled`, used below
-:data:`COMPILED_FROM` subjects so that a small analysis (``aml-registry estimate``) never
-imports numba (about 2 s on a loaded machine) nor loads its cached kernels.
+"""numpy kernels used below :data:`COMPILED_FROM` subjects (Cox: :data:`COX_COMPILED_FROM`),
+so that a small analysis (``aml-registry estimate``) never imports numba (about 2 s on a
+loaded machine) nor loads its cached kernels: cmprsk's Fortran ``crst`` (Gray 1988, Ann Stat
+16:1141) and ``cinc`` (Aalen & Johansen 1978) over a tied-time table, and the Cox sums.
 
-Each function returns what its compiled namesake returns, computed with the same recursions
-(cumulative products and sums along the distinct times in place of the loops); the two are
-tested equal to 1e-12 (tests/statistics/test_stats_compiled_paths.py). Sources as there:
-cmprsk's Fortran ``crst`` (Gray 1988, Ann Stat 16:1141) and ``cinc`` (Aalen & Johansen 1978).
+The compiled paths (:mod:`survival_stats._compiled`) compute the same recursions loop by loop;
+the two are tested equal to 1e-12 (tests/statistics/test_stats_compiled_paths.py).
 """
 
 from __future__ import annotations
@@ -42,8 +41,25 @@ def _shifted(cumulative: np.ndarray, first: float) -> np.ndarray:
 
 def gray_score_variance(n_risk: np.ndarray, counts: np.ndarray, d_all: np.ndarray,
                         cause: int, rho: float) -> tuple[np.ndarray, ...]:
-    """Score and variance pieces of Gray's test in one stratum, as
-    :func:`survival_stats._compiled.gray_score_variance` (cmprsk ``crst``)."""
+    """Score and variance of Gray's test in one stratum: a port of cmprsk's Fortran ``crst``.
+
+    Gray (1988) Ann Stat 16:1141, eq. (2.3) and the variance of section 2; R
+    ``cmprsk::cuminc(...)$Tests``. Inputs are per (group, distinct time): the number at risk
+    (time >= t), the counts per status code (``counts[g, cause, j]`` = failures from the
+    cause of interest) and the failures from any cause (other causes: ``d_all`` minus those),
+    read in place, with no per-cause copies of the table. Returns the
+    score of groups 1..G-1 and the pieces of its covariance: ``v`` (G-1 x G-1), ``v2``
+    (G-1 x G), ``v3`` (G) and ``c`` (G-1 x G); the covariance is
+    v + (c * v3) c' + c v2' + v2 c' (assembled by the caller, as ``crst`` does at its end).
+
+    At each failure time, per group r: S_r is the all-cause KM, F_r the group's CIF of the
+    cause, R_r = n_r / S_r(t-) and the pooled CIF F grows by d / sum_r R_r. The score sums
+    (1 - F(t-))^rho (d_r - d R_r (1 - F_r(t-)) / sum_q R_q (1 - F_q(t-))); the variance
+    accumulates the influence of cause failures (t3, t4) and other-cause failures (t3b, t4b)
+    through a_rk = (1 - F(t-))^rho (delta_rk R_r - R_r R_k / sum R) and its cumulative c.
+
+    Vectorised along the distinct times (cumulative products and sums).
+    """
     ng = n_risk.shape[0]
     m = ng - 1
     d1_all = counts[:, cause, :].astype(np.float64)
@@ -110,8 +126,22 @@ def gray_score_variance(n_risk: np.ndarray, counts: np.ndarray, d_all: np.ndarra
 def aalen_johansen(time: np.ndarray, n_risk: np.ndarray, d_all: np.ndarray,
                    d_causes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
                                                   np.ndarray]:
-    """CIF jumps and Aalen variance in one group, as
-    :func:`survival_stats._compiled.aalen_johansen` (cmprsk ``cinc``)."""
+    """Cumulative incidence and its Aalen variance in one group: a port of cmprsk's ``cinc``.
+
+    Aalen & Johansen (1978) Scand J Stat 5:141; variance Aalen (1978) Ann Stat 6:534; R
+    ``cmprsk::cuminc``. Inputs per distinct time j of the sample: the group's number at risk
+    r, its failures from any cause d and, per cause of interest k, its failures d1[k]. At each
+    time with d > 0, with S- and S+ the all-cause KM before and after it:
+
+        F[k] += S- d1[k] / r
+        w(x)  = S-^2 x (1 - (x - 1) / (r - 1)) / r^2      (x failures, tie-corrected)
+        a = F[k] / S+,  b = 1 + a                          (1 / S+ taken as 0 once S+ = 0)
+        v1 += a^2 w(d - d1) + b^2 w(d1),   v2 += (a w(d - d1) + b w(d1)) / S+
+        v3 += (w(d - d1) + w(d1)) / S+^2,  Var F[k] = v1 + F^2 v3 - 2 F v2
+
+    Returns the jumps of each cause's step function (the times with d1[k] > 0): times, F and
+    Var F as (causes x most jumps) arrays, of which row k holds ``n_jumps[k]`` values.
+    """
     n_causes = d_causes.shape[0]
     rows = d_all != 0
     nd, rs, t = d_all[rows], n_risk[rows], time[rows]
@@ -151,13 +181,19 @@ def aalen_johansen(time: np.ndarray, n_risk: np.ndarray, d_all: np.ndarray,
 COX_COMPILED_FROM = 50_000
 
 
+def _segments(segment_start: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """(first, end) rows of each segment (stratum) of n rows; row 0 always starts one."""
+    starts = np.flatnonzero(segment_start)
+    if n and (starts.size == 0 or starts[0] != 0):
+        starts = np.r_[0, starts]
+    return list(zip(starts.tolist(), np.r_[starts[1:], n].astype(np.int64).tolist(),
+                    strict=True))
+
+
 def segment_reverse_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
     """As :func:`survival_stats._compiled.segment_reverse_cumsum` (sums to each segment's end)."""
     out = np.empty(values.shape)
-    starts = np.flatnonzero(segment_start)
-    if values.shape[0] and (starts.size == 0 or starts[0] != 0):
-        starts = np.r_[0, starts]
-    for lo, hi in zip(starts, np.r_[starts[1:], values.shape[0]], strict=True):
+    for lo, hi in _segments(segment_start, values.shape[0]):
         out[lo:hi] = np.cumsum(values[lo:hi][::-1], axis=0)[::-1]
     return out
 
@@ -165,10 +201,7 @@ def segment_reverse_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.
 def segment_cumsum(values: np.ndarray, segment_start: np.ndarray) -> np.ndarray:
     """As :func:`survival_stats._compiled.segment_cumsum` (sums from each segment's start)."""
     out = np.empty(values.shape)
-    starts = np.flatnonzero(segment_start)
-    if values.shape[0] and (starts.size == 0 or starts[0] != 0):
-        starts = np.r_[0, starts]
-    for lo, hi in zip(starts, np.r_[starts[1:], values.shape[0]], strict=True):
+    for lo, hi in _segments(segment_start, values.shape[0]):
         out[lo:hi] = np.cumsum(values[lo:hi], axis=0)
     return out
 
@@ -185,10 +218,7 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
     the event's own bucket from a direct comparison of ranks.
     """
     out = np.zeros(4)
-    starts = np.flatnonzero(segment_start)
-    if time.size and (starts.size == 0 or starts[0] != 0):
-        starts = np.r_[0, starts]
-    for lo, hi in zip(starts, np.r_[starts[1:], time.size], strict=True):
+    for lo, hi in _segments(segment_start, time.size):
         out += _stratum_concordance(time[lo:hi], event[lo:hi], rank[lo:hi], weight[lo:hi])
     out[3] /= 2.0
     return out

@@ -12,24 +12,31 @@ in the tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from survival_stats._arrays import chi2_sf, normal_two_sided_p, z_value
 from survival_stats._validate import as_codes, check_times, check_weights
+from survival_stats.cox_diagnostics import sorted_concordance, zph_statistics, zph_tests
 from survival_stats.coxph_fit import (
     CoxData,
     CoxFit,
     coxph_fit,
     newton_raphson,
     score_test_at,
-    sorted_concordance,
-    zph_statistics,
-    zph_tests,
 )
+from survival_stats.design import (
+    complete_cases,
+    design_matrix,  # noqa: F401  (imported from here by fine_gray and matching)
+    raw_column,
+    treatment_design,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _chi2_sf = chi2_sf
 _norm_two_sided = normal_two_sided_p
@@ -102,6 +109,8 @@ class CoxResult:
         same rows); score as ``coxph(full, init = c(reduced MLE, 0), iter.max = 0)$score``;
         Wald b' V^-1 b on the variable's terms (robust V when robust, as ``car::Anova``).
         """
+        import pandas as pd
+
         data: CoxData = self._fit
         efron = self.ties == "efron"
         rows = []
@@ -148,6 +157,8 @@ def cox_zph(fit: CoxResult, transform: str = "km", terms: bool = True) -> pd.Dat
     events. One row per variable (``terms = True``: all terms of a categorical variable
     together, as R) or per coefficient, then ``GLOBAL``: chisq, df, p.
     """
+    import pandas as pd
+
     data: CoxData = fit._fit
     u2, imat = zph_statistics(data, fit.coef, fit.ties == "efron", transform)
     if terms:
@@ -162,6 +173,8 @@ def cox_zph(fit: CoxResult, transform: str = "km", terms: bool = True) -> pd.Dat
 def terms_table(terms: list[CoxTerm], variable_p: dict[str, float], n: int, n_event: int,
                 n_dropped_missing: int) -> pd.DataFrame:
     """Model terms as the study's Table 2 rows (shared by Cox and Fine-Gray results)."""
+    import pandas as pd
+
     return pd.DataFrame({
         "variable": [t.variable for t in terms],
         "level": [t.level for t in terms],
@@ -173,45 +186,6 @@ def terms_table(terms: list[CoxTerm], variable_p: dict[str, float], n: int, n_ev
         "variable_p": [variable_p.get(t.variable, np.nan) for t in terms],
         "n": n, "n_event": n_event, "n_dropped_missing": n_dropped_missing,
     })
-
-
-def _is_categorical(s: pd.Series) -> bool:
-    return not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)
-
-
-def design_matrix(
-    data: pd.DataFrame, variables: list[str], reference: dict[str, object] | None = None
-) -> tuple[pd.DataFrame, list[tuple[str, str, str]]]:
-    """Numeric model matrix with R's treatment coding for categorical variables.
-
-    Numeric columns are used as is; text/categorical/bool columns get one 0/1 column per
-    non-reference level named ``<variable><level>`` (R's ``model.matrix`` names). The reference
-    level is ``reference[variable]`` or else the first level (categorical order, or sorted).
-    Returns the matrix and (term, variable, level label) per column.
-    """
-    reference = reference or {}
-    cols: dict[str, np.ndarray] = {}
-    info: list[tuple[str, str, str]] = []
-    for var in variables:
-        s = data[var]
-        if not _is_categorical(s):
-            cols[var] = s.to_numpy(dtype=float)
-            info.append((var, var, ""))
-            continue
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            levels = [lv for lv in s.cat.categories if (s == lv).any()]
-        else:
-            levels = sorted(s.dropna().unique().tolist(), key=str)
-        ref = reference.get(var, levels[0] if levels else None)
-        if ref not in levels:
-            raise ValueError(f"reference level {ref!r} not found in {var!r} (levels {levels})")
-        for lv in levels:
-            if lv == ref:
-                continue
-            term = f"{var}{lv}"
-            cols[term] = (s == lv).to_numpy(dtype=float)
-            info.append((term, var, f"{lv} vs {ref}"))
-    return pd.DataFrame(cols, index=data.index), info
 
 
 def _wald_stat(coef: np.ndarray, cov: np.ndarray) -> float:
@@ -230,7 +204,7 @@ def _positions(mask: np.ndarray) -> np.ndarray:
 
 
 def cox_ph(
-    data: pd.DataFrame,
+    data: pd.DataFrame | Mapping[str, np.ndarray],
     time: str,
     event: str,
     variables: list[str],
@@ -252,27 +226,30 @@ def cox_ph(
     ValueError naming the first offending row position): a missing follow-up is a data
     error, not a covariate gap. Concordance as R: (concordant + tied.x/2) /
     (concordant + discordant + tied.x), within strata, weighted. ``variable_p`` is the joint
-    Wald p of all terms of a variable (single term: its Wald p).
+    Wald p of all terms of a variable (single term: its Wald p). ``data`` is a DataFrame or
+    a mapping of numpy columns (e.g. DuckDB's ``fetchnumpy``; masked entries are missing):
+    the same model either way, without importing pandas for the latter.
     """
     strata_cols = [strata] if isinstance(strata, str) else list(strata or [])
     extra = [c for c in [*strata_cols, weights, cluster] if c is not None]
     cols = list(dict.fromkeys([time, event, *variables, *extra]))
-    check_times(data[time].to_numpy(), f"{time!r}")
-    as_codes(data[event].to_numpy(), (0, 1), f"{event!r}", " (0 censored, 1 event)")
-    complete = data[cols].dropna()
-    n_dropped = int(len(data) - len(complete))
-    X, info = design_matrix(complete, variables, reference)
-    t = complete[time].to_numpy(dtype=float)
-    s = complete[event].to_numpy(dtype=float).astype(np.int64)
+    check_times(raw_column(data, time), f"{time!r}")
+    as_codes(raw_column(data, event), (0, 1), f"{event!r}", " (0 censored, 1 event)")
+    complete = complete_cases(data, cols)
+    n_dropped = complete.n_dropped
+    X, info = treatment_design(complete, variables, reference)
+    columns = complete.columns
+    t = np.asarray(columns[time], dtype=float)
+    s = np.asarray(columns[event], dtype=float).astype(np.int64)
     st = None
     if strata_cols:
-        key = complete[strata_cols].astype(str).agg("|".join, axis=1) if len(strata_cols) > 1 \
-            else complete[strata_cols[0]]
-        st = pd.factorize(key, sort=True)[0]
-    w = check_weights(complete[weights].to_numpy(), len(complete), f"{weights!r}") \
-        if weights else None
-    cl = complete[cluster].to_numpy() if cluster else None
-    fit, cox_data = coxph_fit(t, s, X.to_numpy(dtype=float), st, w, cl, robust, ties)
+        key = (np.array(["|".join(map(str, row)) for row in
+                         zip(*(columns[c] for c in strata_cols), strict=True)], dtype=object)
+               if len(strata_cols) > 1 else columns[strata_cols[0]])
+        st = np.unique(key, return_inverse=True)[1].ravel().astype(np.int64)
+    w = check_weights(columns[weights], len(complete), f"{weights!r}") if weights else None
+    cl = columns[cluster] if cluster else None
+    fit, cox_data = coxph_fit(t, s, X, st, w, cl, robust, ties)
     return _result(fit, cox_data, info, list(variables), n_dropped, conf_level, t, s, st, w)
 
 
@@ -350,6 +327,8 @@ def univariate_screen(
     Columns: variable, level, hr, lower, upper, hr_95ci, p, variable_p, n, n_event,
     n_dropped_missing.
     """
+    import pandas as pd
+
     tables = []
     for var in variables:
         if cause is None:
@@ -371,6 +350,8 @@ class MultivariableResult:
 
     def table(self) -> pd.DataFrame:
         """Multivariable Table 2 (empty when no variable passed the screen)."""
+        import pandas as pd
+
         return self.model.table() if self.model is not None else pd.DataFrame()
 
 

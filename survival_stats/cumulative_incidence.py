@@ -118,6 +118,11 @@ def cumulative_incidence(time, status, group=None, causes=None,
     """
     t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
         time, status, group, causes, cencode)
+    from survival_stats.event_stream import event_stream, stream_cif_curves, uses_streams
+
+    if uses_streams(t.size):
+        stream = event_stream(t, s, codes, len(levels), n_codes)
+        return relabel_curves(stream_cif_curves(stream, levels, causes), labels)
     if len(levels) * n_codes > DENSE_CELLS:
         return relabel_curves(cif_curves_per_group(t, s, codes, levels, causes, n_codes), labels)
     table = tied_time_table(t, s, codes, len(levels), n_codes)
@@ -202,13 +207,13 @@ def cif_curves(table: TiedTimeTable, levels: list, causes: list[int]) -> list[CI
 def group_cif_curves(table: TiedTimeTable, g: int, level: object,
                      causes: list[int]) -> list[CIFCurve]:
     """The CIF of each cause in group ``g`` of a tabulated sample (cmprsk's ``cinc``, see
-    :func:`survival_stats._compiled.aalen_johansen`)."""
-    from survival_stats.gray_test import gray_kernel  # numpy below COMPILED_FROM subjects
+    :func:`survival_stats._numpy_kernels.aalen_johansen`)."""
+    from survival_stats import _numpy_kernels
 
     n_risk, d_all = table.n_risk[g], table.d_all[g]
     present = table.present[g]                      # the group's own distinct times
     own_time, own_risk = table.time[present], n_risk[present].astype(np.int64)
-    jump_time, estimate, variance, n_jumps = gray_kernel(table).aalen_johansen(
+    jump_time, estimate, variance, n_jumps = _numpy_kernels.aalen_johansen(
         table.time, n_risk, d_all, table.counts[g][causes])
     curves = []
     for k, cause in enumerate(causes):

@@ -17,7 +17,8 @@ from scipy import stats
 
 from survival_stats._arrays import as_float, as_int, z_value
 from survival_stats._validate import as_codes, check_lengths, check_times
-from survival_stats.cox import CoxTerm, _wald_p, design_matrix, terms_table
+from survival_stats.cox import CoxTerm, _wald_p, terms_table
+from survival_stats.design import design_matrix
 
 _EPS = np.finfo(float).eps
 

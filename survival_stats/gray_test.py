@@ -1,8 +1,9 @@
 """Gray's K-sample test for equality of cumulative incidence functions (rho = 0 by default).
 
-Gray (1988) Ann Stat 16:1141. A port of cmprsk's Fortran ``crstm``/``crst`` (the loop over
-failure times is compiled, see :mod:`survival_stats._compiled`); must agree with R
-``cmprsk::cuminc(...)$Tests``.
+Gray (1988) Ann Stat 16:1141. A port of cmprsk's Fortran ``crstm``/``crst``: vectorised over
+a tied-time table below 100,000 subjects (:mod:`survival_stats._numpy_kernels`), compiled
+over the time-ordered subjects from there (:mod:`survival_stats._compiled_streams`); must
+agree with R ``cmprsk::cuminc(...)$Tests``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 
 from survival_stats._arrays import chi2_sf, group_codes, quadratic_statistic
 from survival_stats.cumulative_incidence import prepare_competing_risks
+from survival_stats.event_stream import gray_pieces, stratum_streams, uses_streams
 from survival_stats.tied_time_table import TiedTimeTable, tied_time_table
 
 
@@ -36,42 +38,36 @@ def gray_statistics(tables: list[TiedTimeTable], causes: list[int],
 
 
 def gray_statistic(tables: list[TiedTimeTable], cause: int, rho: float = 0.0) -> GrayTest:
-    """Gray's test of one cause from per-stratum tabulations: the scores and variances of the
-    strata add up (cmprsk ``crstm``); statistic s' V^-1 s on groups - 1 df."""
+    """Gray's test of one cause from per-stratum tabulations (cmprsk ``crst`` per stratum,
+    :func:`survival_stats._numpy_kernels.gray_score_variance`)."""
+    from survival_stats import _numpy_kernels
+
     ng = tables[0].counts.shape[0] if tables else 0
-    score = np.zeros(max(ng - 1, 0))
-    var = np.zeros((max(ng - 1, 0), max(ng - 1, 0)))
+    pieces = [_numpy_kernels.gray_score_variance(table.n_risk, table.counts, table.d_all,
+                                                 int(cause), float(rho))
+              for table in tables] if ng > 1 else []
+    return gray_from_pieces(pieces, int(cause), ng)
+
+
+def gray_from_pieces(pieces: list[tuple[np.ndarray, ...]], cause: int, ng: int) -> GrayTest:
+    """Gray's test of one cause from crst's (score, v, v2, v3, c) of each stratum: the scores
+    and variances of the strata add up (cmprsk ``crstm``), the covariance of a stratum being
+    v + (c v3) c' + c v2' + v2 c'; statistic s' V^-1 s on groups - 1 df."""
+    m = max(ng - 1, 0)
+    score = np.zeros(m)
+    var = np.zeros((m, m))
     scale = 0.0  # magnitude of the summed pieces, for the degenerate-variance rule
-    if ng > 1:
-        for table in tables:
-            sc, v, v2, v3, c = gray_kernel(table).gray_score_variance(
-                table.n_risk, table.counts, table.d_all, int(cause), float(rho))
-            score += sc
-            cvc, cv2 = (c * v3) @ c.T, c @ v2.T
-            var += v + cvc + cv2 + cv2.T
-            scale += float(np.abs(v).max() + np.abs(cvc).max() + 2.0 * np.abs(cv2).max())
+    for sc, v, v2, v3, c in pieces:
+        score += sc
+        cvc, cv2 = (c * v3) @ c.T, c @ v2.T
+        var += v + cvc + cv2 + cv2.T
+        scale += float(np.abs(v).max() + np.abs(cvc).max() + 2.0 * np.abs(cv2).max())
     # a variance that is rounding noise relative to its pieces (a one-subject group) has
     # no test: NaN, as a singular one (R would report the noise's statistic, or -1)
     stat = quadratic_statistic(score, var, scale) if ng > 1 else float("nan")
     df = ng - 1
     p = chi2_sf(stat, df)
     return GrayTest(int(cause), stat, df, p, score, var)
-
-
-def subjects(table: TiedTimeTable) -> int:
-    """The number of subjects of a tabulated sample."""
-    return int(table.n_risk[:, 0].sum()) if table.n_risk.size else 0
-
-
-def gray_kernel(table: TiedTimeTable):
-    """The kernels' module for a table: numpy below ``COMPILED_FROM`` subjects, else numba."""
-    from survival_stats import _numpy_kernels
-
-    if subjects(table) < _numpy_kernels.COMPILED_FROM:
-        return _numpy_kernels
-    from survival_stats import _compiled  # numba: imported on first use only
-
-    return _compiled
 
 
 def stratum_tables(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,
@@ -99,6 +95,11 @@ def gray_test(time, status, group, cause: int | None = None, strata=None,
         raise ValueError("Gray's test needs a group")
     t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
         time, status, np.asarray(group), [cause] if cause is not None else None, cencode)
+    if uses_streams(t.size):
+        streams = stratum_streams(t, s, codes, len(levels), n_codes, strata)
+        tests = [gray_from_pieces(pieces, k, len(levels))
+                 for k, pieces in zip(causes, gray_pieces(streams, causes, rho), strict=True)]
+        return relabel_tests(tests, labels)
     tables = stratum_tables(t, s, codes, len(levels), n_codes, strata)
     return relabel_tests(gray_statistics(tables, causes, rho), labels)
 

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from survival_stats.cox import design_matrix
+from survival_stats.design import design_matrix
 
 _SQRT_EPS = float(np.sqrt(np.finfo(float).eps))  # R: sqrt(.Machine$double.eps)
 _DBL_EPS = float(np.finfo(float).eps)

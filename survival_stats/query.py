@@ -19,7 +19,7 @@ from survival_stats.gray_test import GrayTest
 from survival_stats.kaplan_meier import kaplan_meier
 from survival_stats.logrank import logrank_test
 
-# Imported where used: pandas (cox only), the compiled competing-risks kernels (cif, gray),
+# Imported where used: the Cox fit, the compiled competing-risks kernels (cif, gray),
 # so that ``aml-registry estimate`` starts in well under a second for km and logrank.
 
 METHODS = ("km", "cif", "logrank", "gray", "cox")
@@ -98,23 +98,6 @@ class _Columns(dict):
 
     def values(self, name: str, rows: np.ndarray) -> np.ndarray:  # type: ignore[override]
         return np.ma.getdata(self[name])[rows]
-
-    def frame(self):
-        """A pandas DataFrame (NULL -> NaN/None), for the Cox model."""
-        import pandas as pd
-
-        out = {}
-        for name, col in self.items():
-            data = np.ma.getdata(col)
-            mask = np.ma.getmaskarray(col)
-            if data.dtype.kind in "iub" or data.dtype.kind == "f":
-                data = data.astype(float)
-                data[mask] = np.nan
-            else:
-                data = data.astype(object)
-                data[mask] = None
-            out[name] = data
-        return pd.DataFrame(out)
 
 
 def sandboxed_connection(db_path: str) -> duckdb.DuckDBPyConnection:
@@ -213,7 +196,7 @@ def estimate_from_duckdb(
     check_columns(method, [str(c) for c in df.columns])
     has_group = "group" in df.columns
     if method == "cox":
-        return _clean(_cox(df.frame()))
+        return _clean(_cox(df))
     needed = ["time", "status"] + (["group"] if has_group else [])
     drop = np.zeros(len(df["time"]), bool)
     for name in needed:
@@ -279,7 +262,8 @@ def _gray(tests: list[GrayTest]) -> list[dict]:
     return [{"cause": r.cause, "statistic": r.statistic, "df": r.df, "p": r.p} for r in tests]
 
 
-def _cox(df) -> dict:
+def _cox(df: _Columns) -> dict:
+    """The Cox model of the query's columns, from the numpy columns (no pandas import)."""
     covariates = [c for c in df.columns if c not in ("time", "status")]
     if not covariates:
         raise ValueError("cox needs at least one covariate column besides time and status")

@@ -1,9 +1,11 @@
-"""The one sort behind the competing-risks estimators: counts per (distinct time, group, status).
+"""The tabulations behind the estimators: counts per (distinct time, group, status) for the
+numpy paths, the times sorted within (group x status) cells for the compiled ones, and the
+threads that share an analysis' independent pieces.
 
 cmprsk sorts by time (R ``order``) and walks blocks of tied times; every quantity of
 ``cuminc`` (the CIFs, their variance, Gray's test) is a function of the numbers at risk and
-the failures per block, group and cause. This module builds that table once, so that the
-CIFs and the tests of one analysis share it (see :func:`survival_stats.competing_risks`).
+the failures per block, group and cause. The table is built once, so that the CIFs and the
+tests of one analysis share it (see :func:`survival_stats.competing_risks`).
 """
 
 from __future__ import annotations
@@ -44,52 +46,16 @@ class TiedTimeTable:
 
 def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_groups: int,
                     n_codes: int) -> TiedTimeTable:
-    """Tabulate (time, group code, status code) into a :class:`TiedTimeTable`.
-
-    ``time`` must be finite; ``group`` holds codes 0..n_groups-1, ``status`` 0..n_codes-1.
-    The sort is split so that only plain float sorts are done: a counting sort by
-    (group, status) cell, numpy's sort of each cell and of all times (for the distinct
-    times), then one merge of every cell against the distinct times. No argsort and no gather
-    of the data by a permutation, which is where an ``order()``-based tabulation spends most
-    of its time. The sorts and merges of different cells run in parallel
-    (:func:`worker_threads`). Below :data:`survival_stats._numpy_kernels.COMPILED_FROM`
-    subjects numpy tabulates (``np.unique`` and bincount; no numba import).
+    """Tabulate (time, group code, status code) into a :class:`TiedTimeTable` (numpy:
+    ``np.unique`` and bincount). ``time`` must be finite; ``group`` holds codes
+    0..n_groups-1, ``status`` 0..n_codes-1. Used below
+    :data:`survival_stats._numpy_kernels.COMPILED_FROM` subjects; from there the estimators
+    read the time-ordered subjects instead (:mod:`survival_stats.event_stream`).
     """
     from survival_stats import _numpy_kernels
 
     t = np.ascontiguousarray(time, dtype=np.float64)
-    if t.size < _numpy_kernels.COMPILED_FROM:
-        return TiedTimeTable(*_numpy_kernels.tabulate(t, status, group, n_groups, n_codes))
-    from survival_stats import _compiled  # numba: imported on first use only
-
-    n_cells = n_groups * n_codes
-    if t.size == 0:
-        distinct, counts = t, np.zeros((n_groups, n_codes, 0), np.int64)
-    else:
-        workers = worker_threads(t.size)
-        group = np.ascontiguousarray(group, dtype=np.int64)
-        status = np.ascontiguousarray(status, dtype=np.int64)
-
-        def sorted_cells() -> tuple[np.ndarray, np.ndarray]:
-            by_cell, offsets = _compiled.partition_by_cell(t, group, status, n_codes, n_cells)
-            for c in range(n_cells):
-                by_cell[offsets[c]:offsets[c + 1]].sort()
-            return by_cell, offsets
-
-        # The distinct times (a sort of all times) and the sorted cells: one thread each.
-        (by_cell, offsets), distinct = run_parallel(
-            [sorted_cells, partial(_distinct_sorted, t)], workers)
-        # counts and risk sets in one walk per group (groups shared among the threads)
-        counts = np.empty((n_groups, n_codes, distinct.size), np.int64)
-        n_risk = np.empty((n_groups, distinct.size))
-        d_all = np.empty((n_groups, distinct.size))
-        present = np.empty((n_groups, distinct.size), np.bool_)
-        run_parallel([partial(_compiled.tabulate_groups, distinct, by_cell, offsets, n_codes,
-                              g, g + 1, counts, n_risk, d_all, present)
-                      for g in range(n_groups)], workers)
-        return TiedTimeTable(distinct, counts, n_risk, d_all, present)
-    n_risk, d_all, present = _compiled.risk_sets(counts)
-    return TiedTimeTable(distinct, counts, n_risk, d_all, present)
+    return TiedTimeTable(*_numpy_kernels.tabulate(t, status, group, n_groups, n_codes))
 
 
 def worker_threads(n: int) -> int:
@@ -114,11 +80,6 @@ def run_parallel(tasks: list[Callable[[], T]], workers: int) -> list[T]:
         return [task() for task in tasks]
     with ThreadPoolExecutor(min(workers, len(tasks))) as pool:
         return list(pool.map(lambda task: task(), tasks))
-
-
-def _distinct_sorted(t: np.ndarray) -> np.ndarray:
-    ordered = np.sort(t)
-    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
 def _balanced_cell_ranges(offsets: np.ndarray, parts: int) -> list[tuple[int, int]]:

@@ -153,3 +153,29 @@ def test_cox_numpy_path_equals_compiled(monkeypatch, ties, weighted, stratified)
         assert np.isclose(x.se, y.se, rtol=1e-10, atol=1e-12)
     assert np.isclose(a.concordance, b.concordance, rtol=1e-12)
     assert np.isclose(a.loglik, b.loglik, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n_groups", [2, 7])  # 7 groups x 3 codes: the argsort order, not the merge
+def test_event_streams_equal_the_tied_time_tables(monkeypatch, n_groups):
+    """The compiled walks over the time-ordered subjects (one for the tests of every cause,
+    one for the curves of every group; the subjects merged in parallel time ranges) give what
+    numpy gives from the tied-time table."""
+    from survival_stats.competing_risks import competing_risks
+
+    # the merge cut into three time ranges, as on a machine with threads to spare
+    monkeypatch.setattr(importlib.import_module("survival_stats.event_stream"),
+                        "worker_threads", lambda n: 3)
+    rng = np.random.default_rng(41 + n_groups)
+    n = 1800
+    t = np.r_[np.round(rng.exponential(4, n // 2), 1), rng.exponential(4, n - n // 2)]
+    s, g = rng.integers(0, 3, n), rng.integers(0, n_groups, n)
+    a, b = _both_competing(monkeypatch, competing_risks, t, s, g, strata=rng.integers(0, 3, n))
+    for x, y in zip(a.curves, b.curves, strict=True):
+        assert (x.group, x.cause, x.n, x.max_time) == (y.group, y.cause, y.n, y.max_time)
+        assert np.array_equal(x.time, y.time) and np.array_equal(x.risk_time, y.risk_time)
+        assert np.array_equal(x.risk_n, y.risk_n)
+        assert _close(x.estimate, y.estimate) and _close(x.variance, y.variance)
+    assert [x.cause for x in a.tests] == [y.cause for y in b.tests] == [1, 2]
+    for x, y in zip(a.tests, b.tests, strict=True):
+        assert np.isclose(x.statistic, y.statistic, rtol=1e-12)
+        assert _close(x.score, y.score) and _close(x.variance, y.variance)
