@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from integration_support import write_demo_marker
+from registry_fixtures import write_demo_marker
 
 from pipelines.refresh import run_refresh
 from pipelines.version import code_version
