@@ -20,7 +20,7 @@ from warehouse import export as export_module
 from warehouse.export import ExportError, export_registry
 from warehouse.publish import PUBLISHED_SCHEMAS
 
-pytestmark = pytest.mark.xdist_group("analysts-registry")
+pytestmark = pytest.mark.xdist_group("default_registry")  # the shared refresh: one worker builds it
 
 
 def _db_counts(db: Path, schemas=PUBLISHED_SCHEMAS) -> dict[str, int]:

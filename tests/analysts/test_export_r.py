@@ -12,7 +12,7 @@ import pytest
 
 from pipelines.cli import main
 
-pytestmark = pytest.mark.xdist_group("analysts-registry")
+pytestmark = pytest.mark.xdist_group("default_registry")  # the shared refresh: one worker builds it
 
 R_SCRIPT = r"""
 library(survival)

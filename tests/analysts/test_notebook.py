@@ -11,7 +11,7 @@ import pytest
 
 from pipelines.definitions import REPO_ROOT
 
-pytestmark = pytest.mark.xdist_group("analysts-registry")
+pytestmark = pytest.mark.xdist_group("default_registry")  # the shared refresh: one worker builds it
 
 NOTEBOOK = REPO_ROOT / "notebooks" / "registry_walkthrough.py"
 

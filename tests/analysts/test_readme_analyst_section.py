@@ -19,7 +19,7 @@ import pytest
 
 from pipelines.definitions import REPO_ROOT
 
-pytestmark = pytest.mark.xdist_group("analysts-registry")
+pytestmark = pytest.mark.xdist_group("default_registry")  # the shared refresh: one worker builds it
 
 README = REPO_ROOT / "README.md"
 DUCKDB = REPO_ROOT / ".venv" / "bin" / "duckdb"

@@ -10,7 +10,7 @@ import pytest
 
 from warehouse.views import ANALYST_VIEWS, create_analyst_views
 
-pytestmark = pytest.mark.xdist_group("analysts-registry")
+pytestmark = pytest.mark.xdist_group("default_registry")  # the shared refresh: one worker builds it
 
 
 @pytest.fixture()
