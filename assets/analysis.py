@@ -10,8 +10,10 @@ from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HAR
 from assets.partitions import DUCKDB_WRITER_POOL
 from extraction.stage import row_accounting
 from pipelines.resources import PseudonymKey, WarehouseResource
+from schemas.registry import published_tables
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.dictionary import comment_registry_tables
 from warehouse.keyring import use_key
 from warehouse.pseudonym import PseudonymKeyError, pseudonyms
 
@@ -86,7 +88,8 @@ def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         run_sql(con, "analysis/quarantine_summary")
         write_frame(con, "quality.row_accounting", row_accounting(con), replace=True)
         run_sql(con, "publish/data_dictionary")
-        run_sql(con, "publish/comments")
+        comment_registry_tables(con, [t for t in published_tables() if t.kind == "table"
+                                      and t.producer != "outcome_analyses"])
         results = []
         for name, asset, sql_file, desc in ANALYSIS_CHECKS:
             offending = query_frame(con, sql_file)

@@ -27,17 +27,11 @@ QUARANTINE_COLUMNS = ["centre_id", "delivery", "table_name", "file", "source_row
 ISSUE_COLUMNS = ["source_row", "column_name", "value", "rule", "detail"]
 
 
-#: dataframe-level pandera checks: (column named in the reason, other columns shown, rule text)
+#: dataframe-level pandera checks (the registry's row rules): (column named in the reason,
+#: other columns shown, rule text)
 DATAFRAME_CHECKS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "death_date_only_if_dead": ("death_date", ("vital_status",),
-                                "a death date is given if and only if the patient is dead"),
-    "grade_fits_kind": ("grade", ("kind",),
-                        "acute GVHD is graded 1-4 (I-IV), chronic GVHD mild/moderate/severe "
-                        "or limited/extensive"),
-    "response_or_counts": ("response", ("bm_blasts_pct", "anc", "platelets"),
-                           "an assessment needs a response label or counts (marrow blasts, "
-                           "ANC, platelets) to derive it from; it has neither"),
-}
+    rule.name: (rule.column, rule.shows, rule.reason)
+    for spec in CANONICAL_TABLES.values() for rule in spec.row_checks()}
 
 
 @dataclass
