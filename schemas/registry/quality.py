@@ -9,6 +9,11 @@ the local IDs and delivered values of these problems are in the restricted copy 
 from __future__ import annotations
 
 from schemas.registry.model import Table, col
+from schemas.registry.source import SOURCE_TABLE_NAMES
+
+#: every delivered table, as loaded (raw) and typed (staging)
+DELIVERED: tuple[str, ...] = (*(f"raw.{t}" for t in SOURCE_TABLE_NAMES),
+                              *(f"staging.{t}" for t in SOURCE_TABLE_NAMES))
 
 QUALITY_TABLES: tuple[Table, ...] = (
     Table(
@@ -56,7 +61,7 @@ QUALITY_TABLES: tuple[Table, ...] = (
             col("balanced", "bool", "raw = staged + quarantined"),
         ),
         producer="analysis_tables",
-        dependencies=("raw.patients", "staging.patients", "quarantine.rows"),
+        dependencies=(*DELIVERED, "quarantine.rows"),
     ),
     Table(
         "expectation_results", "quality",
@@ -89,7 +94,7 @@ QUALITY_TABLES: tuple[Table, ...] = (
             col("description", "text", "What the expectation checks"),
         ),
         producer="quality_expectation_results",
-        dependencies=("staging.patients",),
+        dependencies=DELIVERED,
     ),
     Table(
         "expectation_centre_results", "quality",
@@ -116,6 +121,6 @@ QUALITY_TABLES: tuple[Table, ...] = (
             col("description", "text", "What the check means"),
         ),
         producer="quality_expectation_results",
-        dependencies=("staging.patients",),
+        dependencies=DELIVERED,
     ),
 )

@@ -24,6 +24,7 @@ from schemas.registry import (
     Column,
     DateOrder,
     Table,
+    produced_by,
     published_tables,
     table,
 )
@@ -263,3 +264,14 @@ def test_the_registry_is_plain_data() -> None:
                          check=True)
     assert out.stdout.strip() == "[]"
     assert all(type(c) is Column for entry in ENTRIES for c in entry.all_columns)
+
+
+def test_analysis_assets_and_their_lineage_come_from_the_registry() -> None:
+    from assets.analysis import _DEPS, ANALYSIS_TABLES, QUALITY_TABLES
+
+    entries = [t for t in produced_by("analysis_tables") if t.kind == "table"
+               and t.layer in ("analysis", "quality")]
+    assert [t.name for t in entries] == [*ANALYSIS_TABLES, *QUALITY_TABLES]
+    assert [k.to_user_string() for k in _DEPS["treatment_lines"]] == [
+        "harmonised_patients", "staging_treatment_lines"]
+    assert "quarantine_rows" in {k.to_user_string() for k in _DEPS["row_accounting"]}
