@@ -17,13 +17,14 @@ from pandera.errors import SchemaErrors
 
 from schemas.canonical import CANONICAL_TABLES
 from schemas.dialect import CentreDialect
+from schemas.registry.restricted import QUARANTINE_ROWS
 from schemas.staging_models import STAGING_MODELS
 
 BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False,
               "y": True, "n": False, "t": True, "f": False}
 ROMAN_GRADES = {"I": "1", "II": "2", "III": "3", "IV": "4"}
-QUARANTINE_COLUMNS = ["centre_id", "delivery", "table_name", "file", "source_row", "column_name",
-                      "value", "rule", "reason", "n_issues"]
+#: quarantine.rows as staging builds it (the registry entry; the load time is added on write)
+QUARANTINE_COLUMNS = [c.name for c in QUARANTINE_ROWS.columns if c.name != "quarantined_at"]
 ISSUE_COLUMNS = ["source_row", "column_name", "value", "rule", "detail"]
 
 

@@ -36,18 +36,16 @@ def _dtype(column: Column) -> object:
     return "float64"
 
 
-def _bound(value: float) -> float | int:
-    """Whole bounds as integers, so that a reason reads ``maximum 20``, not ``20.0``."""
-    return int(value) if float(value).is_integer() else value
-
-
 def column_checks(column: Column) -> list[pa.Check]:
-    """The column's checks in pandera's own Field order (ge, le, isin, str_matches, str_length)."""
+    """The column's checks in pandera's own Field order (ge, le, isin, str_matches, str_length).
+
+    Bounds keep the registry's number type: a reason quotes them as declared (``1.0``, ``20``).
+    """
     checks = []
     if column.minimum is not None:
-        checks.append(pa.Check.ge(_bound(column.minimum)))
+        checks.append(pa.Check.ge(column.minimum))
     if column.maximum is not None:
-        checks.append(pa.Check.le(_bound(column.maximum)))
+        checks.append(pa.Check.le(column.maximum))
     if column.codes:
         checks.append(pa.Check.isin(list(column.codes)))
     if column.pattern is not None:

@@ -10,6 +10,7 @@ columns it adds; the columns it takes from a table get that table's description
 from __future__ import annotations
 
 from schemas.registry.model import Column, Table, col
+from schemas.registry.shared import CENTRE_ID, PATIENT_KEY
 
 ANALYSIS_TABLES: tuple[Table, ...] = (
     Table(
@@ -23,7 +24,7 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
             col("patient_key", "text",
                 "Pseudonymous patient key: HMAC-SHA256 of centre and local ID with the registry "
                 "key (stable across refreshes)"),
-            col("centre_id", "text", "Centre code"),
+            CENTRE_ID,
             col("cohort", "text",
                 "azaven_rr (AZA/VEN salvage for R/R disease), azaven_frontline, ic_comparator (IC "
                 "salvage before first allograft) or other"),
@@ -139,8 +140,8 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         "allograft.",
         key=("patient_key", "endpoint"),
         columns=(
-            col("patient_key", "text", "Pseudonymous patient key"),
-            col("centre_id", "text", "Centre code"),
+            PATIENT_KEY,
+            CENTRE_ID,
             col("cohort", "text", "Cohort (see analysis.patients)"),
             col("endpoint", "text",
                 "OS, CIR, NRM, GRFS, AGVHD_2_4, AGVHD_3_4, CGVHD, CGVHD_SEVERE"),
@@ -160,8 +161,8 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         "Every line of therapy before transplant (current delivery).",
         key=("patient_key", "line"),
         columns=(
-            col("patient_key", "text", "Pseudonymous patient key"),
-            col("centre_id", "text", "Centre code"),
+            PATIENT_KEY,
+            CENTRE_ID,
             col("line", "int", "Line number (1 = frontline)"),
             col("regimen", "text", "Regimen as written"),
             col("indication", "text", "frontline, refractory, relapse, molecular_relapse"),
@@ -181,8 +182,8 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         "Every response assessment with the ELN 2022 response derived from counts beside the "
         "reported one.",
         columns=(
-            col("patient_key", "text", "Pseudonymous patient key"),
-            col("centre_id", "text", "Centre code"),
+            PATIENT_KEY,
+            CENTRE_ID,
             col("line", "int", "Treatment line assessed"),
             col("cycle", "int", "End of which cycle (empty = end of line)"),
             col("days_diagnosis_to_assessment", "int",
@@ -208,8 +209,8 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         "mrd", "analysis",
         "Every MRD measurement (current delivery).",
         columns=(
-            col("patient_key", "text", "Pseudonymous patient key"),
-            col("centre_id", "text", "Centre code"),
+            PATIENT_KEY,
+            CENTRE_ID,
             col("days_diagnosis_to_sample", "int",
                 "Days from AML diagnosis to the sample", unit="days"),
             col("method", "text", "MFC, NPM1, WT1, other_pcr"),
@@ -226,8 +227,8 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         "Every allogeneic HSCT as delivered (current delivery).",
         key=("patient_key", "hsct_number"),
         columns=(
-            col("patient_key", "text", "Pseudonymous patient key"),
-            col("centre_id", "text", "Centre code"),
+            PATIENT_KEY,
+            CENTRE_ID,
             col("hsct_number", "int", "1 = first allograft"),
             col("transplant_year", "int", "Calendar year of this transplant"),
             col("days_diagnosis_to_hsct", "int",
@@ -258,8 +259,8 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         "gvhd", "analysis",
         "Every GVHD episode (current delivery).",
         columns=(
-            col("patient_key", "text", "Pseudonymous patient key"),
-            col("centre_id", "text", "Centre code"),
+            PATIENT_KEY,
+            CENTRE_ID,
             col("kind", "text", "acute or chronic"),
             col("grade", "text", "Acute 1-4; chronic mild/moderate/severe or limited/extensive"),
             col("day_after_hsct", "int", "Days from first allograft to onset", unit="days"),
@@ -274,7 +275,7 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         key=("patient_key",),
         columns=(
             col("pair_id", "int", "Matched pair (1:1, AZA/VEN with IC)"),
-            col("patient_key", "text", "Pseudonymous patient key"),
+            PATIENT_KEY,
             col("arm", "text", "Matched arm (AZA/VEN or IC)"),
             col("refresh_id", "text", "Refresh that computed the table"),
             col("code_version", "text", "Code version that computed the table"),

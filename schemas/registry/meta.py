@@ -8,6 +8,7 @@ mode and the deliveries that could not be loaded or were held. Messages never qu
 from __future__ import annotations
 
 from schemas.registry.model import Table, col
+from schemas.registry.shared import CENTRE_ID, REFRESH_ID
 
 META_TABLES: tuple[Table, ...] = (
     Table(
@@ -15,7 +16,7 @@ META_TABLES: tuple[Table, ...] = (
         "One row per refresh: when, which deliveries, row counts, check results, code version.",
         key=("refresh_id",),
         columns=(
-            col("refresh_id", "text", "Refresh identifier"),
+            REFRESH_ID,
             col("started_at", "timestamp", "Start (UTC)"),
             col("finished_at", "timestamp", "End (UTC)"),
             col("status", "text", "running, published, not_published, failed"),
@@ -33,8 +34,8 @@ META_TABLES: tuple[Table, ...] = (
         "What each refresh did per centre.",
         key=("refresh_id", "centre_id"),
         columns=(
-            col("refresh_id", "text", "Refresh identifier"),
-            col("centre_id", "text", "Centre code"),
+            REFRESH_ID,
+            CENTRE_ID,
             col("status", "text", "loaded, unchanged or failed"),
             col("current_delivery", "text", "Current delivery"),
             col("deliveries_loaded", "text", "Deliveries loaded in this refresh"),
@@ -51,7 +52,7 @@ META_TABLES: tuple[Table, ...] = (
         "check_results", "meta",
         "Every asset check result of every refresh.",
         columns=(
-            col("refresh_id", "text", "Refresh identifier"),
+            REFRESH_ID,
             col("asset", "text", "Asset checked"),
             col("check_name", "text", "Check"),
             col("partition", "text", "Centre partition (if any)"),
@@ -98,7 +99,7 @@ META_TABLES: tuple[Table, ...] = (
         " real date, future date, symbolic link): history, reported once; names file, row and "
         "column, never a value.",
         columns=(
-            col("centre_id", "text", "Centre code"),
+            CENTRE_ID,
             col("entry", "text", "The delivery folder (or other entry) that could not be loaded"),
             col("fingerprint", "text",
                 "Names, sizes and mtimes of its files: a changed entry is read again"),
@@ -118,7 +119,7 @@ META_TABLES: tuple[Table, ...] = (
         "registry accept-delivery); the newest row per centre, delivery and signature is in "
         "force.",
         columns=(
-            col("centre_id", "text", "Centre code"),
+            CENTRE_ID,
             col("delivery", "text", "Delivery date (folder name)"),
             col("signature", "text", "Fingerprint of the delivery's files the decision is about"),
             col("decision", "text", "held (by the shrink guard) or accepted (by a data manager)"),

@@ -9,13 +9,14 @@ declared once (``OUTCOME_COLUMNS``) and a table lists the names it holds.
 from __future__ import annotations
 
 from schemas.registry.model import Column, Table, col, same_columns
+from schemas.registry.shared import CENTRE_ID, PATIENT_KEY
 
 #: one entry per outcome column name: the same name means the same thing in every table
 OUTCOME_COLUMNS: dict[str, Column] = {c.name: c for c in (
     col("arm", "text", "Matched arm (AZA/VEN or IC)"),
     col("azaven", "text", "AZA/VEN cohort value (n/N (%) or median (range))"),
     col("candidates", "text", "Candidate variables screened"),
-    col("centre_id", "text", "Centre code"),
+    CENTRE_ID,
     col("code_version", "text", "Code version that computed the table"),
     col("cohort", "text", "Cohort"),
     col("days_since_delivery", "int", "Days from the current delivery to the report", unit="days"),
@@ -70,7 +71,7 @@ OUTCOME_COLUMNS: dict[str, Column] = {c.name: c for c in (
     col("observed_pct", "number", "Observed percentage", unit="%"),
     col("p", "number", "p-value"),
     col("pair_id", "int", "Matched pair (1:1, AZA/VEN with IC)"),
-    col("patient_key", "text", "Pseudonymous patient key"),
+    PATIENT_KEY,
     col("pct", "number", "Percentage"),
     col("reference", "text", "Reference level"),
     col("refresh_id", "text", "Refresh that computed the table"),

@@ -9,6 +9,7 @@ the local IDs and delivered values of these problems are in the restricted copy 
 from __future__ import annotations
 
 from schemas.registry.model import Table, col
+from schemas.registry.shared import CENTRE_ID, PATIENT_KEY
 from schemas.registry.source import SOURCE_TABLE_NAMES
 
 #: every delivered table, as loaded (raw) and typed (staging)
@@ -21,8 +22,8 @@ QUALITY_TABLES: tuple[Table, ...] = (
         "Reported vs derived disagreements for data managers (pseudonymised; local IDs are in "
         "the restricted database).",
         columns=(
-            col("patient_key", "text", "Pseudonymous patient key"),
-            col("centre_id", "text", "Centre code"),
+            PATIENT_KEY,
+            CENTRE_ID,
             col("variable", "text", "Variable"),
             col("reported", "text", "Value reported by the centre"),
             col("derived", "text", "Value derived by the clinical rules"),
@@ -38,7 +39,7 @@ QUALITY_TABLES: tuple[Table, ...] = (
         "Quarantined source rows per centre, delivery, table and rule (row details are in the "
         "restricted database).",
         columns=(
-            col("centre_id", "text", "Centre code"),
+            CENTRE_ID,
             col("delivery", "text", "Delivery (export date)"),
             col("table_name", "text", "Canonical table"),
             col("rule", "text", "Rule that rejected the row"),
@@ -52,7 +53,7 @@ QUALITY_TABLES: tuple[Table, ...] = (
         "row_accounting", "quality",
         "Row accounting per centre, delivery and table: raw rows = staged + quarantined.",
         columns=(
-            col("centre_id", "text", "Centre code"),
+            CENTRE_ID,
             col("delivery", "text", "Delivery"),
             col("table_name", "text", "Canonical table"),
             col("raw_rows", "int", "Rows delivered"),
@@ -110,7 +111,7 @@ QUALITY_TABLES: tuple[Table, ...] = (
             col("check_name", "text", "DQD-style check name (e.g. is_required, code_in_set)"),
             col("expectation", "text", "great-expectations expectation type"),
             col("column_name", "text", "Column (or columns) checked"),
-            col("centre_id", "text", "Centre code"),
+            CENTRE_ID,
             col("success", "bool", "True when the share violated is within the threshold"),
             col("unexpected_count", "int", "Rows of the centre violating the expectation"),
             col("element_count", "int", "Rows of the centre validated"),

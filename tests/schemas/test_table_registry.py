@@ -117,7 +117,7 @@ def test_pandera_rejects_what_the_registry_forbids() -> None:
         staging_schema(entry).validate(frame, lazy=True)
     cases = caught.value.failure_cases  # type: ignore[attr-defined]
     failed = set(zip(cases["column"], cases["check"], strict=True))
-    assert ("vaf", "less_than_or_equal_to(1)") in failed
+    assert ("vaf", "less_than_or_equal_to(1.0)") in failed
     assert ("patient_id", "str_length(1, None)") in failed
 
 
