@@ -23,14 +23,14 @@ from schemas.registry.source import RESPONSE_COUNT_COLUMNS
 ARROW_TEXT = pd.StringDtype("pyarrow")
 
 
-def _dtype(column: Column) -> object:
+def _dtype(column: Column, lineage: bool) -> object:
     if column.kind in ("text", "code", "json"):
         return ARROW_TEXT
     if column.kind in ("date", "timestamp"):
         return pa.DateTime
     if column.kind == "int":
-        # lineage row numbers are plain int64; nullable table integers are Int64
-        return "int64" if column.required and column.name == "source_row" else pd.Int64Dtype()
+        # lineage row numbers are plain int64 (always there); table integers nullable Int64
+        return "int64" if lineage else pd.Int64Dtype()
     if column.kind == "bool":
         return pd.BooleanDtype()
     return "float64"
@@ -55,9 +55,9 @@ def column_checks(column: Column) -> list[pa.Check]:
     return checks
 
 
-def staging_column(column: Column) -> pa.Column:
+def staging_column(column: Column, lineage: bool = False) -> pa.Column:
     """One registry column as a pandera column (type, nullability, checks, description)."""
-    return pa.Column(_dtype(column), checks=column_checks(column), nullable=column.nullable,
+    return pa.Column(_dtype(column, lineage), checks=column_checks(column), nullable=column.nullable,
                      description=column.description, title=column.name)
 
 
@@ -107,7 +107,8 @@ def staging_schema(table: Table) -> pa.DataFrameSchema:
     that a value that cannot be typed gets its own reason).
     """
     return pa.DataFrameSchema(
-        {c.name: staging_column(c) for c in table.all_columns},
+        {**{c.name: staging_column(c, lineage=True) for c in table.lineage},
+         **{c.name: staging_column(c) for c in table.columns}},
         checks=[row_check(r) for r in table.row_checks()],
         name=table.qualified_name, description=table.description,
         strict=False, coerce=False)
