@@ -51,8 +51,8 @@ def produced_by(producer: str) -> list[Table]:
 
 
 def published_tables() -> list[Table]:
-    """Every table and view of the analysts' file."""
-    return tables_of(*PUBLISHED_LAYERS)
+    """Every table and view of the analysts' file (restricted entries left out)."""
+    return [t for t in REGISTRY.values() if t.published]
 
 
 __all__ = ["PUBLISHED_LAYERS", "RAW_TABLES", "REGISTRY", "SOURCE_TABLE_NAMES", "STAGING_TABLES",
