@@ -17,7 +17,10 @@ pytestmark = pytest.mark.xdist_group("default_registry")
 STORED_AS = {
     "text": ("VARCHAR",), "code": ("VARCHAR",), "json": ("VARCHAR", "JSON"),
     "int": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UINTEGER", "UBIGINT"),
-    "number": ("DOUBLE", "FLOAT", "DECIMAL"), "bool": ("BOOLEAN",), "date": ("DATE",),
+    # a number may be whole (counts that are never missing are stored as integers)
+    "number": ("DOUBLE", "FLOAT", "DECIMAL", "TINYINT", "SMALLINT", "INTEGER", "BIGINT",
+               "HUGEINT"),
+    "bool": ("BOOLEAN",), "date": ("DATE",),
     "timestamp": ("TIMESTAMP", "TIMESTAMP WITH TIME ZONE"),
 }
 
