@@ -5,13 +5,16 @@ import dagster as dg
 import pandas as pd
 
 from assets import OWNERS, REFRESH_TAG
-from assets.extract import QUARANTINE_KEY, STAGING_KEYS
+from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HARMONISED_RESPONSES
+from assets.lineage import registry_deps
 from assets.partitions import DUCKDB_WRITER_POOL
 from extraction.stage import row_accounting
 from pipelines.resources import PseudonymKey, WarehouseResource
+from schemas.registry import produced_by, published_tables
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.dictionary import comment_registry_tables
 from warehouse.keyring import use_key
 from warehouse.pseudonym import PseudonymKeyError, pseudonyms
 
@@ -20,18 +23,11 @@ ANALYSIS_TABLES = ("patients", "endpoints", "treatment_lines", "responses", "mrd
 QUALITY_TABLES = ("discrepancies", "quarantine_summary", "row_accounting")
 KEYS = {t: dg.AssetKey(f"analysis_{t}") for t in ANALYSIS_TABLES}
 QUALITY_KEYS = {t: dg.AssetKey(f"quality_{t}") for t in QUALITY_TABLES}
-_DEPS = {
-    "patients": [HARMONISED_PATIENTS],
-    "endpoints": [KEYS["patients"]],
-    "treatment_lines": [STAGING_KEYS["treatment_lines"], HARMONISED_PATIENTS],
-    "responses": [HARMONISED_RESPONSES],
-    "mrd": [STAGING_KEYS["mrd"], HARMONISED_PATIENTS],
-    "transplants": [STAGING_KEYS["transplants"], HARMONISED_PATIENTS],
-    "gvhd": [STAGING_KEYS["gvhd"], HARMONISED_PATIENTS],
-    "discrepancies": [HARMONISED_DISCREPANCIES],
-    "quarantine_summary": [QUARANTINE_KEY],
-    "row_accounting": [QUARANTINE_KEY, *STAGING_KEYS.values()],
-}
+#: the assets the analysis layer reads; each table's lineage is its registry dependencies
+_UPSTREAM = [HARMONISED_PATIENTS, HARMONISED_RESPONSES, HARMONISED_DISCREPANCIES, QUARANTINE_KEY,
+             *STAGING_KEYS.values(), *RAW_KEYS.values()]
+_DEPS = {entry.name: registry_deps(entry, _UPSTREAM) for entry in produced_by("analysis_tables")
+         if entry.kind == "table" and entry.layer in ("analysis", "quality")}
 _SPEC = {"kinds": {"duckdb", "sql"}, "owners": OWNERS}
 
 # (check name, asset, SQL file in sql/checks returning offending rows, description)
@@ -86,6 +82,8 @@ def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         run_sql(con, "analysis/quarantine_summary")
         write_frame(con, "quality.row_accounting", row_accounting(con), replace=True)
         run_sql(con, "publish/data_dictionary")
+        comment_registry_tables(con, [t for t in published_tables() if t.kind == "table"
+                                      and t.producer != "outcome_analyses"])
         results = []
         for name, asset, sql_file, desc in ANALYSIS_CHECKS:
             offending = query_frame(con, sql_file)

@@ -10,7 +10,9 @@ from assets.partitions import DUCKDB_WRITER_POOL
 from outcome_report import TABLE_COLUMNS, build_outcome_tables, render_report
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
+from schemas.registry import produced_by
 from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.dictionary import comment_registry_tables
 from warehouse.publish import release_name, release_report_dir
 
 OUTCOME_KEYS = {name: dg.AssetKey(f"outcomes_{name}") for name in TABLE_COLUMNS}
@@ -73,7 +75,7 @@ def outcome_analyses(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             write_frame(con, f"outcomes.{name}", tables[name], replace=True)
         run_sql(con, "outcomes/create_matched_pairs")
         write_frame(con, "analysis.matched_pairs", tables["matched_pairs"])
-        run_sql(con, "publish/outcome_comments")
+        comment_registry_tables(con, produced_by("outcome_analyses"))
         bad = query_frame(con, "checks/outcome_estimates_bounds")
         con.execute("COMMIT")
     # built in this run's release; published with the database (warehouse.publish)

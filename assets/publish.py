@@ -14,7 +14,8 @@ from assets.quality import DASHBOARD_KEY, EXPECTATIONS_KEY, QUERIES_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.bookkeeping import utcnow
-from warehouse.database import query_frame, run_sql
+from warehouse.database import query_frame
+from warehouse.dictionary import comment_registry_tables
 from warehouse.publish import publish_registry, publish_restricted_copy, release_name
 
 PUBLISHED_KEY = dg.AssetKey("published_registry")
@@ -42,7 +43,7 @@ def published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseRe
     wh = warehouse.warehouse
     with wh.connect() as con:
         # every table of the refresh exists now (quality's come from their own assets)
-        run_sql(con, "publish/comments")
+        comment_registry_tables(con)
         checks = query_frame(con, "meta/refresh_checks", [refresh_id])
         failed = checks[(~checks["passed"]) & (checks["severity"] == "ERROR")]
         centres = query_frame(con, "meta/refresh_centres", [refresh_id])

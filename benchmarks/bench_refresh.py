@@ -33,7 +33,7 @@ from warehouse.pseudonym import DEMO_MARKER  # noqa: E402
 LAYER_OF_STEP = {
     "raw_centre_exports": "raw",
     "staging_centre_tables": "staging",
-    "harmonised_registry": "harmonised",
+    "harmonised_centre": "harmonised",
     "analysis_tables": "analysis",
     "quality_expectation_results": "quality (data docs)",
     "outcome_analyses": "outcomes + report",

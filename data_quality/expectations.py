@@ -1,7 +1,9 @@
 """Expectations generated from the data dictionary, in the three kinds of the OHDSI DQD.
 
 Source: ../shared/spec/style.md ("OHDSI Data Quality Dashboard", "great-expectations 1.x")
-and :mod:`schemas.canonical`. Every expectation is generated from ``CANONICAL_TABLES`` (plus
+and the table registry (:mod:`schemas.registry`). Every expectation is generated from the
+registry's staging entries (``STAGING_TABLES``: columns, codes, ranges, nullability, key and
+date-order checks; plus
 a few registry-level rules on a derived one-row-per-patient profile, :mod:`data_quality.profile`)
 in the three kinds of the OHDSI Data Quality Dashboard (Blacketer et al., JAMIA 2021; Kahn et
 al., eGEMs 2016):
@@ -25,7 +27,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from schemas.canonical import CANONICAL_TABLES, CanonicalColumn
+from schemas.registry import STAGING_TABLES, Column
 
 Kind = Literal["conformance", "completeness", "plausibility"]
 KINDS: tuple[Kind, ...] = ("conformance", "completeness", "plausibility")
@@ -87,6 +89,8 @@ class ExpectationSpec:
     description: str
     centre: str | None = None
     column_kind: str | None = None
+    #: the registry's description of the column checked (shown in the data docs)
+    column_description: str | None = None
 
     @property
     def spec_id(self) -> str:
@@ -126,7 +130,7 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def _date_bounds(table: str, col: CanonicalColumn,
+def _date_bounds(table: str, col: Column,
                  t: DataQualityThresholds) -> tuple[pd.Timestamp | None, pd.Timestamp]:
     hi = pd.Timestamp(f"{t.last_year}-12-31")
     if table == "transplants" and col.name == "hsct_date":
@@ -136,23 +140,14 @@ def _date_bounds(table: str, col: CanonicalColumn,
     return None, hi
 
 
-# (table, later column, earlier column, or_equal): DQD plausibleTemporalAfter within a table
-DATE_ORDER: tuple[tuple[str, str, str, bool], ...] = (
-    ("patients", "diagnosis_date", "birth_date", False),
-    ("treatment_lines", "end_date", "start_date", True),
-    ("followup", "last_contact_date", "death_date", True),
-    ("followup", "last_contact_date", "relapse_date", True),
-    ("followup", "death_date", "relapse_date", True),
-)
-
-
 def _table_specs(name: str, t: DataQualityThresholds) -> list[ExpectationSpec]:
-    table = CANONICAL_TABLES[name]
+    table = STAGING_TABLES[name]
     specs: list[ExpectationSpec] = []
     for col_name in ("centre_id", *table.column_names):
         specs.append(ExpectationSpec(
             name, "conformance", "field_exists", "expect_column_to_exist", col_name,
-            {"column": col_name}, None, f"{name}.{col_name} is present"))
+            {"column": col_name}, None, f"{name}.{col_name} is present",
+            column_description=table.column(col_name).description))
     key = ["centre_id", *table.key]
     specs.append(ExpectationSpec(
         name, "conformance", "primary_key_unique", "expect_compound_columns_to_be_unique",
@@ -164,7 +159,7 @@ def _table_specs(name: str, t: DataQualityThresholds) -> list[ExpectationSpec]:
                 name, "conformance", "code_in_set", "expect_column_values_to_be_in_set",
                 col.name, {"column": col.name, "value_set": list(col.codes)},
                 t.conformance_mostly, f"{name}.{col.name} uses the canonical codes",
-                column_kind=col.kind))
+                column_kind=col.kind, column_description=col.description))
         if col.minimum is not None or col.maximum is not None:
             kw: dict[str, Any] = {"column": col.name}
             if col.minimum is not None:
@@ -174,12 +169,12 @@ def _table_specs(name: str, t: DataQualityThresholds) -> list[ExpectationSpec]:
             specs.append(ExpectationSpec(
                 name, "conformance", "value_in_range", "expect_column_values_to_be_between",
                 col.name, kw, t.conformance_mostly,
-                f"{name}.{col.name} within the data dictionary's range", column_kind=col.kind))
+                f"{name}.{col.name} within the data dictionary's range", column_kind=col.kind, column_description=col.description))
         if col.required:
             specs.append(ExpectationSpec(
                 name, "completeness", "is_required", "expect_column_values_to_not_be_null",
                 col.name, {"column": col.name}, t.required_mostly,
-                f"{name}.{col.name} is required", column_kind=col.kind))
+                f"{name}.{col.name} is required", column_kind=col.kind, column_description=col.description))
         if col.kind == "date":
             lo, hi = _date_bounds(name, col, t)
             kw = {"column": col.name, "max_value": hi}
@@ -190,15 +185,14 @@ def _table_specs(name: str, t: DataQualityThresholds) -> list[ExpectationSpec]:
             specs.append(ExpectationSpec(
                 name, "plausibility", "plausible_date", "expect_column_values_to_be_between",
                 col.name, kw, t.date_order_mostly, f"{name}.{col.name} {what}",
-                column_kind=col.kind))
-    for tbl, later, earlier, or_equal in DATE_ORDER:
-        if tbl == name:
-            specs.append(ExpectationSpec(
-                name, "plausibility", "plausible_temporal_order",
-                "expect_column_pair_values_a_to_be_greater_than_b", f"{later}>{earlier}",
-                {"column_A": later, "column_B": earlier, "or_equal": or_equal,
-                 "ignore_row_if": "either_value_is_missing"},
-                t.date_order_mostly, f"{name}.{later} not before {earlier}"))
+                column_kind=col.kind, column_description=col.description))
+    for order in table.date_orders():
+        specs.append(ExpectationSpec(
+            name, "plausibility", "plausible_temporal_order",
+            "expect_column_pair_values_a_to_be_greater_than_b", order.name,
+            {"column_A": order.later, "column_B": order.earlier, "or_equal": order.or_equal,
+             "ignore_row_if": "either_value_is_missing"},
+            t.date_order_mostly, f"{name}.{order.later} not before {order.earlier}"))
     return specs
 
 
@@ -251,14 +245,14 @@ def _profile_specs(t: DataQualityThresholds, centres: list[str]) -> list[Expecta
 def generate_expectation_specs(thresholds: DataQualityThresholds | None = None,
                                centres: list[str] | tuple[str, ...] = ()
                                ) -> list[ExpectationSpec]:
-    """All expectations, generated from ``CANONICAL_TABLES`` (DQD: Blacketer et al., JAMIA 2021).
+    """All expectations, generated from the registry (DQD: Blacketer et al., JAMIA 2021).
 
     One suite per canonical table plus ``patient_profile`` (registry-level completeness per
     centre and plausibility of distributions); ``centres`` gives the per-centre checks.
     """
     t = thresholds or DataQualityThresholds()
     specs: list[ExpectationSpec] = []
-    for name in CANONICAL_TABLES:
+    for name in STAGING_TABLES:
         specs.extend(_table_specs(name, t))
     specs.extend(_profile_specs(t, sorted(centres)))
     return specs

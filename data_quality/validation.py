@@ -35,7 +35,7 @@ from data_quality.expectations import (
 )
 from data_quality.offline_docs import data_docs_index, make_site_offline
 from data_quality.profile import _typed_table, build_patient_profile
-from schemas.canonical import CANONICAL_TABLES
+from schemas.registry import STAGING_TABLES
 
 os.environ["GX_ANALYTICS_ENABLED"] = "false"
 
@@ -144,7 +144,7 @@ def _to_gx(spec: ExpectationSpec, gxe: Any, column_cls: Any) -> Any:
         kwargs["row_condition"] = column_cls("centre_id") == spec.centre
     meta = {"kind": spec.kind, "check_name": spec.check_name, "spec_id": spec.spec_id,
             "threshold_mostly": spec.mostly, "centre_id": spec.centre,
-            "source": DQD_REFERENCE}
+            "source": DQD_REFERENCE, "column_description": spec.column_description}
     notes = (f"**{spec.kind}** ({spec.check_name}): {spec.description}"
              + (f"; threshold mostly = {spec.mostly:g}" if spec.mostly is not None else ""))
     return getattr(gxe, _camel(spec.expectation))(meta=meta, notes=notes, **kwargs)
@@ -216,9 +216,9 @@ def _suite_notes(suite: str, rows_total: int, rows_validated: int, seed: int,
         what = ("Derived table, one row per patient: age at diagnosis, sex, karyotype and "
                 "NPM1/FLT3/TP53 testing, transplants and MRD before the first transplant.")
     else:
-        what = CANONICAL_TABLES[suite].description + "."
+        what = STAGING_TABLES[suite].description + "."
     notes = [what,
-             "Expectations generated from the canonical data dictionary (schemas/canonical.py) "
+             "Expectations generated from the table registry (schemas/registry/) "
              f"in the three kinds of the {DQD_REFERENCE}: conformance, completeness, "
              "plausibility. Each expectation's meta carries its kind and threshold (mostly).",
              f"Rows: {rows_total:,}."]
@@ -249,7 +249,7 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
     t = thresholds or DataQualityThresholds()
     out_dir = Path(out_dir).resolve()
 
-    frames: dict[str, pd.DataFrame] = {n: _typed_table(tables, n) for n in CANONICAL_TABLES}
+    frames: dict[str, pd.DataFrame] = {n: _typed_table(tables, n) for n in STAGING_TABLES}
     frames[PROFILE_SUITE] = build_patient_profile(frames, t)
     centres = sorted(str(c) for c in frames[PROFILE_SUITE]["centre_id"].dropna().unique())
     specs = generate_expectation_specs(t, centres)

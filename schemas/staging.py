@@ -17,27 +17,22 @@ from pandera.errors import SchemaErrors
 
 from schemas.canonical import CANONICAL_TABLES
 from schemas.dialect import CentreDialect
+from schemas.registry.restricted import QUARANTINE_ROWS
 from schemas.staging_models import STAGING_MODELS
 
 BOOL_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False,
               "y": True, "n": False, "t": True, "f": False}
 ROMAN_GRADES = {"I": "1", "II": "2", "III": "3", "IV": "4"}
-QUARANTINE_COLUMNS = ["centre_id", "delivery", "table_name", "file", "source_row", "column_name",
-                      "value", "rule", "reason", "n_issues"]
+#: quarantine.rows as staging builds it (the registry entry; the load time is added on write)
+QUARANTINE_COLUMNS = [c.name for c in QUARANTINE_ROWS.columns if c.name != "quarantined_at"]
 ISSUE_COLUMNS = ["source_row", "column_name", "value", "rule", "detail"]
 
 
-#: dataframe-level pandera checks: (column named in the reason, other columns shown, rule text)
+#: dataframe-level pandera checks (the registry's row rules): (column named in the reason,
+#: other columns shown, rule text)
 DATAFRAME_CHECKS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "death_date_only_if_dead": ("death_date", ("vital_status",),
-                                "a death date is given if and only if the patient is dead"),
-    "grade_fits_kind": ("grade", ("kind",),
-                        "acute GVHD is graded 1-4 (I-IV), chronic GVHD mild/moderate/severe "
-                        "or limited/extensive"),
-    "response_or_counts": ("response", ("bm_blasts_pct", "anc", "platelets"),
-                           "an assessment needs a response label or counts (marrow blasts, "
-                           "ANC, platelets) to derive it from; it has neither"),
-}
+    rule.name: (rule.column, rule.shows, rule.reason)
+    for spec in CANONICAL_TABLES.values() for rule in spec.row_checks()}
 
 
 @dataclass

@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 
 from warehouse.database import Warehouse, run_sql
+from warehouse.dictionary import comment_registry_tables
 from warehouse.dictionary_page import write_data_dictionary_page
 from warehouse.permissions import publish_mode, secure_release, secure_restricted
 from warehouse.views import create_analyst_views
@@ -202,10 +203,8 @@ def publish_registry(warehouse: Warehouse, con: duckdb.DuckDBPyConnection, relea
     pub = duckdb.connect(str(building))
     try:
         run_sql(pub, "publish/data_dictionary")
-        run_sql(pub, "publish/comments")
-        run_sql(pub, "publish/outcome_comments")
-        create_analyst_views(pub)
-        run_sql(pub, "quality/comments")
+        comment_registry_tables(pub)  # every published table of the registry
+        create_analyst_views(pub)     # the views, commented from the registry too
         pub.execute("CHECKPOINT")
     finally:
         pub.close()

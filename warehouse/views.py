@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import duckdb
 
+from schemas.registry import tables_of
 from warehouse.database import run_sql, table_exists
+from warehouse.dictionary import comment_registry_tables
 
 #: views in creation order (later ones read earlier ones)
 ANALYST_VIEWS = ("transplanted_outcomes", "azaven_rr_transplanted",
@@ -49,7 +51,7 @@ def create_analyst_views(con: duckdb.DuckDBPyConnection) -> list[str]:
             con, "analysis.matched_pairs"):
         run_sql(con, f"analysis/view_{MATCHED_PAIRS_VIEW}")
         created.append(f"analysis.{MATCHED_PAIRS_VIEW}")
-    run_sql(con, "publish/view_comments")
+    comment_registry_tables(con, [t for t in tables_of("analysis", "meta") if t.kind == "view"])
     inherited = run_sql(con, "publish/view_inherited_comments").fetchall()
     for view, column, comment in inherited:
         con.execute(f"COMMENT ON COLUMN analysis.{_quoted(view)}.{_quoted(column)} IS "
