@@ -14,7 +14,7 @@ from assets.quality import DASHBOARD_KEY, EXPECTATIONS_KEY, QUERIES_KEY
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.bookkeeping import utcnow
-from warehouse.database import query_frame
+from warehouse.database import query_frame, run_sql
 from warehouse.dictionary import comment_registry_tables
 from warehouse.publish import publish_registry, publish_restricted_copy, release_name
 
