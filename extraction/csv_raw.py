@@ -50,8 +50,14 @@ def _cells(n_fields: int) -> str:
 
 def _blank_line(n_fields: int) -> str:
     """A record of one field of spaces and tabs only (an empty line is skipped by DuckDB);
-    ``n_fields`` is the header's, the records have one column more (the overflow)."""
-    return f"list_count([{_cells(n_fields + 1)}]) = 1 AND trim(c0, ' \t') = ''"
+    ``n_fields`` is the header's, the records have one column more (the overflow, so c1
+    exists: NULL = padded)."""
+    return "c1 IS NULL AND trim(c0, ' \t') = ''"
+
+
+def _missing_fields(n_fields: int) -> str:
+    """Fields a record lacks against the header: NULL cells (only padding gives NULL)."""
+    return " + ".join(f"(c{i} IS NULL)::INTEGER" for i in range(n_fields))
 
 
 def _parse_error(dialect: CentreDialect, delivery: str, file: str, problem: str,
@@ -103,26 +109,27 @@ def _blank_lines_before(path: Path, byte_position: int) -> int:
 
 
 def _check_field_counts(con: duckdb.DuckDBPyConnection, source: CsvFile, n_fields: int,
-                        dialect: CentreDialect, delivery: str) -> None:
+                        first_long_record: int | None, dialect: CentreDialect,
+                        delivery: str) -> None:
     """A record with more fields than the header (it filled the overflow column, or DuckDB's
     strict mode rejected it) or any other record DuckDB rejected fails the file, naming the
     first such row: every row must reach raw, in its columns."""
-    long = con.execute(_render("raw/first_long_csv_record", cells=_cells(n_fields + 1),
-                               overflow=f"c{n_fields}", blank_line=_blank_line(n_fields))
-                       ).fetchone()
     reject = run_sql(con, "raw/first_csv_reject").fetchone()
     file = source.delivered.name
-    reject_row = None
+    row = too_many = found = error_types = None
     if reject is not None:
         line, line_start, too_many, error_types, found = reject
         # DuckDB's line 1 is the header line; rows count records, without blank lines
-        reject_row = max(int(line) - 1 - _blank_lines_before(source.path, int(line_start or 0)),
-                         1)
-    if long is not None and (reject_row is None or long[0] <= reject_row):
-        reject_row, too_many, found = int(long[0]), True, int(long[1])
-    if reject_row is None:
+        row = max(int(line) - 1 - _blank_lines_before(source.path, int(line_start or 0)), 1)
+    if first_long_record is not None:
+        long_row, long_fields = con.execute(
+            _render("raw/first_long_csv_record", cells=_cells(n_fields + 1),
+                    blank_line=_blank_line(n_fields)),
+            {"record": first_long_record}).fetchone()
+        if row is None or long_row <= row:
+            row, too_many, found = int(long_row), True, int(long_fields)
+    if row is None:
         return
-    row = reject_row
     if too_many:
         fields = f"{found} fields" if found else "more fields"
         raise DeliveryError(dialect.centre_id, delivery, file,
@@ -150,9 +157,13 @@ def _check_truncation(con: duckdb.DuckDBPyConnection, source: CsvFile, n_fields:
                             f"fields and no line end", row=rows)
 
 
-def _record_count(con: duckdb.DuckDBPyConnection, n_fields: int) -> int:
-    return con.execute(f"SELECT count(*) FROM temp.csv_records WHERE NOT "
-                       f"({_blank_line(n_fields)})").fetchone()[0]
+def _unmapped_fragments(unknown: list[int]) -> tuple[str, str]:
+    """The SQL of the unknown columns' cells and of their JSON object (NULL without any)."""
+    if not unknown:
+        return "NULL", "NULL::VARCHAR"
+    cells, json_object = _render("raw/unmapped_cells", cells=", ".join(
+        f"c{i}" for i in unknown)).split("\n-- json\n")
+    return cells, json_object
 
 
 def load_csv_into_raw(con: duckdb.DuckDBPyConnection, source: CsvFile, table: str,
@@ -172,25 +183,27 @@ def load_csv_into_raw(con: duckdb.DuckDBPyConnection, source: CsvFile, table: st
                            "string): check quoting", row=source.unclosed_quote_row)
     try:
         _read_records(con, source, n_fields + 1, dialect, delivery)
-        rows = _record_count(con, n_fields)
+        rows, first_long_record = con.execute(_render(
+            "raw/csv_records_summary", blank_line=_blank_line(n_fields),
+            overflow=f"c{n_fields}")).fetchone()
         _check_truncation(con, source, n_fields, rows, dialect, delivery)
-        _check_field_counts(con, source, n_fields, dialect, delivery)
+        _check_field_counts(con, source, n_fields, first_long_record, dialect, delivery)
         canonical, source_columns = map_header(header, table, dialect, delivery, file)
         by_name = {target: i for i, target in enumerate(canonical) if target is not None}
         unknown = [i for i, target in enumerate(canonical) if target is None]
         columns = ", ".join(
             f"c{by_name[c]} AS {_quoted(c)}" if c in by_name else f"NULL::VARCHAR AS {_quoted(c)}"
             for c in CANONICAL_TABLES[table].column_names)
-        unmapped_cells = ("[" + ", ".join(f"c{i}" for i in unknown) + "]" if unknown
-                          else "[]::VARCHAR[]")
+        unmapped_cells, unmapped_json = _unmapped_fragments(unknown)
         sql = _render("raw/insert_csv_rows", table=table, canonical_columns=columns,
-                      cells=_cells(n_fields), blank_line=_blank_line(n_fields),
-                      unmapped_cells=unmapped_cells, n_header=str(n_fields))
-        inserted = con.execute(sql, {
-            "centre_id": dialect.centre_id, "delivery": delivery, "file": file,
-            "file_sha256": file_sha256 or source.sha256, "loaded_at": loaded_at,
-            "unmapped_names": [source_columns[i] for i in unknown],
-            "missing": ["", *dialect.missing], "whitespace": WHITESPACE}).fetchone()[0]
+                      blank_line=_blank_line(n_fields), unmapped_cells=unmapped_cells,
+                      unmapped_json=unmapped_json, missing_fields=_missing_fields(n_fields))
+        params = {"centre_id": dialect.centre_id, "delivery": delivery, "file": file,
+                  "file_sha256": file_sha256 or source.sha256, "loaded_at": loaded_at}
+        if unknown:
+            params |= {"unmapped_names": [source_columns[i] for i in unknown],
+                       "missing": ["", *dialect.missing], "whitespace": WHITESPACE}
+        inserted = con.execute(sql, params).fetchone()[0]
     finally:
         run_sql(con, "raw/drop_csv_records")
     return int(inserted), source_columns

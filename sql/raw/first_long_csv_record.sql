@@ -1,15 +1,8 @@
--- The first record of a CSV file read into csv_records with more fields than its header: the
--- reader is given one column more than the header ({overflow}), so such a record fills it
--- (DuckDB's strict mode drops surplus *empty* fields silently and rejects non-empty ones,
--- see first_csv_reject.sql). Its row (as raw numbers it) and its fields ({cells}: all).
-SELECT source_row, fields
-FROM (
-    SELECT row_number() OVER (ORDER BY record) AS source_row,
-           list_count([{cells}]) AS fields,
-           {overflow} IS NOT NULL AS too_long
-    FROM (SELECT rowid AS record, * FROM temp.csv_records)
-    WHERE NOT ({blank_line})
-)
-WHERE too_long
-ORDER BY source_row
-LIMIT 1;
+-- The record of a CSV file at position $record (in csv_records) with more fields than the
+-- header: its row (records before it, without lines of spaces and tabs only, <blank_line>)
+-- and its fields (<cells>: all columns, the overflow included).
+SELECT (SELECT count(*) FROM (SELECT rowid AS record, * FROM temp.csv_records)
+        WHERE record <= $record AND NOT ({blank_line})) AS source_row,
+       list_count([{cells}]) AS fields
+FROM (SELECT rowid AS record, * FROM temp.csv_records)
+WHERE record = $record;
