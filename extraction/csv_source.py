@@ -101,6 +101,10 @@ def _scan(source: BinaryIO, dialect: CentreDialect, delivery: str, file: str,
             raise _decode_error(dialect, delivery, file, exc, window,
                                 consumed - len(pending) + exc.start,
                                 lines_before - pending.count(b"\n")) from exc
+        except UnicodeError as exc:  # e.g. a UTF-16 stream without its byte order mark
+            raise DeliveryError(dialect.centre_id, delivery, file,
+                                f"cannot decode the file as {dialect.encoding} ({exc}): the "
+                                "file is not in the encoding its centre.yaml declares") from exc
         digest.update(block)
         consumed += len(block)
         lines_before += block.count(b"\n")
