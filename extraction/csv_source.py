@@ -46,6 +46,8 @@ class CsvFile:
     ends_with_line_end: bool
     #: the row of a quoted value that is never closed (DuckDB does not report it), or None
     unclosed_quote_row: int | None
+    #: the file holds a quote character (a quoted value may span lines)
+    has_quotes: bool = True
 
 
 def file_sha256(path: Path) -> str:
@@ -66,6 +68,7 @@ class _Scan:
     ends_with_line_end: bool
     mixed_line_ends: bool
     odd_quotes: bool
+    has_quotes: bool
 
 
 def _decode_error(dialect: CentreDialect, delivery: str, file: str, exc: UnicodeDecodeError,
@@ -124,7 +127,7 @@ def _scan(source: BinaryIO, dialect: CentreDialect, delivery: str, file: str,
             break
     mixed = n_cr > 0 and not n_cr == n_crlf == n_lf
     return _Scan(digest.hexdigest(), has_content, last_char in ("\n", "\r"), mixed,
-                 n_quotes % 2 == 1)
+                 n_quotes % 2 == 1, n_quotes > 0)
 
 
 def _normalise_line_ends(source: Path, target: Path) -> None:
@@ -203,7 +206,8 @@ def prepare_csv(path: Path, dialect: CentreDialect, delivery: str, workdir: Path
         read_path = normalised
     header = read_header(read_path, dialect, delivery, file)
     unclosed = unclosed_quote_row(read_path, dialect.delimiter) if scan.odd_quotes else None
-    return CsvFile(path, read_path, scan.sha256, header, scan.ends_with_line_end, unclosed)
+    return CsvFile(path, read_path, scan.sha256, header, scan.ends_with_line_end, unclosed,
+                   scan.has_quotes)
 
 
 def private_workdir(parent: Path | None) -> Path:
