@@ -158,7 +158,14 @@ def load_csv_into_raw(con: duckdb.DuckDBPyConnection, source: CsvFile, table: st
         raise _parse_error(dialect, delivery, file,
                            "a quoted value opened in this row is never closed (EOF inside "
                            "string): check quoting", row=source.unclosed_quote_row)
-    canonical, source_columns = map_header(header, table, dialect, delivery, file)
+    try:
+        canonical, source_columns = map_header(header, table, dialect, delivery, file)
+        header_error = None
+    except DeliveryError as exc:
+        # reported after the faults of the records, as the pandas reader did: the file is
+        # still read (every column unknown) so that a truncation or a long record comes first
+        header_error = exc
+        canonical, source_columns = [None] * n_fields, [h.strip() for h in header]
     by_name = {target: i for i, target in enumerate(canonical) if target is not None}
     unknown = [i for i, target in enumerate(canonical) if target is None]
     columns = ", ".join(
@@ -180,6 +187,8 @@ def load_csv_into_raw(con: duckdb.DuckDBPyConnection, source: CsvFile, table: st
     try:
         rows = _insert(con, sql, params, source, dialect, delivery)
         _check_file(con, source, table, n_fields, rows, lineage, dialect, delivery)
+        if header_error is not None:
+            raise header_error
     finally:
         run_sql(con, "raw/drop_csv_records")
     return rows, source_columns

@@ -174,3 +174,16 @@ def test_decoding_in_blocks_reads_and_fails_like_decoding_the_whole_file(
         assert got.tolist() == kept
         assert table.sha256 == hashlib.sha256(data).hexdigest()
     assert codecs.lookup(encoding)  # the dialect's codec, also for the transcoded copy
+
+
+def test_a_record_fault_is_reported_before_a_header_fault(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """A headerless file cut at its end fails as truncated (as the pandas reader reported
+    it); without the cut, as a file missing its header line."""
+    headerless = _rows(1, 2)
+    _one_centre(tmp_path, headerless + b"S3,male,19")
+    _, _, failures = load_all(con, tmp_path / "landing")
+    assert "file is truncated" in str(failures["CSV"]) and failures["CSV"].row == 2
+    _one_centre(tmp_path / "other", headerless)
+    _, _, failures = load_all(con, tmp_path / "other" / "landing")
+    assert "missing required column" in str(failures["CSV"])
