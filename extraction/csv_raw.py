@@ -169,7 +169,10 @@ def load_csv_into_raw(con: duckdb.DuckDBPyConnection, source: CsvFile, table: st
     by_name = {target: i for i, target in enumerate(canonical) if target is not None}
     unknown = [i for i, target in enumerate(canonical) if target is None]
     columns = ", ".join(
-        f"c{by_name[c]} AS {_quoted(c)}" if c in by_name else f"NULL::VARCHAR AS {_quoted(c)}"
+        # a padded cell (a short record) is '' as the C parser padded it; missing_fields
+        # keeps how many fields the record lacked
+        f"coalesce(c{by_name[c]}, '') AS {_quoted(c)}" if c in by_name
+        else f"NULL::VARCHAR AS {_quoted(c)}"
         for c in CANONICAL_TABLES[table].column_names)
     unmapped_cells, unmapped_json = _unmapped_fragments(unknown)
     sql = _render("raw/insert_csv_rows", table=table, canonical_columns=columns,
