@@ -160,6 +160,11 @@ def test_decoding_in_blocks_reads_and_fails_like_decoding_the_whole_file(
         try:
             table = read_csv_table(path, "mutations", dialect, "2026-11-16")
         except DeliveryError as exc:
+            if exc.problem.startswith("cannot decode the file as"):
+                # a UTF-16 stream without byte order mark: refused (decoding it whole would
+                # guess the byte order and read garbage)
+                assert not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+                return
             if "cannot decode" not in exc.problem:
                 assert expected_failure is not None or bad is not None  # a cut header, ...
                 return
@@ -173,7 +178,6 @@ def test_decoding_in_blocks_reads_and_fails_like_decoding_the_whole_file(
         kept = [r for r in rows if any(c.strip(" \t") for c in r) or len(r) > 1]
         assert got.tolist() == kept
         assert table.sha256 == hashlib.sha256(data).hexdigest()
-    assert codecs.lookup(encoding)  # the dialect's codec, also for the transcoded copy
 
 
 def test_a_record_fault_is_reported_before_a_header_fault(
