@@ -1,8 +1,18 @@
-"""Peak memory of extracting and staging one large CSV, by file size (issue 18: a 200 MB CSV
-refreshed with 13 GB peak memory; streaming must keep memory within a small multiple of a
-chunk). Each size runs in a fresh process; the files are generated in a temporary folder.
+"""Peak memory and speed of loading one large CSV into raw, by file size (issue 18: a 200 MB
+CSV refreshed with 13 GB peak memory; streaming must keep memory within a small multiple of a
+chunk; issue 16: raw loading ran 6x slower than DuckDB's own ``read_csv``).
 
-    .venv/bin/python benchmarks/bench_csv_memory.py --sizes-mb 20 60
+Each measurement runs in a fresh process on a file generated in a temporary folder:
+
+- ``extract``: :func:`extraction.load.extract_centre` alone (the raw layer: streamed hash and
+  decoding, DuckDB's CSV reader straight into ``raw``), peak RSS and rows/s;
+- ``bare``: DuckDB's own ``read_csv`` of the same file (all text) into a database file, in
+  the same run, the yardstick of the raw loading's rows/s;
+- ``refresh`` (``--with-staging``): extraction then :func:`extraction.stage.stage_centre`,
+  the figure measured before this change (staging is outside the raw layer).
+
+    .venv/bin/python benchmarks/bench_csv_memory.py --sizes-mb 5 20 80 --with-staging 5 20
+    .venv/bin/python benchmarks/bench_csv_memory.py --sizes-mb 20 --encoding cp1252
 """
 
 from __future__ import annotations
@@ -19,11 +29,11 @@ from pathlib import Path
 HEADER = "patient_id,gene,detected,variant,vaf\n"
 
 
-def write_mutations_csv(path: Path, megabytes: float) -> int:
+def write_mutations_csv(path: Path, megabytes: float, encoding: str = "utf-8") -> int:
     """A mutations.csv of about ``megabytes`` MB; returns its rows."""
     target = int(megabytes * 1024 * 1024)
     rows = 0
-    with path.open("w", encoding="utf-8", newline="") as fh:
+    with path.open("w", encoding=encoding, newline="") as fh:
         fh.write(HEADER)
         written = len(HEADER)
         while written < target:
@@ -34,9 +44,22 @@ def write_mutations_csv(path: Path, megabytes: float) -> int:
     return rows
 
 
-def measure_one(megabytes: float) -> dict:
-    """Extract and stage one centre whose delivery is one large mutations.csv (this process)."""
-    import duckdb  # noqa: F401  (imported before measuring: its own memory is not the file's)
+def _centre(tmp: Path, megabytes: float, encoding: str) -> tuple[Path, int]:
+    centre = tmp / "landing" / "BIG"
+    delivery = centre / "2026-11-16"
+    delivery.mkdir(parents=True)
+    (centre / "centre.yaml").write_text(
+        f"centre_id: BIG\nname: BIG\ncountry: FR\nencoding: {encoding}\n")
+    rows = write_mutations_csv(delivery / "mutations.csv", megabytes, encoding)
+    (delivery / "patients.csv").write_text("patient_id,sex,birth_date,diagnosis_date\n",
+                                           encoding=encoding)
+    (delivery / "_SUCCESS").touch()
+    return centre, rows
+
+
+def measure_one(mode: str, megabytes: float, encoding: str) -> dict:
+    """One measurement in this process: ``extract``, ``refresh`` or ``bare``."""
+    import duckdb  # imported before measuring: its own memory is not the file's
 
     from extraction.load import extract_centre
     from extraction.stage import stage_centre
@@ -44,41 +67,64 @@ def measure_one(megabytes: float) -> dict:
     from warehouse.database import Warehouse
 
     with tempfile.TemporaryDirectory() as tmp:
-        centre = Path(tmp) / "landing" / "BIG"
-        delivery = centre / "2026-11-16"
-        delivery.mkdir(parents=True)
-        (centre / "centre.yaml").write_text("centre_id: BIG\nname: BIG\ncountry: FR\n")
-        rows = write_mutations_csv(delivery / "mutations.csv", megabytes)
-        (delivery / "patients.csv").write_text("patient_id,sex,birth_date,diagnosis_date\n")
-        (delivery / "_SUCCESS").touch()
+        centre, rows = _centre(Path(tmp), megabytes, encoding)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         started = time.perf_counter()
-        dialect = load_dialect(centre / "centre.yaml")
-        with Warehouse(Path(tmp) / "wh").connect() as con:
-            extract_centre(con, centre, dialect)
-            stage_centre(con, dialect)
+        if mode == "bare":
+            with duckdb.connect(str(Path(tmp) / "bare.duckdb")) as con:
+                con.execute("CREATE TABLE mutations AS SELECT * FROM read_csv(?, all_varchar "
+                            "= true, header = true)",
+                            [str(centre / "2026-11-16" / "mutations.csv")])
+                loaded = con.execute("SELECT count(*) FROM mutations").fetchone()[0]
+        else:
+            dialect = load_dialect(centre / "centre.yaml")
+            with Warehouse(Path(tmp) / "wh").connect() as con:
+                extract_centre(con, centre, dialect)
+                loaded = con.execute("SELECT count(*) FROM raw.mutations").fetchone()[0]
+                if mode == "refresh":
+                    stage_centre(con, dialect)
         seconds = time.perf_counter() - started
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"file_mb": megabytes, "rows": rows, "seconds": round(seconds, 1),
-            "peak_rss_mb": round(peak / 1024), "rss_before_mb": round(before / 1024)}
+    assert loaded == rows, (loaded, rows)
+    return {"mode": mode, "encoding": encoding, "file_mb": megabytes, "rows": rows,
+            "seconds": round(seconds, 2), "rows_per_second": round(rows / seconds),
+            "peak_rss_mb": round(peak / 1024), "rss_before_mb": round(before / 1024),
+            "duckdb": duckdb.__version__}
+
+
+def _run(mode: str, size: float, encoding: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--one", mode, str(size), encoding],
+                         check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    print(result, flush=True)
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes-mb", type=float, nargs="+", default=[20.0])
-    parser.add_argument("--one", type=float, help=argparse.SUPPRESS)
+    parser.add_argument("--sizes-mb", type=float, nargs="+", default=[5.0, 20.0])
+    parser.add_argument("--with-staging", type=float, nargs="*", default=[],
+                        help="sizes also measured with staging (the pre-change figure)")
+    parser.add_argument("--encoding", default="utf-8")
+    parser.add_argument("--out", default="csv_memory.json")
+    parser.add_argument("--one", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(measure_one(args.one)))
+        mode, size, encoding = args.one
+        print(json.dumps(measure_one(mode, float(size), encoding)))
         return
     results = []
     for size in args.sizes_mb:
-        out = subprocess.run([sys.executable, __file__, "--one", str(size)], check=True,
-                             capture_output=True, text=True).stdout
-        results.append(json.loads(out.strip().splitlines()[-1]))
-        print(results[-1], flush=True)
-    target = Path(__file__).with_name("results") / "csv_memory.json"
+        extract = _run("extract", size, args.encoding)
+        bare = _run("bare", size, args.encoding)
+        extract["bare_read_csv_rows_per_second"] = bare["rows_per_second"]
+        extract["raw_over_bare_seconds"] = round(extract["seconds"] / bare["seconds"], 2)
+        results += [extract, bare]
+    for size in args.with_staging:
+        results.append(_run("refresh", size, args.encoding))
+    target = Path(__file__).with_name("results") / args.out
     target.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    print(f"written to {target}")
 
 
 if __name__ == "__main__":

@@ -16,29 +16,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
+from extraction.csv_raw import load_csv_into_raw
+from extraction.csv_source import private_workdir, remove_workdir
 from extraction.deliveries import Delivery, FolderProblem, scan_centre_folder
-from extraction.readers import DeliveryError, SourceTable, read_delivery
-from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
+from extraction.readers import DeliveryError, SourceTable, raw_arrow_schema, read_delivery
+from schemas.canonical import TABLE_NAMES
 from schemas.dialect import CentreDialect
 from warehouse.database import query_frame, run_sql, table_exists, write_frame
 
-
-def raw_arrow_schema(table: str) -> pa.Schema:
-    """Raw layer columns: lineage, every canonical column as text, the values of unmapped
-    source columns (JSON), how many fields the source record lacked (``missing_fields``) and
-    the workbook cells holding a formula without a saved value (``formula_cells``)."""
-    fields = [
-        pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
-        pa.field("file", pa.string()), pa.field("source_row", pa.int64()),
-        pa.field("file_sha256", pa.string()), pa.field("loaded_at", pa.timestamp("us")),
-    ]
-    fields += [pa.field(c, pa.string()) for c in CANONICAL_TABLES[table].column_names]
-    fields.append(pa.field("unmapped", pa.string()))
-    fields.append(pa.field("missing_fields", pa.int32()))
-    fields.append(pa.field("formula_cells", pa.string()))
-    return pa.schema(fields)
+__all__ = ["CentreExtraction", "DeliveryLoad", "delivery_signature", "extract_centre",
+           "raw_arrow_schema", "record_problems", "stat_fingerprint"]
 
 
 @dataclass
@@ -83,12 +73,16 @@ def delivery_signature(tables: dict[str, SourceTable]) -> str:
 def _insert_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, delivery: Delivery,
                      tables: dict[str, SourceTable], signature: str,
                      loaded_at: dt.datetime) -> None:
+    """Replace one delivery's raw rows (inside the caller's transaction): workbook frames by
+    insert, CSV files by DuckDB's reader straight into the raw table (a file it refuses
+    raises :class:`DeliveryError`); then the ledger rows of ``raw.files`` and
+    ``raw.deliveries``."""
     centre, date = dialect.centre_id, delivery.delivery
     for table in TABLE_NAMES:
         source = tables.get(table)
-        frame = source.frame.copy() if source is not None else None
+        frame = source.frame.copy() if source is not None and source.frame is not None else None
         if frame is None:
-            frame = pa.Table.from_pylist([], schema=raw_arrow_schema(table)).to_pandas()
+            frame = pa.Table.from_pylist([], schema=raw_arrow_schema(table))
         else:
             frame.insert(0, "loaded_at", loaded_at)
             frame.insert(0, "file_sha256", source.sha256)
@@ -100,6 +94,9 @@ def _insert_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, del
             run_sql(con, "raw/add_formula_cells_column", table=table)
         write_frame(con, f"raw.{table}", frame, schema=raw_arrow_schema(table),
                     delete_where="centre_id = ? AND delivery = ?", delete_params=[centre, date])
+        if source is not None and source.csv is not None:
+            source.row_count, source.source_columns = load_csv_into_raw(
+                con, source.csv, table, dialect, date, loaded_at)
     con.execute("DELETE FROM raw.files WHERE centre_id = ? AND delivery = ?", [centre, date])
     con.execute("DELETE FROM raw.deliveries WHERE centre_id = ? AND delivery = ?", [centre, date])
     for source in tables.values():
@@ -109,6 +106,21 @@ def _insert_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, del
     con.execute("INSERT INTO raw.deliveries VALUES (?, ?, ?, ?, ?, ?)",
                 [centre, date, delivery.reason, signature, loaded_at,
                  stat_fingerprint(delivery.path)])
+
+
+def _loaded_rows(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: str
+                 ) -> dict[str, int]:
+    """Rows per file of a delivery as loaded before (from the ledger ``raw.files``)."""
+    files = query_frame(con, "raw/loaded_files", [centre_id, delivery])
+    return {str(f): int(n) for f, n in zip(files["file"], files["rows"], strict=True)}
+
+
+def _working_folder(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The folder of the working database (UTF-8 copies of delivered files go beside it,
+    in the warehouse's restricted area); None for an in-memory database."""
+    path = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = "
+                       "current_database()").fetchone()
+    return Path(path[0]).parent if path and path[0] else None
 
 
 def stat_fingerprint(folder: Path) -> str:
@@ -165,6 +177,47 @@ def _known_broken(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: Deli
     return None if hit.empty else str(hit["problem"].iloc[0])
 
 
+def _load_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, delivery: Delivery,
+                   known: pd.DataFrame, stats: str, loaded_at: dt.datetime, workdir: Path,
+                   problems: list[DeliveryError]) -> DeliveryLoad:
+    """Read one complete delivery and load it into raw in one transaction (or skip it when
+    its files' sha256 are those loaded); a broken one is added to ``problems``."""
+    try:
+        tables = read_delivery(delivery, dialect, workdir)
+        if not tables:
+            raise DeliveryError(dialect.centre_id, delivery.delivery, "(delivery folder)",
+                                "delivery holds no export file (expected "
+                                f"{'a workbook' if dialect.format == 'xlsx' else 'CSV files'})")
+    except DeliveryError as exc:
+        problems.append(exc)
+        return DeliveryLoad(delivery.delivery, "broken", str(exc))
+    signature = delivery_signature(tables)
+    previous = known["signature"]
+    hashes = {t.file: t.sha256 for t in tables.values()}
+    files = {t.table: t.file for t in tables.values()}
+    if len(previous) and previous.iloc[0] == signature:
+        run_sql(con, "raw/update_stat_fingerprint", [stats, dialect.centre_id,
+                                                     delivery.delivery])
+        return DeliveryLoad(delivery.delivery, "unchanged", "same files (sha256) already loaded",
+                            _loaded_rows(con, dialect.centre_id, delivery.delivery), hashes,
+                            files)
+    status = "reloaded" if len(previous) else "loaded"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _insert_delivery(con, dialect, delivery, tables, signature, loaded_at)
+    except DeliveryError as exc:
+        con.execute("ROLLBACK")
+        problems.append(exc)
+        return DeliveryLoad(delivery.delivery, "broken", str(exc))
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    reason = delivery.reason if status == "loaded" else "re-sent with changed files"
+    rows = {t.file: t.rows for t in tables.values()}
+    return DeliveryLoad(delivery.delivery, status, reason, rows, hashes, files)
+
+
 def extract_centre(con: duckdb.DuckDBPyConnection, centre_folder: Path, dialect: CentreDialect,
                    loaded_at: dt.datetime | None = None, now: float | None = None,
                    refresh_id: str | None = None) -> CentreExtraction:
@@ -201,37 +254,13 @@ def extract_centre(con: duckdb.DuckDBPyConnection, centre_folder: Path, dialect:
             problems.append(DeliveryError(dialect.centre_id, delivery.delivery,
                                           "(delivery folder)", broken))
             continue
+        workdir = private_workdir(_working_folder(con))
         try:
-            tables = read_delivery(delivery, dialect)
-            if not tables:
-                raise DeliveryError(dialect.centre_id, delivery.delivery, "(delivery folder)",
-                                    "delivery holds no export file (expected "
-                                    f"{'a workbook' if dialect.format == 'xlsx' else 'CSV files'})")
-        except DeliveryError as exc:
-            problems.append(exc)
-            results.append(DeliveryLoad(delivery.delivery, "broken", str(exc)))
-            continue
-        signature = delivery_signature(tables)
-        previous = known["signature"]
-        rows = {t.file: t.rows for t in tables.values()}
-        hashes = {t.file: t.sha256 for t in tables.values()}
-        files = {t.table: t.file for t in tables.values()}
-        if len(previous) and previous.iloc[0] == signature:
-            run_sql(con, "raw/update_stat_fingerprint", [stats, dialect.centre_id,
-                                                         delivery.delivery])
-            results.append(DeliveryLoad(delivery.delivery, "unchanged",
-                                        "same files (sha256) already loaded", rows, hashes, files))
-            continue
-        status = "reloaded" if len(previous) else "loaded"
-        con.execute("BEGIN TRANSACTION")
-        try:
-            _insert_delivery(con, dialect, delivery, tables, signature, loaded_at)
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-        reason = delivery.reason if status == "loaded" else "re-sent with changed files"
-        results.append(DeliveryLoad(delivery.delivery, status, reason, rows, hashes, files))
+            result = _load_delivery(con, dialect, delivery, known, stats, loaded_at, workdir,
+                                    problems)
+        finally:
+            remove_workdir(workdir)
+        results.append(result)
     extraction = CentreExtraction(dialect.centre_id, results, problems)
     extraction.new_problems = record_problems(con, centre_folder, dialect.centre_id, problems,
                                               refresh_id, loaded_at)

@@ -3,111 +3,93 @@
 Source: ../shared/spec/export-format.md. Every source row is kept as text (no value is
 changed here); source columns are renamed to their canonical names, and columns the dialect
 does not know are kept in ``unmapped`` (JSON) so that staging can quarantine the row.
-A file that cannot be read as a whole (undecodable bytes, truncated, missing required
-column, unreadable workbook) raises :class:`DeliveryError`, which fails the centre.
+A CSV file is never read into a Python frame: it is hashed and decoded in one streamed pass
+(:mod:`extraction.csv_source`) and loaded by DuckDB's own CSV reader straight into its raw
+table (:mod:`extraction.csv_raw`). A workbook is read with openpyxl (read-only). A file that
+cannot be read as a whole (undecodable bytes, truncated, missing required column, unreadable
+workbook) raises :class:`DeliveryError`, which fails the centre.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import hashlib
-import io
 import json
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from extraction.csv_raw import load_csv_into_raw
+from extraction.csv_source import (
+    CsvFile,
+    file_sha256,
+    prepare_csv,
+    private_workdir,
+    remove_workdir,
+)
 from extraction.deliveries import Delivery
+from extraction.errors import DeliveryError
+from extraction.header import map_header
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
 from schemas.dialect import CentreDialect
+
+__all__ = ["LINEAGE_COLUMNS", "DeliveryError", "SourceTable", "delivery_file",
+           "raw_arrow_schema", "read_csv_table", "read_delivery", "read_xlsx_tables"]
 
 LINEAGE_COLUMNS = ("centre_id", "delivery", "file", "source_row", "file_sha256")
 
 
-class DeliveryError(RuntimeError):
-    """A delivery file that cannot be loaded; the message names centre, file, row and problem."""
-
-    def __init__(self, centre_id: str, delivery: str, file: str, problem: str,
-                 row: int | None = None, column: str | None = None) -> None:
-        self.centre_id, self.delivery, self.file = centre_id, delivery, file
-        self.problem, self.row, self.column = problem, row, column
-        #: set by extract_centre: what the extraction loaded before raising this problem
-        self.extraction: object | None = None
-        where = f"centre {centre_id}, delivery {delivery}, file {file}"
-        if row is not None:
-            where += f", row {row}"
-        if column is not None:
-            where += f", column {column!r}"
-        super().__init__(f"{where}: {problem}")
+def raw_arrow_schema(table: str) -> pa.Schema:
+    """Raw layer columns: lineage, every canonical column as text, the values of unmapped
+    source columns (JSON), how many fields the source record lacked (``missing_fields``) and
+    the workbook cells holding a formula without a saved value (``formula_cells``)."""
+    fields = [
+        pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
+        pa.field("file", pa.string()), pa.field("source_row", pa.int64()),
+        pa.field("file_sha256", pa.string()), pa.field("loaded_at", pa.timestamp("us")),
+    ]
+    fields += [pa.field(c, pa.string()) for c in CANONICAL_TABLES[table].column_names]
+    fields.append(pa.field("unmapped", pa.string()))
+    fields.append(pa.field("missing_fields", pa.int32()))
+    fields.append(pa.field("formula_cells", pa.string()))
+    return pa.schema(fields)
 
 
 @dataclass
 class SourceTable:
-    """One canonical table of one delivery, as text, with lineage."""
+    """One canonical table of one delivery, with lineage.
+
+    A workbook sheet carries its rows as text in ``frame`` (source_row, canonical text
+    columns, unmapped, missing_fields, formula_cells: cells holding a formula without saved
+    value). A CSV file carries ``csv``, the prepared file DuckDB loads into raw; its row count
+    is known once loaded (``row_count``).
+    """
 
     table: str
     file: str
     sha256: str
-    frame: pd.DataFrame  # source_row, canonical text columns, unmapped, missing_fields,
-    #                      formula_cells (xlsx: cells holding a formula without saved value)
     source_columns: list[str]
+    frame: pd.DataFrame | None = None
+    csv: CsvFile | None = None
+    row_count: int | None = None
 
     @property
     def rows(self) -> int:
-        return len(self.frame)
-
-
-def _decode(data: bytes, dialect: CentreDialect, delivery: str, file: str) -> str:
-    try:
-        text = data.decode(dialect.encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n")  # header is line 0 -> data row number
-        where = "in the header line " if line == 0 else ""
-        raise DeliveryError(
-            dialect.centre_id, delivery, file,
-            f"cannot decode byte {data[exc.start:exc.start + 1]!r} at offset {exc.start} "
-            f"{where}as {dialect.encoding}: the file is not in the encoding its centre.yaml "
-            f"declares", row=line or None) from exc
-    return text.removeprefix("\ufeff")
-
-
-def _map_header(header: list[str], table: str, dialect: CentreDialect, delivery: str,
-                file: str) -> tuple[list[str | None], list[str]]:
-    """Canonical name per source column (None = unknown to the dialect)."""
-    spec = CANONICAL_TABLES[table]
-    mapping = dialect.column_map(table)
-    known = set(spec.column_names)
-    canonical: list[str | None] = []
-    for name in header:
-        name = name.strip()
-        target = mapping.get(name, name if name in known else None)
-        canonical.append(target)
-    seen = [c for c in canonical if c is not None]
-    duplicated = sorted({c for c in seen if seen.count(c) > 1})
-    if duplicated:
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"several source columns map to canonical column(s) {duplicated}")
-    missing = [c.name for c in spec.columns if c.required and c.name not in seen]
-    if missing:
-        # the header's own text is not quoted: in a file without a header line it is the
-        # first patient's record (identifying values stay out of messages and logs)
-        known_names = sum(1 for c in canonical if c is not None)
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"missing required column(s) {missing} for table {table}: the "
-                            f"first line has {len(header)} fields, {known_names} of them "
-                            f"known column names (is the header line missing, or the "
-                            f"centre.yaml column mapping incomplete?)")
-    return canonical, [h.strip() for h in header]
+        if self.frame is not None:
+            return len(self.frame)
+        if self.row_count is None:
+            raise ValueError(f"{self.file}: rows are counted when the file is loaded into raw")
+        return self.row_count
 
 
 def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: CentreDialect,
-              delivery: str, file: str,
-              missing_fields: np.ndarray | None = None) -> tuple[pd.DataFrame, list[str]]:
-    canonical, source_cols = _map_header(header, table, dialect, delivery, file)
+              delivery: str, file: str) -> tuple[pd.DataFrame, list[str]]:
+    """Workbook rows (text) as raw rows: canonical names, unknown columns' values in
+    ``unmapped`` (only cells that hold a value: an empty unknown column loses nothing)."""
+    canonical, source_cols = map_header(header, table, dialect, delivery, file)
     out = pd.DataFrame(index=rows.index)
     out["source_row"] = np.arange(1, len(rows) + 1, dtype=np.int64)
     for i, target in enumerate(canonical):
@@ -119,7 +101,6 @@ def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: Centre
     unknown = [(i, source_cols[i]) for i, t in enumerate(canonical) if t is None]
     out["unmapped"] = None
     if unknown and len(rows):
-        # only cells that hold a value: an empty unknown column loses nothing
         sub = rows.iloc[:, [i for i, _ in unknown]].astype(object)
         sub.columns = [name for _, name in unknown]
         filled = sub.notna() & ~sub.apply(lambda c: c.astype("string").str.strip().isin(
@@ -130,103 +111,45 @@ def _assemble(rows: pd.DataFrame, header: list[str], table: str, dialect: Centre
             out.loc[has, "unmapped"] = [
                 json.dumps({k: v for k, v in r.items() if isinstance(v, str)},
                            ensure_ascii=False) for r in kept.to_dict("records")]
-    out["missing_fields"] = (np.zeros(len(rows), np.int32) if missing_fields is None
-                             else missing_fields.astype(np.int32))
+    out["missing_fields"] = np.zeros(len(rows), np.int32)
     out["formula_cells"] = None
     cols = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped", "missing_fields",
             "formula_cells"]
     return out[cols].reset_index(drop=True), source_cols
 
 
-def fields_per_record(text: str, delimiter: str, n_header: int, n_rows: int) -> np.ndarray:
-    """The number of fields of each of the ``n_rows`` data records of a CSV text.
-
-    The C parser pads a short record with empty fields and drops the surplus of a long first
-    record, so the fields are counted apart. Common case first, with whole-text scans only:
-    no quoting, no lone CR, no blank line, the first data line has exactly the header's
-    fields and the delimiters add up to (header fields - 1) per line. Then no record is short
-    (a long record after the first makes the parser fail the file, so none can make up for a
-    short one). Otherwise Python's csv module (the parser's quoting rules, the parser's line
-    ends) counts them, skipping the lines the parser skips: empty or only spaces and tabs.
-    """
-    if '"' not in text and text.count("\r") == text.count("\r\n") and "\n\n" not in text \
-            and "\n\r\n" not in text and not text.startswith(("\n", "\r")):
-        lines = text.count("\n") + (not text.endswith("\n"))
-        first_end = text.find("\n")
-        second_end = text.find("\n", first_end + 1)
-        first_data = text[first_end + 1:second_end if second_end >= 0 else len(text)]
-        if lines == n_rows + 1 and first_data.count(delimiter) == n_header - 1 \
-                and text.count(delimiter) == lines * (n_header - 1):
-            return np.full(n_rows, n_header, np.int64)
-    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    next(records, None)
-    return np.fromiter((len(r) for r in records if r and not _whitespace_line(r)),
-                       dtype=np.int64)
-
-
-def _whitespace_line(record: list[str]) -> bool:
-    """A line of spaces and tabs only, which pandas' C parser skips like a blank line."""
-    return len(record) == 1 and record[0] != "" and record[0].strip(" \t") == ""
+def prepare_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str,
+                      workdir: Path) -> SourceTable:
+    """One CSV export file hashed, decoded and made ready for DuckDB (streamed, no rows in
+    Python); :func:`extraction.csv_raw.load_csv_into_raw` loads it."""
+    source = prepare_csv(path, dialect, delivery, workdir)
+    return SourceTable(table, path.name, source.sha256, [h.strip() for h in source.header],
+                       csv=source)
 
 
 def read_csv_table(path: Path, table: str, dialect: CentreDialect, delivery: str) -> SourceTable:
-    """Read one CSV export file verbatim (all text) with the centre's dialect."""
-    file = path.name
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
-    text = _decode(data, dialect, delivery, file)
-    if not text.strip():
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            "file is empty (0 bytes or blank): a table with no rows must "
-                            "still have its header line")
+    """Read one CSV export file verbatim (all text) as the raw layer holds it, into a frame.
+
+    The same path as the pipeline's (streamed preparation, DuckDB's reader, the raw SQL), run
+    on a private in-memory database; for tests and small files (the pipeline never builds
+    the frame).
+    """
+    workdir = private_workdir(None)
     try:
-        header = next(csv.reader(io.StringIO(text, newline=""), delimiter=dialect.delimiter))
-    except csv.Error as exc:
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"cannot read the header line: {exc}") from exc
-    try:
-        with warnings.catch_warnings():
-            # a long first record: reported below, from the field counts
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            rows = pd.read_csv(io.StringIO(text), sep=dialect.delimiter, dtype=str,
-                               keep_default_na=False, na_filter=False, header=0, engine="c",
-                               skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL,
-                               names=list(range(len(header))), index_col=False)
-    except pd.errors.ParserError as exc:
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"cannot parse as CSV with delimiter {dialect.delimiter!r}: {exc}"
-                            ) from exc
-    if len(rows.columns) != len(header):
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"header has {len(header)} columns but rows have {len(rows.columns)}")
-    if not text.endswith(("\n", "\r")) and len(rows):
-        last = rows.iloc[-1]
-        n_fields = len(next(csv.reader(io.StringIO(text.rsplit("\n", 1)[-1]),
-                                       delimiter=dialect.delimiter), []))
-        if n_fields < len(header) or (last == "").all():
-            raise DeliveryError(dialect.centre_id, delivery, file,
-                                f"file is truncated: the last row has {n_fields} of "
-                                f"{len(header)} fields and no line end", row=len(rows))
-    try:
-        fields = fields_per_record(text, dialect.delimiter, len(header), len(rows))
-    except csv.Error as exc:
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"cannot count the fields of its records: {exc}") from exc
-    if fields.size != len(rows):
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"the records cannot be delimited consistently ({len(rows)} rows "
-                            f"by the CSV parser, {fields.size} by field counting): check "
-                            f"quoting and line ends")
-    long = np.flatnonzero(fields > len(header))
-    if long.size:
-        row = int(long[0]) + 1
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"the record has {fields[long[0]]} fields but the header has "
-                            f"{len(header)} (a delimiter inside an unquoted value, or one at "
-                            f"the end of every data line?)", row=row)
-    missing = np.clip(len(header) - fields, 0, None)
-    frame, source_cols = _assemble(rows, header, table, dialect, delivery, file, missing)
-    return SourceTable(table, file, sha, frame, source_cols)
+        prepared = prepare_csv_table(path, table, dialect, delivery, workdir)
+        with duckdb.connect() as con:
+            con.execute("CREATE SCHEMA raw")
+            con.register("_empty", pa.Table.from_pylist([], schema=raw_arrow_schema(table)))
+            con.execute(f"CREATE TABLE raw.{table} AS SELECT * FROM _empty")
+            rows, columns = load_csv_into_raw(con, prepared.csv, table, dialect, delivery,
+                                              dt.datetime(2000, 1, 1))
+            names = ["source_row", *CANONICAL_TABLES[table].column_names, "unmapped",
+                     "missing_fields", "formula_cells"]
+            frame = con.execute(f"SELECT {', '.join(names)} FROM raw.{table} "
+                                "ORDER BY source_row").df()
+    finally:
+        remove_workdir(workdir)
+    return SourceTable(table, path.name, prepared.sha256, columns, frame=frame)
 
 
 def _cell_text(value: object, dialect: CentreDialect) -> str:
@@ -260,12 +183,16 @@ def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[
     from openpyxl.utils import get_column_letter
 
     file = path.name
-    data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+    sha = file_sha256(path)
     try:
-        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        formulas_wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
+        raise DeliveryError(dialect.centre_id, delivery, file,
+                            f"unreadable workbook ({type(exc).__name__})") from exc
+    try:
+        formulas_wb = load_workbook(path, read_only=True, data_only=False)
+    except Exception as exc:
+        wb.close()  # openpyxl raises many types for a damaged workbook
         raise DeliveryError(dialect.centre_id, delivery, file,
                             f"unreadable workbook ({type(exc).__name__})") from exc
     out: dict[str, SourceTable] = {}
@@ -305,7 +232,7 @@ def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[
             frame, source_cols = _assemble(rows, header, table, dialect, delivery,
                                            f"{file}#{sheet}")
             frame["formula_cells"] = pd.Series(formula_cells, dtype=object)
-            out[table] = SourceTable(table, f"{file}#{sheet}", sha, frame, source_cols)
+            out[table] = SourceTable(table, f"{file}#{sheet}", sha, source_cols, frame=frame)
     finally:
         wb.close()
         formulas_wb.close()
@@ -342,8 +269,13 @@ def delivery_file(delivery: Delivery, name: str, dialect: CentreDialect) -> Path
     return path
 
 
-def read_delivery(delivery: Delivery, dialect: CentreDialect) -> dict[str, SourceTable]:
-    """Read all tables of one delivery; a table without a file is simply absent."""
+def read_delivery(delivery: Delivery, dialect: CentreDialect, workdir: Path
+                  ) -> dict[str, SourceTable]:
+    """Read all tables of one delivery; a table without a file is simply absent.
+
+    Workbook sheets are read into frames; CSV files are only prepared (hashed, decoded, a
+    UTF-8 copy in ``workdir`` where DuckDB needs one) and loaded into raw by the caller.
+    """
     if dialect.format == "xlsx":
         path = delivery_file(delivery, dialect.workbook, dialect)
         if path is None:
@@ -354,5 +286,5 @@ def read_delivery(delivery: Delivery, dialect: CentreDialect) -> dict[str, Sourc
     for table in TABLE_NAMES:
         path = delivery_file(delivery, dialect.source_name(table), dialect)
         if path is not None:
-            out[table] = read_csv_table(path, table, dialect, delivery.delivery)
+            out[table] = prepare_csv_table(path, table, dialect, delivery.delivery, workdir)
     return out

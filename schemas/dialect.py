@@ -151,7 +151,7 @@ def _check_encoding(encoding: str, where: str, path: Path) -> None:
     """A text codec Python can decode bytes with (``rot13`` is a str-to-str transform)."""
     try:
         info = codecs.lookup(encoding)
-        b"ascii".decode(encoding)
+        b"".decode(encoding)  # (b"ascii" cannot be utf-16: an odd number of bytes)
     except LookupError as exc:
         raise DialectError(f"{where}: field 'encoding': {encoding!r} is not a text encoding "
                            "Python can decode files with (e.g. utf-8, cp1252, latin-1)",
