@@ -199,10 +199,14 @@ def _staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingAr
                      open_problems["open_queries"] == 0, "WARN",
                      "open quarantine queries of the current delivery", open_problems, centre)
         failures = [*problems, *(
-            f"{reason}. It is held: the current delivery {current or '(none)'} stays in use "
-            f"until a data manager accepts it (aml-registry accept-delivery --warehouse "
-            f"WAREHOUSE --centre {centre} --delivery {delivery} --reason TEXT) or a new "
-            f"delivery replaces it" for delivery, reason in sorted(held.items()))]
+            f"{reason}. It is held: "
+            + (f"the accepted content of the current delivery {current} stays in use until a "
+               "data manager accepts the re-send" if delivery == current else
+               f"the current delivery {current or '(none)'} stays in use until a data "
+               "manager accepts it")
+            + f" (aml-registry accept-delivery --warehouse WAREHOUSE --centre {centre} "
+            f"--delivery {delivery} --reason TEXT) or a new delivery replaces it"
+            for delivery, reason in sorted(held.items()))]
         deleted = sum(staged.deleted_patients.values())
         message = f"{quarantined} of {raw_rows} rows quarantined"
         if deleted:
