@@ -2,12 +2,15 @@
 discrepancies, from every centre's current staged delivery (clinical_rules does the work)."""
 
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
 from assets import OWNERS, REFRESH_TAG
 from assets.extract import STAGING_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.value_free import value_free_errors
 from clinical_rules.harmonise import harmonise_registry
 from extraction.stage import read_current_staging
 from pipelines.resources import WarehouseResource
@@ -47,6 +50,12 @@ _SPEC = {"group_name": "harmonised", "kinds": {"duckdb", "pandas"}, "owners": OW
 )
 def harmonised_registry(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Apply the clinical rules to the current staged data of every centre."""
+    with value_free_errors(context, warehouse, "harmonised"):
+        yield from _harmonised_registry(context, warehouse)
+
+
+def _harmonised_registry(context: dg.AssetExecutionContext,
+                         warehouse: WarehouseResource) -> Iterator:
     refresh_id = context.run.tags.get(REFRESH_TAG)
     with warehouse.warehouse.connect() as con:
         tables = read_current_staging(con)
