@@ -13,6 +13,7 @@ from outcome_report import TABLE_COLUMNS, build_outcome_tables, render_report
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.demo_banner import warehouse_is_demo
 from warehouse.publish import release_name, release_report_dir
 
 OUTCOME_KEYS = {name: dg.AssetKey(f"outcomes_{name}") for name in TABLE_COLUMNS}
@@ -74,6 +75,7 @@ def _outcome_analyses(context: dg.AssetExecutionContext,
             "centres": centres.to_dict("records"),
             "generated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ",
                                                                                  timespec="seconds"),
+            "is_demo": warehouse_is_demo(con),
         }
         tables = build_outcome_tables(patients, endpoints, snapshot)
         con.execute("BEGIN TRANSACTION")

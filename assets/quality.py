@@ -25,6 +25,7 @@ from schemas.canonical import TABLE_NAMES
 from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, table_exists, write_frame
+from warehouse.demo_banner import warehouse_is_demo
 from warehouse.publish import release_data_docs_dir, release_name, release_report_dir
 
 EXPECTATIONS_KEY = dg.AssetKey("quality_expectation_results")
@@ -144,6 +145,7 @@ def _quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: L
                   else pd.DataFrame(columns=CENTRE_RESULT_COLUMNS))
         deliveries = query_frame(con, "quality/delivery_trend")
         history = query_frame(con, "quality/query_history")
+        is_demo = warehouse_is_demo(con)
     current = {c: max(d) for c, d in staged.items() if d}
     dialects = {}
     for centre in current:
@@ -157,7 +159,8 @@ def _quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: L
     report_dir = release_report_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
                                                       context.run.run_id))
     page = render_dashboard(report_dir / "quality.html", refresh_id, checks, queries,
-                            deliveries, history, links, "../data-docs/index.html")
+                            deliveries, history, links, "../data-docs/index.html",
+                            is_demo=is_demo)
     counts = queries["status"].value_counts().to_dict()
     roots = queries[queries["status"].eq("open") & queries["root_query_id"].isna()]
     yield dg.MaterializeResult(asset_key=QUERIES_KEY, metadata={
