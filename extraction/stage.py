@@ -89,7 +89,7 @@ def current_delivery(con: duckdb.DuckDBPyConnection, centre_id: str) -> str | No
 
 def _decisions_in_force(con: duckdb.DuckDBPyConnection, centre_id: str
                         ) -> dict[tuple[str, str], str]:
-    """(delivery, signature) -> the decision in force ('held' or 'accepted')."""
+    """(delivery, signature) -> the decision in force ('held', 'accepted', 'superseded')."""
     decisions = query_frame(con, "staging/delivery_decisions", [centre_id])
     return {(r.delivery, r.signature): r.decision for r in decisions.itertuples()}
 
@@ -209,6 +209,8 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
             con.execute("INSERT INTO staging.deliveries VALUES (?, ?, ?, ?)",
                         [centre, delivery, signature, now])
             _forget_held_resend(con, centre, delivery)
+            if not findings and (previous is None or delivery >= previous):
+                _supersede_held(con, centre, delivery, signature, refresh_id, now)
             if findings:
                 reason = (f"centre {centre}, delivery {delivery} shrank against the current "
                           f"delivery {previous}: " + "; ".join(findings))
@@ -232,6 +234,20 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
         con.execute("COMMIT")
         result.staged_deliveries.append(delivery)
     return result
+
+
+def _supersede_held(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
+                    signature: str, refresh_id: str | None, now: dt.datetime) -> None:
+    """A delivery became current: held decisions it outdates (older deliveries, other
+    content of the same one) are closed as 'superseded', so no one is asked to decide them."""
+    for (held, held_signature), decision in _decisions_in_force(con, centre).items():
+        if decision == "held" and held <= delivery and (held, held_signature) != (
+                delivery, signature):
+            con.execute("INSERT INTO meta.delivery_decisions VALUES "
+                        "(?, ?, ?, 'superseded', ?, 'shrink guard', NULL, ?, ?)",
+                        [centre, held, held_signature,
+                         f"centre {centre}: delivery {delivery} became current instead",
+                         refresh_id, now])
 
 
 def _forget_held_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str) -> None:

@@ -234,7 +234,7 @@ COMMENT ON TABLE meta.delivery_decisions IS 'Deliveries held by the shrink guard
 COMMENT ON COLUMN meta.delivery_decisions.centre_id IS 'Centre code';
 COMMENT ON COLUMN meta.delivery_decisions.delivery IS 'Delivery date (folder name)';
 COMMENT ON COLUMN meta.delivery_decisions.signature IS 'Fingerprint of the delivery''s files the decision is about';
-COMMENT ON COLUMN meta.delivery_decisions.decision IS 'held (by the shrink guard) or accepted (by a data manager)';
+COMMENT ON COLUMN meta.delivery_decisions.decision IS 'held (by the shrink guard), accepted (by a data manager) or superseded (a newer or corrected delivery became current)';
 COMMENT ON COLUMN meta.delivery_decisions.reason IS 'What shrank (held) or why the loss is real (accepted)';
 COMMENT ON COLUMN meta.delivery_decisions.decided_by IS 'Login of the data manager who accepted (empty when held by the pipeline)';
 COMMENT ON COLUMN meta.delivery_decisions.command IS 'The command that recorded the decision';

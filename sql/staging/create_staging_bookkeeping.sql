@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS meta.delivery_decisions (
     centre_id   VARCHAR NOT NULL,
     delivery    VARCHAR NOT NULL,
     signature   VARCHAR NOT NULL,
-    decision    VARCHAR NOT NULL,   -- held, accepted
+    decision    VARCHAR NOT NULL,   -- held, accepted, superseded (a newer or corrected
+                                    -- delivery became current: nothing to decide)
     reason      VARCHAR NOT NULL,
     decided_by  VARCHAR,
     command     VARCHAR,

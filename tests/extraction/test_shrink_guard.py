@@ -18,9 +18,12 @@ from extraction.stage import (
     stage_centre,
 )
 from schemas.dialect import DEFAULT_SHRINK_LIMITS, load_dialect
+from warehouse.database import sql_text
 
 HEADER = b"patient_id,sex,birth_date,diagnosis_date\n"
 FOLLOWUP_HEADER = b"patient_id,last_contact_date,vital_status,death_date\n"
+#: what `aml-registry status` lists as waiting for a data manager's decision
+_PENDING = sql_text("meta/pending_decisions")
 
 
 def _size(patients: int = 100, deaths: int = 20, relapses: int = 10, transplants: int = 50,
@@ -113,6 +116,7 @@ def test_a_newer_good_delivery_supersedes_a_held_one(tmp_path: Path,
     _, stagings, _ = load_all(con, landing)
     assert stagings["SUP"].held == {}
     assert held_deliveries(con, "SUP") == {}
+    assert con.execute(_PENDING).fetchall() == []
     assert len(read_current_staging(con)["patients"]) == 32
 
 
@@ -171,6 +175,11 @@ def test_a_corrected_resend_after_a_held_one_replaces_the_content(
     assert stagings["RS2"].held == {} and held_deliveries(con, "RS2") == {}
     assert len(read_current_staging(con)["patients"]) == 31
     assert row_accounting(con, "RS2")["balanced"].all()
+    # nothing is left for a data manager to decide (status lists pending decisions)
+    assert con.execute(_PENDING).fetchall() == []
+    assert [d for (d,) in con.execute("SELECT decision FROM meta.delivery_decisions "
+                                      "ORDER BY decided_at").fetchall()] == ["held",
+                                                                             "superseded"]
 
 
 def test_a_resend_that_quarantines_most_rows_keeps_them_restricted(
