@@ -15,6 +15,7 @@ from assets.extract import raw_centre_exports, staging_centre_tables
 from pipelines.resources import LandingArea, WarehouseResource
 from warehouse.database import Warehouse
 
+pytestmark = pytest.mark.filterwarnings("ignore::dagster.PreviewWarning")
 HEADER = b"patient_id,sex,birth_date,diagnosis_date\n"
 
 
@@ -58,5 +59,3 @@ def test_a_held_resend_fails_the_centre_saying_its_content_stays(tmp_path: Path)
                            "staging.current_deliveries USING (centre_id, delivery)"
                            ).fetchone()[0] == 30
 
-
-pytestmark = pytest.mark.filterwarnings("ignore::dagster.PreviewWarning")
