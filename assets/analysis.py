@@ -1,6 +1,8 @@
 """Analysis layer: the analyst tables (SQL in ``sql/analysis``), pseudonymised, commented."""
 
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
@@ -9,6 +11,7 @@ from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HARMONISED_RESPONSES
 from assets.lineage import registry_deps
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.value_free import value_free_errors
 from extraction.stage import row_accounting
 from pipelines.resources import PseudonymKey, WarehouseResource
 from schemas.registry import produced_by, published_tables
@@ -61,6 +64,12 @@ ANALYSIS_CHECKS = (
 def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     pseudonym: PseudonymKey):
     """Pseudonymise the patient keys and build the analyst tables from the SQL files."""
+    with value_free_errors(context, warehouse, "analysis"):
+        yield from _analysis_tables(context, warehouse, pseudonym)
+
+
+def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                     pseudonym: PseudonymKey) -> Iterator:
     refresh_id = context.run.tags.get(REFRESH_TAG)
     try:
         secret = pseudonym.secret()

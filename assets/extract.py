@@ -12,18 +12,17 @@ import dagster as dg
 
 from assets import OWNERS, REFRESH_TAG
 from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
+from assets.value_free import value_free_errors
 from data_quality.query_store import centre_open_problems
 from extraction.load import extract_centre
 from extraction.readers import DeliveryError
 from extraction.stage import held_deliveries, row_accounting, stage_centre
 from pipelines.resources import LandingArea, WarehouseResource
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
-from schemas.dialect import DialectError
 from warehouse.bookkeeping import (
     new_delivery_problems,
     record_centre_run,
     record_check,
-    record_restricted_error,
 )
 from warehouse.database import query_frame
 
@@ -67,31 +66,8 @@ STAGING_SPECS = [
 def raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
                        warehouse: WarehouseResource):
     """Load the centre's complete, not yet loaded deliveries into the raw layer."""
-    yield from value_free_errors(context, warehouse, "extraction",
-                                 _raw_centre_exports(context, landing, warehouse))
-
-
-def value_free_errors(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                      step: str, body: Iterator) -> Iterator:
-    """Run a centre step; an unexpected error (whose text may quote a patient's value, e.g.
-    a conversion error) reaches Dagster's logs by its type and place only, its full text
-    goes to the restricted ``quarantine.errors``."""
-    try:
-        yield from body
-    except (dg.Failure, DeliveryError):
-        raise
-    except DialectError as exc:  # names the centre.yaml and field, never a patient value
-        raise dg.Failure(description=str(exc),
-                         metadata={"file": exc.file, "field": exc.field or ""}) from None
-    except Exception as exc:
-        centre = context.partition_key
-        where = record_restricted_error(warehouse.warehouse,
-                                        context.run.tags.get(REFRESH_TAG) or context.run.run_id,
-                                        centre, step, exc)
-        raise dg.Failure(description=(
-            f"centre {centre}: unexpected {type(exc).__name__} during {step}; the error text "
-            f"(it may quote source values) is kept in {where} of the restricted database"
-        )) from None
+    with value_free_errors(context, warehouse, "extraction"):
+        yield from _raw_centre_exports(context, landing, warehouse)
 
 
 def _raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
@@ -164,8 +140,8 @@ def _raw_centre_exports(context: dg.AssetExecutionContext, landing: LandingArea,
 def staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingArea,
                           warehouse: WarehouseResource):
     """Type, validate and cross-check the centre's deliveries; quarantine what fails."""
-    yield from value_free_errors(context, warehouse, "staging",
-                                 _staging_centre_tables(context, landing, warehouse))
+    with value_free_errors(context, warehouse, "staging"):
+        yield from _staging_centre_tables(context, landing, warehouse)
 
 
 def _staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingArea,
@@ -199,10 +175,14 @@ def _staging_centre_tables(context: dg.AssetExecutionContext, landing: LandingAr
                      open_problems["open_queries"] == 0, "WARN",
                      "open quarantine queries of the current delivery", open_problems, centre)
         failures = [*problems, *(
-            f"{reason}. It is held: the current delivery {current or '(none)'} stays in use "
-            f"until a data manager accepts it (aml-registry accept-delivery --warehouse "
-            f"WAREHOUSE --centre {centre} --delivery {delivery} --reason TEXT) or a new "
-            f"delivery replaces it" for delivery, reason in sorted(held.items()))]
+            f"{reason}. It is held: "
+            + (f"the accepted content of the current delivery {current} stays in use until a "
+               "data manager accepts the re-send" if delivery == current else
+               f"the current delivery {current or '(none)'} stays in use until a data "
+               "manager accepts it")
+            + f" (aml-registry accept-delivery --warehouse WAREHOUSE --centre {centre} "
+            f"--delivery {delivery} --reason TEXT) or a new delivery replaces it"
+            for delivery, reason in sorted(held.items()))]
         deleted = sum(staged.deleted_patients.values())
         message = f"{quarantined} of {raw_rows} rows quarantined"
         if deleted:

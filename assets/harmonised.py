@@ -3,6 +3,7 @@ reported-vs-derived discrepancies from the centre's current staged delivery (the
 rules are per patient, so clinical_rules does the work on one centre at a time and a
 centre's run writes only its own rows)."""
 
+from collections.abc import Iterator
 
 import dagster as dg
 import pandas as pd
@@ -10,6 +11,7 @@ import pandas as pd
 from assets import OWNERS, REFRESH_TAG
 from assets.extract import STAGING_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
+from assets.value_free import value_free_errors
 from clinical_rules.harmonise import harmonise_registry
 from extraction.stage import current_delivery, read_centre_staging
 from pipelines.resources import WarehouseResource
@@ -53,6 +55,12 @@ _SPEC = {"group_name": "harmonised", "kinds": {"duckdb", "pandas"}, "owners": OW
 )
 def harmonised_centre(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Apply the clinical rules to the centre's current staged delivery; replace its rows."""
+    with value_free_errors(context, warehouse, "harmonised"):
+        yield from _harmonised_centre(context, warehouse)
+
+
+def _harmonised_centre(context: dg.AssetExecutionContext,
+                       warehouse: WarehouseResource) -> Iterator:
     centre = context.partition_key
     refresh_id = context.run.tags.get(REFRESH_TAG)
     with warehouse.warehouse.connect() as con:

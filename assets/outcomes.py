@@ -1,17 +1,20 @@
 """Outcomes layer: the study's analyses as tables in ``outcomes`` and the HTML report."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import dagster as dg
 
 from assets import OWNERS, REFRESH_TAG
 from assets.analysis import KEYS as ANALYSIS_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.value_free import value_free_errors
 from outcome_report import TABLE_COLUMNS, build_outcome_tables, render_report
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from schemas.registry import produced_by
 from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.demo_banner import warehouse_is_demo
 from warehouse.dictionary import comment_registry_tables
 from warehouse.publish import release_name, release_report_dir
 
@@ -54,6 +57,12 @@ _DESCRIPTIONS = {
 )
 def outcome_analyses(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Compute the standard outcome analyses and render the report for this snapshot."""
+    with value_free_errors(context, warehouse, "outcomes"):
+        yield from _outcome_analyses(context, warehouse)
+
+
+def _outcome_analyses(context: dg.AssetExecutionContext,
+                      warehouse: WarehouseResource) -> Iterator:
     refresh_id = context.run.tags.get(REFRESH_TAG) or context.run.run_id
     wh = warehouse.warehouse
     with wh.connect() as con:
@@ -68,6 +77,7 @@ def outcome_analyses(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             "centres": centres.to_dict("records"),
             "generated_at": dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(sep=" ",
                                                                                  timespec="seconds"),
+            "is_demo": warehouse_is_demo(con),
         }
         tables = build_outcome_tables(patients, endpoints, snapshot)
         con.execute("BEGIN TRANSACTION")

@@ -11,6 +11,7 @@ from assets.analysis import QUALITY_KEYS
 from assets.outcomes import OUTCOME_KEYS, REPORT_KEY
 from assets.partitions import DUCKDB_WRITER_POOL
 from assets.quality import DASHBOARD_KEY, EXPECTATIONS_KEY, QUERIES_KEY
+from assets.value_free import value_free_errors
 from pipelines.resources import WarehouseResource
 from pipelines.version import code_version
 from warehouse.bookkeeping import utcnow
@@ -39,6 +40,12 @@ class ChecksFailed(dg.Failure):
 def published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseResource
                        ) -> dg.MaterializeResult:
     """Record the refresh in meta, then publish if no blocking check failed in it."""
+    with value_free_errors(context, warehouse, "publish"):
+        return _published_registry(context, warehouse)
+
+
+def _published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseResource
+                        ) -> dg.MaterializeResult:
     refresh_id = context.run.tags.get(REFRESH_TAG)
     wh = warehouse.warehouse
     with wh.connect() as con:

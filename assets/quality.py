@@ -2,6 +2,8 @@
 centre's current delivery typed before quarantine, rendered as offline data docs; the
 queries back to the centres (quality.queries), their workbooks and the quality dashboard."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 import pandas as pd
 
@@ -10,6 +12,7 @@ from assets.analysis import QUALITY_KEYS
 from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.value_free import value_free_errors
 from data_quality import build_data_docs
 from data_quality.dashboard import render_dashboard
 from data_quality.pre_quarantine import combine_centres, typed_before_quarantine
@@ -22,6 +25,7 @@ from schemas.canonical import TABLE_NAMES
 from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, table_exists, write_frame
+from warehouse.demo_banner import warehouse_is_demo
 from warehouse.publish import release_data_docs_dir, release_name, release_report_dir
 
 EXPECTATIONS_KEY = dg.AssetKey("quality_expectation_results")
@@ -67,6 +71,12 @@ def _tables_before_quarantine(con, landing: LandingArea, log) -> dict[str, pd.Da
 def quality_expectation_results(context: dg.AssetExecutionContext, landing: LandingArea,
                                 warehouse: WarehouseResource):
     """Run the generated expectation suites on the rows before quarantine; render data docs."""
+    with value_free_errors(context, warehouse, "quality expectations"):
+        yield from _quality_expectation_results(context, landing, warehouse)
+
+
+def _quality_expectation_results(context: dg.AssetExecutionContext, landing: LandingArea,
+                                 warehouse: WarehouseResource) -> Iterator:
     refresh_id = context.run.tags.get(REFRESH_TAG) or context.run.run_id
     wh = warehouse.warehouse
     with wh.connect() as con:
@@ -119,6 +129,12 @@ def quality_expectation_results(context: dg.AssetExecutionContext, landing: Land
 def quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: LandingArea,
                                   warehouse: WarehouseResource):
     """Rebuild the queries (acceptances kept), write the workbooks and the dashboard."""
+    with value_free_errors(context, warehouse, "quality queries"):
+        yield from _quality_queries_and_dashboard(context, landing, warehouse)
+
+
+def _quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: LandingArea,
+                                   warehouse: WarehouseResource) -> Iterator:
     refresh_id = context.run.tags.get(REFRESH_TAG) or context.run.run_id
     wh = warehouse.warehouse
     with wh.transaction() as con:
@@ -129,6 +145,7 @@ def quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: La
                   else pd.DataFrame(columns=CENTRE_RESULT_COLUMNS))
         deliveries = query_frame(con, "quality/delivery_trend")
         history = query_frame(con, "quality/query_history")
+        is_demo = warehouse_is_demo(con)
     current = {c: max(d) for c, d in staged.items() if d}
     dialects = {}
     for centre in current:
@@ -142,7 +159,8 @@ def quality_queries_and_dashboard(context: dg.AssetExecutionContext, landing: La
     report_dir = release_report_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
                                                       context.run.run_id))
     page = render_dashboard(report_dir / "quality.html", refresh_id, checks, queries,
-                            deliveries, history, links, "../data-docs/index.html")
+                            deliveries, history, links, "../data-docs/index.html",
+                            is_demo=is_demo)
     counts = queries["status"].value_counts().to_dict()
     roots = queries[queries["status"].eq("open") & queries["root_query_id"].isna()]
     yield dg.MaterializeResult(asset_key=QUERIES_KEY, metadata={

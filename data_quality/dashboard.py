@@ -17,6 +17,7 @@ import pandas as pd
 from data_quality.expectations import KINDS
 from data_quality.html_style import esc, page
 from data_quality.workbook import root_order
+from warehouse.demo_banner import demo_banner, demo_title
 
 MAX_LISTED_QUERIES = 300
 
@@ -178,11 +179,13 @@ def trends(deliveries: pd.DataFrame, history: pd.DataFrame) -> str:
 
 def render_dashboard(path: Path, refresh_id: str, checks: pd.DataFrame,
                      queries: pd.DataFrame, deliveries: pd.DataFrame, history: pd.DataFrame,
-                     workbooks: Mapping[str, str], data_docs_href: str) -> Path:
+                     workbooks: Mapping[str, str], data_docs_href: str,
+                     is_demo: bool = False) -> Path:
     """Write the dashboard page (atomically) and return its path.
 
     ``checks``: per-centre expectation results (``DataDocsSummary.centre_results``);
-    ``workbooks``: centre -> link to its query workbook, relative to the page.
+    ``workbooks``: centre -> link to its query workbook, relative to the page;
+    ``is_demo``: a demo warehouse's page opens with the demo banner.
     """
     centres = sorted(set(checks["centre_id"].dropna().astype(str))
                      | set(queries["centre_id"].dropna().astype(str)))
@@ -194,7 +197,7 @@ def render_dashboard(path: Path, refresh_id: str, checks: pd.DataFrame,
             + f"<h3 id='{_anchor('queries', c)}'>Centre {esc(c)}: open queries</h3>"
             + centre_queries(c, queries))
     body = (
-        "<h1>AML registry: data quality dashboard</h1>"
+        demo_banner(is_demo) + "<h1>AML registry: data quality dashboard</h1>"
         f"<p class='meta'>Refresh <b>{esc(refresh_id)}</b>. Checks in the three kinds of the "
         "OHDSI Data Quality Dashboard (Blacketer et al., JAMIA 2021) on each centre's current "
         "delivery before quarantine: a check passes when the share of rows violating it is "
@@ -207,6 +210,6 @@ def render_dashboard(path: Path, refresh_id: str, checks: pd.DataFrame,
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(page(f"Data quality {refresh_id}", body), encoding="utf-8")
+    partial.write_text(page(demo_title(f"Data quality {refresh_id}", is_demo), body), encoding="utf-8")
     partial.replace(path)
     return path

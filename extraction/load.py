@@ -100,12 +100,15 @@ def _insert_delivery(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, del
     con.execute("DELETE FROM raw.files WHERE centre_id = ? AND delivery = ?", [centre, date])
     con.execute("DELETE FROM raw.deliveries WHERE centre_id = ? AND delivery = ?", [centre, date])
     for source in tables.values():
-        con.execute("INSERT INTO raw.files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [centre, date, source.table, source.file, source.sha256,
-                     json.dumps(source.source_columns, ensure_ascii=False), source.rows, loaded_at])
-    con.execute("INSERT INTO raw.deliveries VALUES (?, ?, ?, ?, ?, ?)",
-                [centre, date, delivery.reason, signature, loaded_at,
-                 stat_fingerprint(delivery.path)])
+        run_sql(con, "raw/record_file", {
+            "centre_id": centre, "delivery": date, "table_name": source.table,
+            "file": source.file, "file_sha256": source.sha256,
+            "source_columns": json.dumps(source.source_columns, ensure_ascii=False),
+            "rows": source.rows, "loaded_at": loaded_at})
+    run_sql(con, "raw/record_delivery", {
+        "centre_id": centre, "delivery": date, "complete_reason": delivery.reason,
+        "signature": signature, "loaded_at": loaded_at,
+        "stat_fingerprint": stat_fingerprint(delivery.path)})
 
 
 def _loaded_rows(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: str
@@ -160,9 +163,11 @@ def record_problems(con: duckdb.DuckDBPyConnection, centre_folder: Path, centre_
         if (error.delivery, fingerprint) in known_keys:
             continue
         known_keys.add((error.delivery, fingerprint))
-        con.execute("INSERT INTO meta.delivery_problems VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [centre_id, error.delivery, fingerprint, error.file, error.row,
-                     error.column, error.problem, refresh_id, seen_at])
+        run_sql(con, "raw/record_delivery_problem", {
+            "centre_id": centre_id, "entry": error.delivery, "fingerprint": fingerprint,
+            "file": error.file, "source_row": error.row, "column_name": error.column,
+            "problem": error.problem, "first_seen_refresh": refresh_id,
+            "first_seen_at": seen_at})
         new.append(error)
     return new
 

@@ -87,17 +87,38 @@ def current_delivery(con: duckdb.DuckDBPyConnection, centre_id: str) -> str | No
     return hit[0] if hit else None
 
 
+def _decisions_in_force(con: duckdb.DuckDBPyConnection, centre_id: str
+                        ) -> dict[tuple[str, str], str]:
+    """(delivery, signature) -> the decision in force ('held', 'accepted', 'superseded')."""
+    decisions = query_frame(con, "staging/delivery_decisions", [centre_id])
+    return {(r.delivery, r.signature): r.decision for r in decisions.itertuples()}
+
+
+def held_resends(con: duckdb.DuckDBPyConnection, centre_id: str) -> dict[str, str]:
+    """Re-sends of a delivery (same date, changed files) held by the shrink guard while the
+    raw layer still holds them: delivery -> the held re-send's signature."""
+    run_sql(con, "staging/create_staging_bookkeeping")
+    frame = query_frame(con, "staging/held_resends", [centre_id])
+    return dict(zip(frame["delivery"], frame["signature"], strict=True))
+
+
 def held_deliveries(con: duckdb.DuckDBPyConnection, centre_id: str) -> dict[str, str]:
-    """Deliveries of a centre held by the shrink guard and not accepted (delivery -> reason),
-    only those newer than the current delivery (an older one could not replace it)."""
+    """Deliveries of a centre held by the shrink guard and not accepted (delivery -> reason).
+
+    A newer delivery counts when it is staged and newer than the current one (an older one
+    could not replace it); a held re-send of the current delivery counts while the raw layer
+    still holds it (the centre stays on the delivery's last accepted content meanwhile).
+    """
     run_sql(con, "staging/create_staging_bookkeeping")
     decisions = query_frame(con, "staging/delivery_decisions", [centre_id])
     staged = query_frame(con, "staging/staged_deliveries", [centre_id])
     staged_now = set(zip(staged["delivery"], staged["signature"], strict=True))
+    resends = set(held_resends(con, centre_id).items())
     current = current_delivery(con, centre_id) or ""
     return {r.delivery: r.reason for r in decisions.itertuples()
-            if r.decision == "held" and (r.delivery, r.signature) in staged_now
-            and r.delivery > current}
+            if r.decision == "held" and (
+                ((r.delivery, r.signature) in staged_now and r.delivery > current)
+                or ((r.delivery, r.signature) in resends and r.delivery == current))}
 
 
 def stage_delivery(raw_tables: dict[str, pd.DataFrame], dialect: CentreDialect
@@ -126,6 +147,10 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
     A delivery that would become current is compared with the current one first: when it
     shrank beyond the centre's limits (:mod:`extraction.shrink`) it is staged but held
     (``meta.delivery_decisions``), so the current delivery stays until it is accepted.
+    A re-send of the current delivery itself (same date, changed files) that shrank is held
+    without touching the delivery's staging rows: the centre stays on its last accepted
+    content, the re-send's counts go to ``staging.held_resends`` and its quarantined rows to
+    ``quarantine.held_rows``; once accepted, the next staging makes it the content.
     Patients of the current delivery that the new one no longer holds are listed in
     ``quarantine.deleted_patients`` (restricted).
     """
@@ -135,11 +160,16 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
     raw_deliveries = query_frame(con, "raw/centre_deliveries", [centre])
     staged_before = query_frame(con, "staging/staged_deliveries", [centre])
     done = dict(zip(staged_before["delivery"], staged_before["signature"], strict=True))
+    decisions = _decisions_in_force(con, centre)
+    resends = held_resends(con, centre)
     result = CentreStaging(centre)
     for delivery, signature in zip(raw_deliveries["delivery"], raw_deliveries["signature"],
                                    strict=True):
         if done.get(delivery) == signature:
             continue
+        if (resends.get(delivery) == signature
+                and decisions.get((delivery, signature)) == "held"):
+            continue  # a held re-send, unchanged: the kept content stays
         raw_tables = {t: query_frame(con, "raw/delivery_rows", [centre, delivery], table=t)
                       for t in TABLE_NAMES}
         staged = stage_delivery(raw_tables, dialect)
@@ -148,6 +178,13 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
         before = stored_size(con, centre, previous) if replaces else None
         findings = shrink_findings(before, staged_size(
             staged, sum(len(f) for f in raw_tables.values())), dialect.shrink_limits)
+        if decisions.get((delivery, signature)) == "accepted":
+            findings = []  # a data manager accepted this content of the delivery
+        if findings and delivery == previous and delivery in done:
+            result.held[delivery] = _hold_resend(con, centre, delivery, signature,
+                                                 done[delivery], staged, findings,
+                                                 refresh_id, now)
+            continue
         con.execute("BEGIN TRANSACTION")
         try:
             for table, st in staged.items():
@@ -171,6 +208,9 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
             run_sql(con, "staging/record_staged_delivery", {
                 "centre_id": centre, "delivery": delivery, "signature": signature,
                 "staged_at": now})
+            _forget_held_resend(con, centre, delivery)
+            if not findings and (previous is None or delivery >= previous):
+                _supersede_held(con, centre, delivery, signature, refresh_id, now)
             if findings:
                 reason = (f"centre {centre}, delivery {delivery} shrank against the current "
                           f"delivery {previous}: " + "; ".join(findings))
@@ -197,17 +237,81 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
     return result
 
 
+def _supersede_held(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
+                    signature: str, refresh_id: str | None, now: dt.datetime) -> None:
+    """A delivery became current: held decisions it outdates (older deliveries, other
+    content of the same one) are closed as 'superseded', so no one is asked to decide them."""
+    for (held, held_signature), decision in _decisions_in_force(con, centre).items():
+        if decision == "held" and held <= delivery and (held, held_signature) != (
+                delivery, signature):
+            con.execute("INSERT INTO meta.delivery_decisions VALUES "
+                        "(?, ?, ?, 'superseded', ?, 'shrink guard', NULL, ?, ?)",
+                        [centre, held, held_signature,
+                         f"centre {centre}: delivery {delivery} became current instead",
+                         refresh_id, now])
+
+
+def _forget_held_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str) -> None:
+    """A delivery's staging rows were replaced: a re-send held for it is superseded."""
+    con.execute("DELETE FROM staging.held_resends WHERE centre_id = ? AND delivery = ?",
+                [centre, delivery])
+    con.execute("DELETE FROM quarantine.held_rows WHERE centre_id = ? AND delivery = ?",
+                [centre, delivery])
+
+
+def _hold_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str, signature: str,
+                 kept_signature: str, staged: dict[str, StagedTable], findings: list[str],
+                 refresh_id: str | None, now: dt.datetime) -> str:
+    """Hold a re-send of the current delivery that shrank; the staging rows stay. Returns
+    the reason recorded in ``meta.delivery_decisions``."""
+    staged_at = con.execute("SELECT staged_at FROM staging.deliveries WHERE centre_id = ? "
+                            "AND delivery = ?", [centre, delivery]).fetchone()[0]
+    reason = (f"centre {centre}, delivery {delivery} was re-sent with changed files and the "
+              f"re-send shrank against the delivery's accepted content (staged "
+              f"{staged_at:%Y-%m-%d %H:%M} UTC, which stays in use): " + "; ".join(findings))
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _forget_held_resend(con, centre, delivery)
+        for table, st in staged.items():
+            run_sql(con, "staging/record_held_resend", {
+                "centre_id": centre, "delivery": delivery, "signature": signature,
+                "kept_signature": kept_signature, "table_name": table,
+                "staged_rows": len(st.typed), "quarantined_rows": len(st.quarantine),
+                "staged_at": now})
+        q = pd.concat([st.quarantine for st in staged.values() if len(st.quarantine)]
+                      or [pd.DataFrame(columns=QUARANTINE_COLUMNS)], ignore_index=True)
+        q["quarantined_at"] = now
+        write_frame(con, "quarantine.held_rows", q[[*QUARANTINE_COLUMNS, "quarantined_at"]],
+                    schema=QUARANTINE_SCHEMA)
+        con.execute("INSERT INTO meta.delivery_decisions VALUES "
+                    "(?, ?, ?, 'held', ?, 'shrink guard', NULL, ?, ?)",
+                    [centre, delivery, signature, reason, refresh_id, now])
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return reason
+
+
 def accept_delivery(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: str, reason: str,
                     decided_by: str, command: str, now: dt.datetime | None = None) -> str:
-    """Record a data manager's decision to accept a held delivery; return what was held."""
+    """Record a data manager's decision to accept a held delivery; return what was held.
+
+    A held re-send of the current delivery is accepted by its raw signature; the next
+    staging of the centre makes it the delivery's content.
+    """
     held = held_deliveries(con, centre_id)
     if delivery not in held:
         raise ValueError(f"centre {centre_id}, delivery {delivery} is not held by the shrink "
                          f"guard (held: {sorted(held) or 'none'})")
     if not reason.strip():
         raise ValueError("a reason is required to accept a delivery that shrank")
-    staged = query_frame(con, "staging/staged_deliveries", [centre_id])
-    signature = staged.loc[staged["delivery"] == delivery, "signature"].iloc[0]
+    resends = held_resends(con, centre_id)
+    if delivery in resends:
+        signature = resends[delivery]
+    else:
+        staged = query_frame(con, "staging/staged_deliveries", [centre_id])
+        signature = staged.loc[staged["delivery"] == delivery, "signature"].iloc[0]
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     run_sql(con, "staging/record_delivery_decision", {
         "centre_id": centre_id, "delivery": delivery, "signature": signature,
@@ -217,7 +321,9 @@ def accept_delivery(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: st
 
 
 def row_accounting(con: duckdb.DuckDBPyConnection, centre_id: str | None = None) -> pd.DataFrame:
-    """raw rows vs staged + quarantined rows per centre, delivery and table."""
+    """raw rows vs staged + quarantined rows per centre, delivery and table (a held re-send
+    by its own counts, see ``staging.held_resends``)."""
+    run_sql(con, "staging/create_staging_bookkeeping")
     frame = query_frame(con, "staging/row_accounting")
     if centre_id is not None:
         frame = frame[frame["centre_id"] == centre_id]

@@ -21,6 +21,7 @@ from outcome_report.page import CONVENTIONS, CSS, flow_diagram, html_table
 from outcome_report.schema import FIGURES, MULTIVARIABLE_ENDPOINTS, PANELS
 from outcome_report.settings import ReportSettings
 from outcome_report.variables import AZAVEN
+from warehouse.demo_banner import demo_banner, demo_title
 
 SECTIONS = ["Data snapshot", "Cohort flow", "Table 1: characteristics", "Outcomes",
             "Subgroups", "Table 2: prognostic factors", "Matched comparison",
@@ -167,7 +168,8 @@ def render_report(tables: dict[str, pd.DataFrame], patients: pd.DataFrame,
                   settings: ReportSettings | None = None) -> ReportResult:
     """Write figures (PNG + SVG), the tables (CSV + XLSX) and one self-contained
     `report.html` (study: Bone Marrow Transplantation 2026; estimates from survival_stats,
-    R survival/cmprsk conventions)."""
+    R survival/cmprsk conventions). ``snapshot["is_demo"]`` (a demo warehouse) puts the demo
+    banner at the top of the page."""
     settings = settings or ReportSettings.from_env()
     out_dir = Path(out_dir)
     fig_dir = out_dir / "figures"
@@ -219,10 +221,12 @@ def render_report(tables: dict[str, pd.DataFrame], patients: pd.DataFrame,
     toc = "".join(f"<li><a href='#{_anchor(k)}'>{html.escape(k)}</a></li>" for k in parts)
     body = "".join(f"<section id='{_anchor(k)}'><h2>{html.escape(k)}</h2>{v}</section>"
                    for k, v in parts.items())
+    is_demo = bool(snapshot.get("is_demo"))
     doc = ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-           f"<title>AML registry outcome report {html.escape(str(snapshot.get('refresh_id')))}"
-           f"</title><style>{CSS}</style></head><body><main>"
+           f"<title>{html.escape(demo_title('AML registry outcome report', is_demo))} "
+           f"{html.escape(str(snapshot.get('refresh_id')))}"
+           f"</title><style>{CSS}</style></head><body><main>{demo_banner(is_demo)}"
            "<h1>AML registry: standard outcome report</h1>"
            "<p class='sub'>Allogeneic HSCT after azacitidine + venetoclax salvage in relapsed/"
            "refractory AML (layout of Bone Marrow Transplantation 2026).</p>"

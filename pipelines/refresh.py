@@ -83,7 +83,7 @@ def dagster_instance(warehouse: Path) -> dg.DagsterInstance:
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     """The failed steps' messages. A ``dg.Failure`` carries our own value-free description;
     a failed blocking check by the checks' names; any other error is named by its type only (its text may quote a source value; the
-    traceback is in the run's event log, the centre steps' in ``quarantine.errors``)."""
+    full text is in ``quarantine.errors``, the event log has its type and place only)."""
     messages = []
     for event in result.get_step_failure_events():
         data = event.step_failure_data

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 
 from warehouse.database import query_frame
+from warehouse.demo_banner import demo_banner, demo_title, warehouse_is_demo
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:24px;max-width:1400px}
 input#search{font-size:16px;padding:6px;width:420px}table{border-collapse:collapse;
@@ -40,8 +41,10 @@ box.addEventListener('input', filter);
 filter();"""
 
 
-def render_data_dictionary(rows: pd.DataFrame, refresh_id: str | None) -> str:
-    """The page: a search box (all words must occur in a row) over one row per column."""
+def render_data_dictionary(rows: pd.DataFrame, refresh_id: str | None,
+                           is_demo: bool = False) -> str:
+    """The page: a search box (all words must occur in a row) over one row per column; a
+    demo warehouse's page opens with the demo banner."""
     body = []
     for r in rows.itertuples(index=False):
         cells = [f"<td class='table' title='{html.escape(str(r.table_description or ''))}'>"
@@ -57,8 +60,9 @@ def render_data_dictionary(rows: pd.DataFrame, refresh_id: str | None) -> str:
     refresh = html.escape(str(refresh_id)) if refresh_id else "unknown"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-        f"<title>Data dictionary (refresh {refresh})</title><style>{_STYLE}</style></head>"
-        f"<body><h1>Data dictionary of registry.duckdb</h1><p class='meta'>Refresh "
+        f"<title>{demo_title('Data dictionary', is_demo)} (refresh {refresh})</title>"
+        f"<style>{_STYLE}</style></head>"
+        f"<body>{demo_banner(is_demo)}<h1>Data dictionary of registry.duckdb</h1><p class='meta'>Refresh "
         f"<b>{refresh}</b>: every table, view and column of the analysts' file "
         "(<code>meta.data_dictionary</code>). <a href='report.html'>Outcome report</a>.</p>"
         "<label for='search'>Search </label><input id='search' type='search' "
@@ -74,11 +78,12 @@ def write_data_dictionary_page(db_path: Path, out_path: Path) -> Path:
     try:
         rows = query_frame(con, "publish/data_dictionary_page")
         refresh = query_frame(con, "meta/last_refresh")
+        is_demo = warehouse_is_demo(con)
     finally:
         con.close()
     refresh_id = str(refresh.iloc[0]["refresh_id"]) if len(refresh) else None
     out_path.parent.mkdir(parents=True, exist_ok=True)
     building = out_path.with_name(f".{out_path.name}.building")
-    building.write_text(render_data_dictionary(rows, refresh_id), encoding="utf-8")
+    building.write_text(render_data_dictionary(rows, refresh_id, is_demo), encoding="utf-8")
     os.replace(building, out_path)
     return out_path

@@ -122,7 +122,8 @@ META_TABLES: tuple[Table, ...] = (
             CENTRE_ID,
             col("delivery", "text", "Delivery date (folder name)"),
             col("signature", "text", "Fingerprint of the delivery's files the decision is about"),
-            col("decision", "text", "held (by the shrink guard) or accepted (by a data manager)"),
+            col("decision", "text", "held (by the shrink guard), accepted (by a data manager) "
+                "or superseded (a newer or corrected delivery became current)"),
             col("reason", "text", "What shrank (held) or why the loss is real (accepted)"),
             col("decided_by", "text",
                 "Login of the data manager who accepted (empty when held by the pipeline)"),

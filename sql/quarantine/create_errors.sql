@@ -1,4 +1,5 @@
--- Unexpected errors of centre steps with their full text, which may quote source values:
+-- Unexpected errors of the steps with their full text, which may quote source values
+-- (centre_id "(registry)" for a registry-wide step: harmonised, analysis, outcomes, publish):
 -- restricted (Dagster's logs and meta only carry the error's type and place).
 CREATE TABLE IF NOT EXISTS quarantine.errors (
     refresh_id   VARCHAR,

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS meta.delivery_decisions (
     centre_id   VARCHAR NOT NULL,
     delivery    VARCHAR NOT NULL,
     signature   VARCHAR NOT NULL,
-    decision    VARCHAR NOT NULL,   -- held, accepted
+    decision    VARCHAR NOT NULL,   -- held, accepted, superseded (a newer or corrected
+                                    -- delivery became current: nothing to decide)
     reason      VARCHAR NOT NULL,
     decided_by  VARCHAR,
     command     VARCHAR,
@@ -28,6 +29,33 @@ CREATE TABLE IF NOT EXISTS quarantine.deleted_patients (
     last_delivery      VARCHAR NOT NULL,   -- the last delivery that held the patient
     missing_from       VARCHAR NOT NULL,   -- the delivery without the patient
     recorded_at        TIMESTAMP NOT NULL
+);
+-- A re-send of a centre's current delivery (same date, changed files) held by the shrink
+-- guard: the centre stays on the delivery's last accepted content (its rows in staging stay
+-- untouched); the re-send's row counts per table wait here for the row accounting, its
+-- quarantined rows in quarantine.held_rows (restricted), until it is accepted or re-sent.
+CREATE TABLE IF NOT EXISTS staging.held_resends (
+    centre_id         VARCHAR NOT NULL,
+    delivery          VARCHAR NOT NULL,
+    signature         VARCHAR NOT NULL,   -- the held re-send's raw signature
+    kept_signature    VARCHAR NOT NULL,   -- the content the centre stays on
+    table_name        VARCHAR NOT NULL,
+    staged_rows       BIGINT NOT NULL,
+    quarantined_rows  BIGINT NOT NULL,
+    staged_at         TIMESTAMP NOT NULL
+);
+CREATE TABLE IF NOT EXISTS quarantine.held_rows (
+    centre_id       VARCHAR,
+    delivery        VARCHAR,
+    table_name      VARCHAR,
+    file            VARCHAR,
+    source_row      BIGINT,
+    column_name     VARCHAR,
+    value           VARCHAR,
+    rule            VARCHAR,
+    reason          VARCHAR,
+    n_issues        BIGINT,
+    quarantined_at  TIMESTAMP
 );
 -- The delivery that is each centre's current state: its newest staged delivery that is not
 -- held by the shrink guard (one definition, used by staging, analysis and outcomes).

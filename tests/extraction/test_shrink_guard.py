@@ -10,11 +10,20 @@ import pytest
 from extraction_support import load_all, write_centre
 
 from extraction.shrink import DeliverySize, shrink_findings
-from extraction.stage import accept_delivery, held_deliveries, read_current_staging
-from schemas.dialect import DEFAULT_SHRINK_LIMITS
+from extraction.stage import (
+    accept_delivery,
+    held_deliveries,
+    read_current_staging,
+    row_accounting,
+    stage_centre,
+)
+from schemas.dialect import DEFAULT_SHRINK_LIMITS, load_dialect
+from warehouse.database import sql_text
 
 HEADER = b"patient_id,sex,birth_date,diagnosis_date\n"
 FOLLOWUP_HEADER = b"patient_id,last_contact_date,vital_status,death_date\n"
+#: what `aml-registry status` lists as waiting for a data manager's decision
+_PENDING = sql_text("meta/pending_decisions")
 
 
 def _size(patients: int = 100, deaths: int = 20, relapses: int = 10, transplants: int = 50,
@@ -107,4 +116,102 @@ def test_a_newer_good_delivery_supersedes_a_held_one(tmp_path: Path,
     _, stagings, _ = load_all(con, landing)
     assert stagings["SUP"].held == {}
     assert held_deliveries(con, "SUP") == {}
+    assert con.execute(_PENDING).fetchall() == []
     assert len(read_current_staging(con)["patients"]) == 32
+
+
+def test_a_held_resend_keeps_the_centre_on_its_accepted_content(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """A re-send of the current delivery (same date) that shrank must not make an older
+    delivery current: the centre stays on the delivery's accepted content until accepted."""
+    landing = tmp_path / "landing"
+    write_centre(landing, "RSD", {}, {"2026-05-04": _patients(28, dead=9)})
+    load_all(con, landing)
+    write_centre(landing, "RSD", {}, {"2026-08-01": _patients(31, dead=13)})
+    load_all(con, landing)
+    # the 2026-08-01 delivery re-sent, cut to 10 patients and no deaths
+    write_centre(landing, "RSD", {}, {"2026-08-01": _patients(10, dead=0)})
+    _, stagings, failures = load_all(con, landing)
+    assert failures == {}
+    held = stagings["RSD"].held["2026-08-01"]
+    assert "re-sent" in held and "patients 31 -> 10" in held and "deaths 13 -> 0" in held
+    assert "which stays in use" in held
+    current = read_current_staging(con)
+    assert current["patients"]["delivery"].unique().tolist() == ["2026-08-01"]
+    assert len(current["patients"]) == 31
+    assert (current["followup"]["vital_status"] == "dead").sum() == 13
+    assert held_deliveries(con, "RSD") == {"2026-08-01": held}
+    # the re-send's rows are accounted (raw = its staged + quarantined counts): nothing lost
+    accounting = row_accounting(con, "RSD")
+    assert accounting["balanced"].all()
+    resent = accounting[accounting["delivery"] == "2026-08-01"].set_index("table_name")
+    assert resent.loc["patients", "raw_rows"] == 10
+    # an unchanged refresh keeps it held and the content kept
+    _, stagings, _ = load_all(con, landing)
+    assert stagings["RSD"].staged_deliveries == []
+    assert list(held_deliveries(con, "RSD")) == ["2026-08-01"]
+    assert len(read_current_staging(con)["patients"]) == 31
+    # accepted, the next staging makes the re-send the delivery's content
+    accept_delivery(con, "RSD", "2026-08-01", "21 patients withdrew consent", "dm", "cmd")
+    assert held_deliveries(con, "RSD") == {}
+    _, stagings, _ = load_all(con, landing)
+    assert stagings["RSD"].staged_deliveries == ["2026-08-01"] and stagings["RSD"].held == {}
+    assert len(read_current_staging(con)["patients"]) == 10
+    assert row_accounting(con, "RSD")["balanced"].all()
+    assert con.execute("SELECT count(*) FROM staging.held_resends").fetchone()[0] == 0
+
+
+def test_a_corrected_resend_after_a_held_one_replaces_the_content(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    landing = tmp_path / "landing"
+    write_centre(landing, "RS2", {}, {"2026-08-01": _patients(30, dead=10)})
+    load_all(con, landing)
+    write_centre(landing, "RS2", {}, {"2026-08-01": _patients(4)})
+    _, stagings, _ = load_all(con, landing)
+    assert list(stagings["RS2"].held) == ["2026-08-01"]
+    assert len(read_current_staging(con)["patients"]) == 30
+    write_centre(landing, "RS2", {}, {"2026-08-01": _patients(31, dead=10)})
+    _, stagings, _ = load_all(con, landing)
+    assert stagings["RS2"].held == {} and held_deliveries(con, "RS2") == {}
+    assert len(read_current_staging(con)["patients"]) == 31
+    assert row_accounting(con, "RS2")["balanced"].all()
+    # nothing is left for a data manager to decide (status lists pending decisions)
+    assert con.execute(_PENDING).fetchall() == []
+    assert [d for (d,) in con.execute("SELECT decision FROM meta.delivery_decisions "
+                                      "ORDER BY decided_at").fetchall()] == ["held",
+                                                                             "superseded"]
+
+
+def test_a_resend_that_quarantines_most_rows_keeps_them_restricted(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """The held re-send's rejected rows are kept with their reasons (quarantine.held_rows)."""
+    landing = tmp_path / "landing"
+    write_centre(landing, "RS3", {}, {"2026-08-01": _patients(30)})
+    load_all(con, landing)
+    bad = HEADER + b"".join(f"P{i:03d},male,1950-13-45,2020-01-01\n".encode()
+                            for i in range(30))
+    write_centre(landing, "RS3", {}, {"2026-08-01": {"patients.csv": bad}})
+    _, stagings, _ = load_all(con, landing)
+    assert "rows quarantined" in stagings["RS3"].held["2026-08-01"]
+    assert len(read_current_staging(con)["patients"]) == 30
+    kept = con.execute("SELECT count(DISTINCT source_row) FROM quarantine.held_rows "
+                       "WHERE centre_id = 'RS3' AND table_name = 'patients'").fetchone()[0]
+    assert kept >= 30
+    assert row_accounting(con, "RS3")["balanced"].all()
+
+
+def test_a_broken_resend_keeps_the_centre_on_its_current_delivery(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """A re-send that cannot be loaded (a delivery problem) leaves the delivery as it was."""
+    landing = tmp_path / "landing"
+    write_centre(landing, "RS4", {}, {"2026-05-04": _patients(20)})
+    write_centre(landing, "RS4", {}, {"2026-08-01": _patients(25)})
+    load_all(con, landing)
+    write_centre(landing, "RS4", {}, {"2026-08-01": {
+        "mutations.csv": b"patient_id,gene\nP001,NPM1\n"}})
+    _, _, failures = load_all(con, landing)
+    assert "delivery 2026-08-01" in str(failures["RS4"])
+    stage_centre(con, load_dialect(landing / "RS4" / "centre.yaml"))
+    current = read_current_staging(con)["patients"]
+    assert current["delivery"].unique().tolist() == ["2026-08-01"] and len(current) == 25
+    assert held_deliveries(con, "RS4") == {}

@@ -1,0 +1,72 @@
+"""Value-free step failures: Dagster's logs never quote a patient's value (issue 18).
+
+An unexpected error's text may quote a source value (a conversion error names the value it
+could not convert, a key error the local identifier it missed). Dagster keeps a failed
+step's message and traceback in its run storage and event log, outside the restricted
+database; so every step, per centre or registry-wide, fails with the error's *type and
+place* only (the step, and the file, line and function where it was raised), while the full
+text goes to the restricted ``quarantine.errors``.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+from assets import REFRESH_TAG
+from extraction.readers import DeliveryError
+from pipelines.resources import WarehouseResource
+from schemas.dialect import DialectError
+from warehouse.bookkeeping import record_restricted_error
+
+_REPO_ROOT = Path(__file__).resolve().parents[1]
+#: ``quarantine.errors.centre_id`` of a registry-wide step (harmonised, analysis, outcomes,
+#: quality, publish)
+REGISTRY_WIDE = "(registry)"
+
+
+def error_place(error: BaseException) -> str:
+    """Where an error was raised, as ``file:line in function`` (no value: code only)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return "an unknown place"
+    frame = frames[-1]
+    path = Path(frame.filename)
+    shown = path.relative_to(_REPO_ROOT) if path.is_relative_to(_REPO_ROOT) else path.name
+    return f"{shown}:{frame.lineno} in {frame.name}"
+
+
+@contextmanager
+def value_free_errors(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                      step: str) -> Iterator[None]:
+    """Run a step's body (``with value_free_errors(...): yield from body``).
+
+    Our own failures (``dg.Failure``, a :class:`DeliveryError` naming centre, file, row and
+    column) pass unchanged; a dialect error becomes a failure naming its file and field; any
+    other error is recorded whole in ``quarantine.errors`` and re-raised as a
+    ``dg.Failure`` carrying its type and place, with the original's traceback suppressed.
+    """
+    try:
+        yield
+    except (dg.Failure, dg.RetryRequested, DeliveryError):
+        raise
+    except DialectError as exc:  # names the centre.yaml and field, never a patient value
+        raise dg.Failure(description=str(exc),
+                         metadata={"file": exc.file, "field": exc.field or ""}) from None
+    except Exception as exc:
+        centre = context.partition_key if context.has_partition_key else None
+        scope = f"centre {centre}" if centre else "registry"
+        where = record_restricted_error(warehouse.warehouse,
+                                        context.run.tags.get(REFRESH_TAG) or context.run.run_id,
+                                        centre or REGISTRY_WIDE, step, exc)
+        place = error_place(exc)
+        raise dg.Failure(
+            description=(f"{scope}: unexpected {type(exc).__name__} during {step} at {place}; "
+                         f"the error text (it may quote source values) is kept in {where} of "
+                         "the restricted database"),
+            metadata={"step": step, "error_type": type(exc).__name__, "place": place},
+        ) from None
