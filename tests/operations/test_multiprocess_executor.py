@@ -84,8 +84,9 @@ def test_centre_runs_under_the_multiprocess_executor_share_one_writer(tmp_path, 
         assert any("multiprocess executor" in (m or "") for m in engine), engine
         step_pids = {e.step_key: e.dagster_event.pid for e in entries
                      if e.dagster_event.is_step_start}
-        assert sorted(step_pids) == ["raw_centre_exports", "staging_centre_tables"]
-        assert len(set(step_pids.values())) == 2, f"{centre}: one process per step {step_pids}"
+        assert sorted(step_pids) == ["harmonised_centre", "raw_centre_exports",
+                                     "staging_centre_tables"]
+        assert len(set(step_pids.values())) == 3, f"{centre}: one process per step {step_pids}"
         for stat in instance.get_run_step_stats(run_id):
             intervals.append((stat.start_time, stat.end_time, f"{centre}/{stat.step_key}"))
 
@@ -93,7 +94,7 @@ def test_centre_runs_under_the_multiprocess_executor_share_one_writer(tmp_path, 
     assert instance.event_log_storage.get_concurrency_info(DUCKDB_WRITER_POOL).slot_count == 1
     # ... and no two write steps of the two runs ever overlapped
     intervals.sort()
-    assert len(intervals) == 4
+    assert len(intervals) == 6  # two centres x (raw, staging, harmonised)
     for (_s1, end1, step1), (start2, _e2, step2) in zip(intervals, intervals[1:], strict=False):
         assert start2 >= end1, f"{step1} and {step2} wrote the working database at once"
 

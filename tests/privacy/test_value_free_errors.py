@@ -15,7 +15,7 @@ from dagster._serdes import serialize_value
 from assets import REFRESH_TAG
 from assets.analysis import analysis_tables
 from assets.extract import raw_centre_exports, staging_centre_tables
-from assets.harmonised import harmonised_registry
+from assets.harmonised import harmonised_centre
 from assets.outcomes import outcome_analyses
 from assets.publish import published_registry
 from assets.quality import quality_expectation_results, quality_queries_and_dashboard
@@ -28,14 +28,14 @@ pytestmark = pytest.mark.xdist_group("privacy")
 PLANTED_ID, PLANTED_BIRTH = "LOCAL-PAT-48151623", "1957-03-14"
 
 REGISTRY_STEPS = [
-    ("harmonised", harmonised_registry),
     ("analysis", analysis_tables),
     ("outcomes", outcome_analyses),
     ("quality expectations", quality_expectation_results),
     ("quality queries", quality_queries_and_dashboard),
     ("publish", published_registry),
 ]
-CENTRE_STEPS = [("extraction", raw_centre_exports), ("staging", staging_centre_tables)]
+CENTRE_STEPS = [("extraction", raw_centre_exports), ("staging", staging_centre_tables),
+                ("harmonised", harmonised_centre)]
 
 
 @pytest.fixture
