@@ -20,7 +20,7 @@ from data_quality.query_store import refresh_queries, staged_deliveries
 from data_quality.validation import CENTRE_RESULT_COLUMNS
 from data_quality.workbook import write_query_workbooks
 from extraction.stage import read_current_staging
-from pipelines.resources import LandingArea, WarehouseResource
+from pipelines.resources import LandingArea, PseudonymKey, WarehouseResource
 from schemas.canonical import TABLE_NAMES
 from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_check
@@ -69,14 +69,16 @@ def _tables_before_quarantine(con, landing: LandingArea, log) -> dict[str, pd.Da
                       "(great-expectations), on each centre's current delivery typed before "
                       "quarantine.")
 def quality_expectation_results(context: dg.AssetExecutionContext, landing: LandingArea,
-                                warehouse: WarehouseResource):
-    """Run the generated expectation suites on the rows before quarantine; render data docs."""
+                                warehouse: WarehouseResource, pseudonym: PseudonymKey):
+    """Run the generated expectation suites on the rows before quarantine; render data docs
+    (a demo run's carry the demo banner: the key resource knows, before the analysis step
+    has labelled the warehouse)."""
     with value_free_errors(context, warehouse, "quality expectations"):
-        yield from _quality_expectation_results(context, landing, warehouse)
+        yield from _quality_expectation_results(context, landing, warehouse, pseudonym.demo)
 
 
 def _quality_expectation_results(context: dg.AssetExecutionContext, landing: LandingArea,
-                                 warehouse: WarehouseResource) -> Iterator:
+                                 warehouse: WarehouseResource, is_demo: bool) -> Iterator:
     refresh_id = context.run.tags.get(REFRESH_TAG) or context.run.run_id
     wh = warehouse.warehouse
     with wh.connect() as con:
@@ -84,7 +86,7 @@ def _quality_expectation_results(context: dg.AssetExecutionContext, landing: Lan
     # built in this run's release; published with the database (warehouse.publish)
     docs_dir = release_data_docs_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
                                                       context.run.run_id))
-    summary = build_data_docs(tables, docs_dir, run_name=refresh_id)
+    summary = build_data_docs(tables, docs_dir, run_name=refresh_id, is_demo=is_demo)
     failed = summary.results[summary.results["status"].isin(["failed", "error"])]
     with wh.transaction() as con:
         write_frame(con, "quality.expectation_results", summary.results, replace=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from data_quality.html_style import GX_OFFLINE_CSS, esc, page
+from warehouse.demo_banner import demo_banner, demo_title
 
 _EXTERNAL = r"""(?:https?:)?//[^"'\s>]+"""
 _PATTERNS = [
@@ -82,8 +83,9 @@ def _validation_pages(out_dir: Path) -> dict[str, str]:
 
 def data_docs_index(out_dir: Path, run_name: str, suites: pd.DataFrame,
                     results: pd.DataFrame, centre_results: pd.DataFrame,
-                    notes: list[str]) -> Path:
-    """The static index of the data docs: suites, failures per centre, links to GX pages."""
+                    notes: list[str], is_demo: bool = False) -> Path:
+    """The static index of the data docs: suites, failures per centre, links to GX pages
+    (with the demo banner on a demo warehouse's, as every page it publishes)."""
     out_dir = Path(out_dir)
     validations = _validation_pages(out_dir)
     rows = []
@@ -105,7 +107,8 @@ def data_docs_index(out_dir: Path, run_name: str, suites: pd.DataFrame,
         f"<td>{esc(r.description)}</td></tr>" for r in failed.itertuples(index=False))
     centre_part = _centre_matrix(centre_results)
     body = (
-        f"<h1>Data docs: registry expectations</h1><p class='meta'>Run <b>{esc(run_name)}"
+        demo_banner(is_demo)
+        + f"<h1>Data docs: registry expectations</h1><p class='meta'>Run <b>{esc(run_name)}"
         "</b>. Validated on the typed rows of each centre's current delivery <b>before "
         "quarantine</b>, so what failed is shown here, per centre; the rows themselves are "
         "the queries in the quality dashboard and the centres' workbooks.</p>"
@@ -120,7 +123,7 @@ def data_docs_index(out_dir: Path, run_name: str, suites: pd.DataFrame,
            f"<th>description</th></tr></thead><tbody>{failed_rows}</tbody></table>"
            if failed_rows else "<p>None: every expectation met its threshold.</p>"))
     index = out_dir / "index.html"
-    index.write_text(page(f"Data docs {run_name}", body), encoding="utf-8")
+    index.write_text(page(demo_title(f"Data docs {run_name}", is_demo), body), encoding="utf-8")
     return index
 
 

@@ -235,7 +235,7 @@ def _suite_notes(suite: str, rows_total: int, rows_validated: int, seed: int,
 def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: str,
                     thresholds: DataQualityThresholds | None = None, *,
                     max_rows_per_table: int | None = 200_000,
-                    sample_seed: int = 20261123) -> DataDocsSummary:
+                    sample_seed: int = 20261123, is_demo: bool = False) -> DataDocsSummary:
     """Validate the staging tables against the generated suites and write data docs.
 
     Checks in the OHDSI DQD kinds (Blacketer et al., JAMIA 2021). ``tables``: typed staging
@@ -244,6 +244,7 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
     context in a temporary folder. Tables (and the patient profile) above
     ``max_rows_per_table`` rows are validated on a deterministic sample
     (``random_state=sample_seed``), noted in the summary and on the suite's page.
+    ``is_demo``: the index opens with the demo banner (a demo warehouse's data docs).
     """
     started = time.perf_counter()
     t = thresholds or DataQualityThresholds()
@@ -371,7 +372,8 @@ def build_data_docs(tables: dict[str, pd.DataFrame], out_dir: Path, run_name: st
         results=results, sampled_tables=sampled, max_rows_per_table=max_rows_per_table,
         notes=notes, duration_seconds=0.0, centre_results=by_centre)
     make_site_offline(out_dir)
-    data_docs_index(out_dir, run_name, summary.suite_frame(), results, by_centre, notes)
+    data_docs_index(out_dir, run_name, summary.suite_frame(), results, by_centre, notes,
+                    is_demo=is_demo)
     summary.duration_seconds = time.perf_counter() - started
     return summary
 
