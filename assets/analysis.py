@@ -11,9 +11,9 @@ from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HARMONISED_RESPONSES
 from assets.lineage import registry_deps
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.resources import PseudonymKey, WarehouseResource
 from assets.value_free import value_free_errors
 from extraction.stage import row_accounting
-from pipelines.resources import PseudonymKey, WarehouseResource
 from schemas.registry import produced_by, published_tables
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, run_sql, write_frame

@@ -12,12 +12,12 @@ import dagster as dg
 
 from assets import OWNERS, REFRESH_TAG
 from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
+from assets.resources import LandingArea, WarehouseResource
 from assets.value_free import value_free_errors
 from data_quality.query_store import centre_open_problems
 from extraction.load import extract_centre
 from extraction.readers import DeliveryError
 from extraction.stage import held_deliveries, row_accounting, stage_centre
-from pipelines.resources import LandingArea, WarehouseResource
 from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES
 from warehouse.bookkeeping import (
     new_delivery_problems,

@@ -11,13 +11,13 @@ import pandas as pd
 from assets import OWNERS, REFRESH_TAG
 from assets.extract import STAGING_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
+from assets.resources import WarehouseResource
 from assets.value_free import value_free_errors
 from clinical_rules.harmonise import harmonise_registry
 from extraction.stage import current_delivery, read_centre_staging
-from pipelines.resources import WarehouseResource
-from pipelines.version import code_version
 from warehouse.bookkeeping import record_check
 from warehouse.database import run_sql, write_centre_partition, write_frame
+from warehouse.version import code_version
 
 HARMONISED_PATIENTS = dg.AssetKey("harmonised_patients")
 HARMONISED_RESPONSES = dg.AssetKey("harmonised_responses")

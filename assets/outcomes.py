@@ -8,15 +8,15 @@ import dagster as dg
 from assets import OWNERS, REFRESH_TAG
 from assets.analysis import KEYS as ANALYSIS_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.resources import WarehouseResource
 from assets.value_free import value_free_errors
 from outcome_report import TABLE_COLUMNS, build_outcome_tables, render_report
-from pipelines.resources import WarehouseResource
-from pipelines.version import code_version
 from schemas.registry import produced_by
 from warehouse.database import query_frame, run_sql, write_frame
 from warehouse.demo_banner import warehouse_is_demo
 from warehouse.dictionary import comment_registry_tables
 from warehouse.publish import release_name, release_report_dir
+from warehouse.version import code_version
 
 OUTCOME_KEYS = {name: dg.AssetKey(f"outcomes_{name}") for name in TABLE_COLUMNS}
 REPORT_KEY = dg.AssetKey("outcome_report")

@@ -11,13 +11,13 @@ from assets.analysis import QUALITY_KEYS
 from assets.outcomes import OUTCOME_KEYS, REPORT_KEY
 from assets.partitions import DUCKDB_WRITER_POOL
 from assets.quality import DASHBOARD_KEY, EXPECTATIONS_KEY, QUERIES_KEY
+from assets.resources import WarehouseResource
 from assets.value_free import value_free_errors
-from pipelines.resources import WarehouseResource
-from pipelines.version import code_version
 from warehouse.bookkeeping import utcnow
 from warehouse.database import query_frame, run_sql
 from warehouse.dictionary import comment_registry_tables
 from warehouse.publish import publish_registry, publish_restricted_copy, release_name
+from warehouse.version import code_version
 
 PUBLISHED_KEY = dg.AssetKey("published_registry")
 PUBLISH_DEPS: list[dg.AssetKey] = [*ANALYSIS_KEYS.values(), *QUALITY_KEYS.values(),

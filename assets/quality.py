@@ -12,6 +12,7 @@ from assets.analysis import QUALITY_KEYS
 from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.resources import LandingArea, PseudonymKey, WarehouseResource
 from assets.value_free import value_free_errors
 from data_quality import build_data_docs
 from data_quality.dashboard import render_dashboard
@@ -20,7 +21,6 @@ from data_quality.query_store import refresh_queries, staged_deliveries
 from data_quality.validation import CENTRE_RESULT_COLUMNS
 from data_quality.workbook import write_query_workbooks
 from extraction.stage import read_current_staging
-from pipelines.resources import LandingArea, PseudonymKey, WarehouseResource
 from schemas.canonical import TABLE_NAMES
 from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_check

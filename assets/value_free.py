@@ -18,8 +18,8 @@ from pathlib import Path
 import dagster as dg
 
 from assets import REFRESH_TAG
+from assets.resources import WarehouseResource
 from extraction.readers import DeliveryError
-from pipelines.resources import WarehouseResource
 from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_restricted_error
 

@@ -102,8 +102,8 @@ def _status(args: argparse.Namespace) -> int:
 def _export(args: argparse.Namespace) -> int:
     import duckdb
 
-    from pipelines.version import code_version
     from warehouse.export import ExportError, export_registry
+    from warehouse.version import code_version
 
     db = Path(args.warehouse) / "registry.duckdb"
     try:

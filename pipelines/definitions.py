@@ -17,7 +17,7 @@ import dagster as dg
 from assets import analysis, extract, harmonised, outcomes, publish, quality
 from assets.column_schemas import column_schemas, with_column_schema
 from assets.partitions import centre_partitions
-from pipelines.resources import (
+from assets.resources import (
     LANDING_ENV,
     WAREHOUSE_ENV,
     LandingArea,

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
+from assets.resources import LandingArea
 from extraction.deliveries import complete_deliveries
 from extraction.load import stat_fingerprint
-from pipelines.resources import LandingArea
 from schemas.dialect import DialectError
 from warehouse.database import Warehouse, query_frame, table_exists
 

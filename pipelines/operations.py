@@ -22,10 +22,10 @@ import dagster as dg
 
 from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
+from assets.resources import LandingArea, WarehouseResource
 from extraction.deliveries import SUCCESS_MARKER, complete_deliveries
 from pipelines.loaded_deliveries import already_loaded, loaded_fingerprints
 from pipelines.recovery import recover_dead_runs
-from pipelines.resources import LandingArea, WarehouseResource
 from schemas.dialect import DialectError, load_dialect
 
 NIGHTLY_CRON_ENV = "AML_REGISTRY_NIGHTLY_CRON"

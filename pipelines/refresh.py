@@ -21,7 +21,6 @@ from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
 from pipelines.definitions import REPO_ROOT, build_definitions
 from pipelines.recovery import recover_dead_runs, this_process_tags
-from pipelines.version import code_version
 from schemas.dialect import DialectError, discover_centres, load_dialect
 from warehouse.bookkeeping import record_centre_run
 from warehouse.database import Warehouse, query_frame, run_sql, table_exists
@@ -33,6 +32,7 @@ from warehouse.permissions import (
     secure_warehouse,
 )
 from warehouse.pseudonym import demo_requested, resolve_pseudonym_secret
+from warehouse.version import code_version
 
 DAGSTER_STORAGE_ENV = "AML_REGISTRY_DAGSTER_STORAGE"
 #: The command line prints its own progress; Dagster's console logger only shows problems.

@@ -12,7 +12,7 @@ from extraction_support import write_centre
 
 from assets import REFRESH_TAG
 from assets.extract import raw_centre_exports, staging_centre_tables
-from pipelines.resources import LandingArea, WarehouseResource
+from assets.resources import LandingArea, WarehouseResource
 from warehouse.database import Warehouse
 
 pytestmark = pytest.mark.filterwarnings("ignore::dagster.PreviewWarning")

@@ -14,10 +14,10 @@ import pytest
 from registry_fixtures import write_demo_marker
 
 from pipelines.refresh import run_refresh
-from pipelines.version import code_version
 from schemas.dialect import discover_centres
 from synthetic_registry import generate_registry
 from warehouse.database import write_centre_partition
+from warehouse.version import code_version
 
 CENTRES = ("LYS", "PSL")
 

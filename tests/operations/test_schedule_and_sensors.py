@@ -23,6 +23,7 @@ from ops_support import add_delivery, age_files, newest_delivery, small_landing
 
 from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
+from assets.resources import LandingArea, WarehouseResource
 from extraction.deliveries import SUCCESS_MARKER
 from pipelines.definitions import REPO_ROOT, build_definitions
 from pipelines.operations import (
@@ -38,7 +39,6 @@ from pipelines.operations import (
     registry_after_centres,
     run_config,
 )
-from pipelines.resources import LandingArea, WarehouseResource
 
 PARIS = ZoneInfo("Europe/Paris")
 

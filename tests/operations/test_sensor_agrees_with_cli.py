@@ -10,12 +10,12 @@ import pytest
 from ops_support import newest_delivery, small_landing
 
 from assets.partitions import centre_partitions
+from assets.resources import LandingArea, WarehouseResource
 from extraction.deliveries import complete_deliveries
 from extraction.load import stat_fingerprint
 from pipelines.definitions import build_definitions
 from pipelines.loaded_deliveries import loaded_fingerprints
 from pipelines.operations import landing_delivery_sensor
-from pipelines.resources import LandingArea, WarehouseResource
 from schemas.dialect import load_dialect
 from warehouse.database import Warehouse
 

@@ -11,8 +11,8 @@ import pytest
 from privacy_support import PRIVACY_KEY, run_cli
 from registry_keys import demo_environment, key_environment
 
+from assets.resources import PseudonymKey
 from pipelines.definitions import build_definitions
-from pipelines.resources import PseudonymKey
 from warehouse.pseudonym import (
     DEMO_ENV,
     DEMO_MARKER,

@@ -19,8 +19,8 @@ from assets.harmonised import harmonised_centre
 from assets.outcomes import outcome_analyses
 from assets.publish import published_registry
 from assets.quality import quality_expectation_results, quality_queries_and_dashboard
+from assets.resources import LandingArea, WarehouseResource, pseudonym_key_resource
 from assets.value_free import REGISTRY_WIDE, error_place
-from pipelines.resources import LandingArea, WarehouseResource, pseudonym_key_resource
 from warehouse.database import Warehouse
 
 pytestmark = pytest.mark.xdist_group("privacy")
