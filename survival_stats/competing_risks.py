@@ -18,12 +18,12 @@ from survival_stats.cumulative_incidence import (
     group_cif_curves,
     prepare_competing_risks,
     relabel_curves,
+    stream_cif_curves,
 )
 from survival_stats.event_stream import (
     event_stream,
     gray_pieces,
     stratum_streams,
-    stream_cif_curves,
     uses_streams,
 )
 from survival_stats.gray_test import (

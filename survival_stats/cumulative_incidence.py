@@ -14,6 +14,7 @@ import numpy as np
 
 from survival_stats._arrays import as_float, group_codes, z_value
 from survival_stats._validate import as_codes, check_lengths, check_times
+from survival_stats.event_stream import EventStream, event_stream, uses_streams
 from survival_stats.tied_time_table import TiedTimeTable, tied_time_table
 
 
@@ -118,8 +119,6 @@ def cumulative_incidence(time, status, group=None, causes=None,
     """
     t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
         time, status, group, causes, cencode)
-    from survival_stats.event_stream import event_stream, stream_cif_curves, uses_streams
-
     if uses_streams(t.size):
         stream = event_stream(t, s, codes, len(levels), n_codes)
         return relabel_curves(stream_cif_curves(stream, levels, causes), labels)
@@ -223,4 +222,32 @@ def group_cif_curves(table: TiedTimeTable, g: int, level: object,
             time=jump_time[k, jumps], estimate=estimate[k, jumps], variance=variance[k, jumps],
             max_time=float(own_time[-1]) if own_time.size else float("nan"),
             risk_time=own_time, risk_n=own_risk))
+    return curves
+
+
+def stream_cif_curves(stream: EventStream, levels: list, causes: list[int]) -> list[CIFCurve]:
+    """The CIF of each cause in each group (cause-major, as cuminc) with cmprsk's variance
+    (:func:`survival_stats._compiled_streams.cif_stream`)."""
+    from survival_stats import _compiled_streams
+
+    n_groups, nc = len(levels), len(causes)
+    wanted = np.asarray(causes, np.int64)
+    room = stream.cell_size.reshape(n_groups, stream.n_codes)[:, wanted].ravel()
+    jump_offsets = np.r_[0, np.cumsum(room)].astype(np.int64)
+    risk_offsets = np.r_[0, np.cumsum(stream.group_size)].astype(np.int64)
+    jump_time, estimate, variance, n_jumps, risk_time, risk_n, n_times = \
+        _compiled_streams.cif_stream(stream.time, stream.cell, stream.n_codes,
+                                     stream.group_size, wanted, jump_offsets, risk_offsets)
+    curves = []
+    for h, cause in enumerate(causes):
+        for g in range(n_groups):
+            lo = jump_offsets[g * nc + h]
+            jumps = slice(lo, lo + n_jumps[g * nc + h])
+            own = slice(risk_offsets[g], risk_offsets[g] + n_times[g])
+            own_time = risk_time[own]
+            curves.append(CIFCurve(
+                group=levels[g], cause=int(cause), n=int(stream.group_size[g]),
+                time=jump_time[jumps], estimate=estimate[jumps], variance=variance[jumps],
+                max_time=float(own_time[-1]) if own_time.size else float("nan"),
+                risk_time=own_time, risk_n=risk_n[own]))
     return curves

@@ -113,32 +113,3 @@ def gray_pieces(streams: list[EventStream], causes: list[int],
                                                  wanted, float(rho)) for st in streams]
     return [[tuple(piece[h] for piece in pieces) for pieces in per_stratum]
             for h in range(len(causes))]
-
-
-def stream_cif_curves(stream: EventStream, levels: list, causes: list[int]) -> list:
-    """The CIF of each cause in each group (cause-major, as cuminc) with cmprsk's variance
-    (:func:`survival_stats._compiled_streams.cif_stream`)."""
-    from survival_stats import _compiled_streams
-    from survival_stats.cumulative_incidence import CIFCurve
-
-    n_groups, nc = len(levels), len(causes)
-    wanted = np.asarray(causes, np.int64)
-    room = stream.cell_size.reshape(n_groups, stream.n_codes)[:, wanted].ravel()
-    jump_offsets = np.r_[0, np.cumsum(room)].astype(np.int64)
-    risk_offsets = np.r_[0, np.cumsum(stream.group_size)].astype(np.int64)
-    jump_time, estimate, variance, n_jumps, risk_time, risk_n, n_times = \
-        _compiled_streams.cif_stream(stream.time, stream.cell, stream.n_codes,
-                                     stream.group_size, wanted, jump_offsets, risk_offsets)
-    curves = []
-    for h, cause in enumerate(causes):
-        for g in range(n_groups):
-            lo = jump_offsets[g * nc + h]
-            jumps = slice(lo, lo + n_jumps[g * nc + h])
-            own = slice(risk_offsets[g], risk_offsets[g] + n_times[g])
-            own_time = risk_time[own]
-            curves.append(CIFCurve(
-                group=levels[g], cause=int(cause), n=int(stream.group_size[g]),
-                time=jump_time[jumps], estimate=estimate[jumps], variance=variance[jumps],
-                max_time=float(own_time[-1]) if own_time.size else float("nan"),
-                risk_time=own_time, risk_n=risk_n[own]))
-    return curves
