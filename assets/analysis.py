@@ -13,10 +13,9 @@ from assets.lineage import registry_deps
 from assets.partitions import DUCKDB_WRITER_POOL
 from assets.resources import PseudonymKey, WarehouseResource
 from assets.value_free import value_free_errors
-from extraction.stage import row_accounting
 from schemas.registry import produced_by, published_tables
 from warehouse.bookkeeping import record_check
-from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.database import materialise_query, query_frame, run_sql, write_frame
 from warehouse.dictionary import comment_registry_tables
 from warehouse.keyring import use_key
 from warehouse.pseudonym import PseudonymKeyError, pseudonyms
@@ -89,7 +88,8 @@ def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
             run_sql(con, f"analysis/{table}")
         run_sql(con, "analysis/discrepancies")
         run_sql(con, "analysis/quarantine_summary")
-        write_frame(con, "quality.row_accounting", row_accounting(con), replace=True)
+        run_sql(con, "staging/create_staging_bookkeeping")
+        materialise_query(con, "quality.row_accounting", "staging/row_accounting")
         run_sql(con, "publish/data_dictionary")
         comment_registry_tables(con, [t for t in published_tables() if t.kind == "table"
                                       and t.producer != "outcome_analyses"])

@@ -47,6 +47,17 @@ def query_frame(con: duckdb.DuckDBPyConnection, name: str,
     return run_sql(con, name, params, **identifiers).df()
 
 
+def materialise_query(con: duckdb.DuckDBPyConnection, fqn: str, name: str,
+                      params: Sequence[Any] | dict | None = None) -> int:
+    """``CREATE OR REPLACE TABLE fqn`` from one SQL file's query, inside DuckDB (no trip
+    through Python); returns the rows written."""
+    _check_identifier(fqn)
+    text = sql_text(name).strip().rstrip(";")
+    statement = f"CREATE OR REPLACE TABLE {fqn} AS {text}"
+    con.execute(statement, params) if params is not None else con.execute(statement)
+    return int(con.execute(f"SELECT count(*) FROM {fqn}").fetchone()[0])
+
+
 def _check_identifier(name: str) -> str:
     if not _IDENTIFIER.match(name):
         raise ValueError(f"not a plain SQL identifier: {name!r}")
