@@ -64,7 +64,8 @@ def quarantine_observation_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame
 
 def deleted_patient_observation_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Query observations of the patients deleted at the source (quarantine.deleted_patients)."""
-    if not table_exists(con, "quarantine.deleted_patients"):
+    needed = ("quarantine.deleted_patients", "staging.patients", "raw.patients")
+    if not all(table_exists(con, t) for t in needed):
         return deleted_patient_observations(pd.DataFrame())
     return deleted_patient_observations(query_frame(con, "quality/deleted_patients"))
 
