@@ -16,7 +16,7 @@ import pandas as pd
 
 from data_quality.expectations import KINDS
 from data_quality.html_style import esc, page
-from data_quality.workbook import root_order
+from data_quality.workbook import HELD_RESEND_LABEL, is_held, root_order
 from warehouse.demo_banner import demo_banner, demo_title
 
 MAX_LISTED_QUERIES = 300
@@ -135,6 +135,8 @@ def centre_queries(centre: str, queries: pd.DataFrame) -> str:
 def _query_row(r: object, knock_on: bool) -> str:
     cls = " class='knock'" if knock_on else ""
     prefix = "&#8627; knock-on: " if knock_on else ""
+    if is_held(r):
+        prefix += esc(HELD_RESEND_LABEL)
     return (f"<tr{cls} id='q-{esc(r.query_id)}'><td>{esc(r.query_id)}</td>"
             f"<td>{esc(r.table_name)}</td><td>{esc(r.file)}</td><td>{esc(r.source_row)}</td>"
             f"<td>{esc(r.column_name)}</td><td>{esc(r.value)}</td><td>{esc(r.rule)}</td>"

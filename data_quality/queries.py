@@ -11,6 +11,14 @@ REDCap's Data Resolution Workflow (open / resolved / verified-closed). Pure pand
 * **Status.** ``open`` while the problem is in the centre's current delivery; ``resolved``
   once a newer or re-sent delivery no longer has it (``resolved_in_delivery``); ``accepted``
   when a data manager confirmed the value (with a reason), for as long as it is delivered.
+* **Deleted at the source.** A patient of a centre's current delivery that a newer delivery
+  (or a same-date re-send) no longer holds (``quarantine.deleted_patients``) is a query on
+  the patient (rule ``deleted_at_source``), open while the centre's deliveries lack the
+  patient and resolved in the first later delivery that holds the patient again.
+* **Held re-sends.** The quarantined rows of a held same-date re-send and the patients it
+  lacks are queries marked ``held_resend``: the delivery's accepted content stays in use, so
+  they are the re-send's problems, open until it is accepted (then they are the content's
+  own, under the same id), re-sent or replaced.
 * **Knock-ons.** A child row quarantined because its patient row was quarantined
   (``patient_exists``) points to the patient row's query (``root_query_id``) and is not
   counted as a separate problem.
@@ -31,6 +39,7 @@ QUERY_COLUMNS: list[str] = [
     "query_id", "centre_id", "source", "table_name", "file", "source_row", "record_key",
     "column_name", "value", "rule", "kind", "reason", "status", "first_seen_delivery",
     "last_seen_delivery", "resolved_in_delivery", "root_query_id", "accepted_reason",
+    "held_resend",
 ]
 STATUSES = ("open", "resolved", "accepted")
 #: a knock-on rule: the row was rejected only because its parent (patient) row was
@@ -41,8 +50,11 @@ RULE_KINDS: dict[str, str] = {
     "required": "completeness", "short_row": "completeness",
     "date_order": "plausibility", "gvhd_after_transplant": "plausibility",
     "death_date_only_if_dead": "plausibility", "grade_fits_kind": "plausibility",
+    "deleted_at_source": "completeness",
 }
 DISCREPANCY_RULE = "reported_vs_derived"
+#: a patient of the centre's current delivery that a newer delivery no longer holds
+DELETED_RULE = "deleted_at_source"
 
 #: harmonised.discrepancies variable -> (canonical table, canonical column delivered)
 DISCREPANCY_SOURCES: dict[str, tuple[str, str]] = {
@@ -116,11 +128,14 @@ def quarantine_observations(rows: pd.DataFrame) -> pd.DataFrame:
     """
     if rows.empty:
         return _empty_observations()
-    rows = rows.sort_values(["centre_id", "delivery", "table_name", "file", "source_row"],
-                            kind="stable").reset_index(drop=True)
+    rows = rows.copy()
+    rows["held_resend"] = (rows["held_resend"].fillna(False).astype(bool)
+                           if "held_resend" in rows else False)
+    rows = rows.sort_values(["centre_id", "delivery", "held_resend", "table_name", "file",
+                             "source_row"], kind="stable").reset_index(drop=True)
     records = record_keys(rows)
-    records = _disambiguate(records, rows[["centre_id", "delivery", "table_name",
-                                           "column_name", "rule"]])
+    records = _disambiguate(records, rows[["centre_id", "delivery", "held_resend",
+                                           "table_name", "column_name", "rule"]])
     ids = [query_id(c, t, r, col, rule) for c, t, r, col, rule in zip(
         rows["centre_id"], rows["table_name"], records, rows["column_name"], rows["rule"],
         strict=True)]
@@ -132,21 +147,24 @@ def quarantine_observations(rows: pd.DataFrame) -> pd.DataFrame:
         "kind": rows["rule"].astype(str).map(rule_kind), "reason": rows["reason"],
         "patient_id": rows["key_patient_id"].astype(object).where(
             rows["key_patient_id"].notna(), None),
+        "held_resend": rows["held_resend"],
     })
     obs["root_query_id"] = _knock_on_roots(obs)
     return obs.drop(columns=["patient_id"])
 
 
 def _knock_on_roots(obs: pd.DataFrame) -> pd.Series:
-    """The patient row's query id for each knock-on (same centre and delivery), else None."""
+    """The patient row's query id for each knock-on (same centre, delivery and content: the
+    accepted one or a held re-send), else None."""
+    same = ["centre_id", "delivery", "held_resend", "patient_id"]
     patients = obs[obs["table_name"].eq("patients") & obs["patient_id"].notna()]
-    first = patients.drop_duplicates(["centre_id", "delivery", "patient_id"])
-    root = pd.MultiIndex.from_frame(first[["centre_id", "delivery", "patient_id"]])
+    first = patients.drop_duplicates(same)
+    root = pd.MultiIndex.from_frame(first[same])
     lookup = pd.Series(first["query_id"].to_numpy(), index=root)
     knock = obs["rule"].isin(KNOCK_ON_RULES) & obs["patient_id"].notna()
     out = pd.Series(None, index=obs.index, dtype=object)
     if knock.any() and len(lookup):
-        idx = pd.MultiIndex.from_frame(obs.loc[knock, ["centre_id", "delivery", "patient_id"]])
+        idx = pd.MultiIndex.from_frame(obs.loc[knock, same])
         found = lookup.reindex(idx).to_numpy()
         out.loc[knock] = np.where(pd.isna(found), None, found)
     return out
@@ -209,9 +227,53 @@ def discrepancy_observations(discrepancies: pd.DataFrame,
     return obs
 
 
+def deleted_patient_observations(deleted: pd.DataFrame) -> pd.DataFrame:
+    """One query per patient deleted at the source, observed in the deliveries that lack it.
+
+    ``deleted``: sql/quality/deleted_patients.sql (centre_id, patient_id, last_delivery,
+    missing_from, last_absent, held_resend, file, source_row of the patient's last row). The
+    query is observed in ``missing_from`` and ``last_absent`` (the newest staged delivery
+    still without the patient), so :func:`reconcile_queries` keeps it open while the centre's
+    current delivery lacks the patient and resolves it in the delivery that holds it again.
+    The same patient deleted again later is the same query (reopened).
+    """
+    if deleted.empty:
+        return _empty_observations()
+    d = deleted.sort_values(["centre_id", "missing_from", "patient_id"],
+                            kind="stable").reset_index(drop=True)
+    held = d["held_resend"].fillna(False).astype(bool)
+    records = "patient_id=" + d["patient_id"].astype(str)
+    ids = [query_id(c, "patients", r, "patient_id", DELETED_RULE)
+           for c, r in zip(d["centre_id"], records, strict=True)]
+    reason = [
+        (f"centre {c}: the held re-send of delivery {m} no longer holds patient {p}, which "
+         f"the delivery's accepted content (still in use) holds: deleted at the source, or "
+         f"left out of the re-send?") if h else
+        (f"centre {c}: delivery {m} no longer holds patient {p}, last delivered in {last}: "
+         f"deleted at the source, or left out of the delivery? Send the patient again or "
+         f"confirm the deletion")
+        for c, m, p, last, h in zip(d["centre_id"], d["missing_from"], d["patient_id"],
+                                    d["last_delivery"], held, strict=True)]
+    base = pd.DataFrame({
+        "query_id": ids, "centre_id": d["centre_id"], "source": "deleted_patient",
+        "table_name": "patients", "file": d["file"].astype(object).where(d["file"].notna(),
+                                                                          None),
+        "source_row": pd.array(d["source_row"], dtype="Int64"), "record_key": records,
+        "column_name": "patient_id", "value": d["patient_id"].astype(str),
+        "rule": DELETED_RULE, "kind": rule_kind(DELETED_RULE), "reason": reason,
+        "root_query_id": None, "held_resend": held,
+    })
+    spans = [base.assign(delivery=d["missing_from"]),
+             base.assign(delivery=d["last_absent"].where(d["last_absent"].notna(),
+                                                         d["missing_from"]))]
+    return (pd.concat(spans, ignore_index=True)
+            .drop_duplicates(["query_id", "delivery", "held_resend"]).reset_index(drop=True))
+
+
 def _empty_observations() -> pd.DataFrame:
     cols = ["query_id", "centre_id", "delivery", "source", "table_name", "file", "source_row",
-            "record_key", "column_name", "value", "rule", "kind", "reason", "root_query_id"]
+            "record_key", "column_name", "value", "rule", "kind", "reason", "root_query_id",
+            "held_resend"]
     frame = pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     frame["source_row"] = frame["source_row"].astype("Int64")
     return frame
@@ -233,9 +295,15 @@ def reconcile_queries(observations: pd.DataFrame, previous: pd.DataFrame | None,
     """
     current = {c: max(d) for c, d in staged.items() if d}
     obs = observations.copy()
+    obs["held_resend"] = (obs["held_resend"].astype(object).where(obs["held_resend"].notna(),
+                                                                   False).astype(bool)
+                          if "held_resend" in obs else False)
     seen = pd.DataFrame(columns=["query_id", "first", "last"])
     if len(obs):
-        obs = obs.sort_values(["query_id", "delivery"], kind="stable")
+        # the same problem in the accepted content and in a held re-send of the delivery
+        # is one query, of the content in use (kept last)
+        obs = obs.assign(_in_use=~obs["held_resend"]).sort_values(
+            ["query_id", "delivery", "_in_use"], kind="stable").drop(columns=["_in_use"])
         seen = obs.groupby("query_id", sort=False)["delivery"].agg(["min", "max"]).rename(
             columns={"min": "first", "max": "last"}).reset_index()
         obs = obs.drop_duplicates("query_id", keep="last")
@@ -271,6 +339,8 @@ def reconcile_queries(observations: pd.DataFrame, previous: pd.DataFrame | None,
     for col in QUERY_COLUMNS:
         if col not in now.columns:
             now[col] = None
+    now["held_resend"] = now["held_resend"].astype(object).where(now["held_resend"].notna(),
+                                                                 False).astype(bool)
     out = now[QUERY_COLUMNS].sort_values(["centre_id", "status", "table_name", "source_row",
                                           "query_id"], kind="stable", na_position="last")
     out["source_row"] = out["source_row"].astype("Int64")

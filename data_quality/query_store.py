@@ -20,6 +20,7 @@ import pandas as pd
 
 from data_quality.queries import (
     QUERY_COLUMNS,
+    deleted_patient_observations,
     discrepancy_observations,
     quarantine_observations,
     reconcile_queries,
@@ -54,15 +55,25 @@ def acceptances(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def quarantine_observation_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Query observations of every quarantined row of every staged delivery."""
-    if not table_exists(con, "quarantine.rows"):
+    """Query observations of every quarantined row of every staged delivery (and of every
+    held same-date re-send, ``quarantine.held_rows``)."""
+    if not (table_exists(con, "quarantine.rows") and table_exists(con, "quarantine.held_rows")):
         return quarantine_observations(pd.DataFrame())
     return quarantine_observations(query_frame(con, "quality/quarantine_rows"))
 
 
+def deleted_patient_observation_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Query observations of the patients deleted at the source (quarantine.deleted_patients)."""
+    needed = ("quarantine.deleted_patients", "staging.patients", "raw.patients")
+    if not all(table_exists(con, t) for t in needed):
+        return deleted_patient_observations(pd.DataFrame())
+    return deleted_patient_observations(query_frame(con, "quality/deleted_patients"))
+
+
 def current_observations(con: duckdb.DuckDBPyConnection,
                          staged: Mapping[str, list[str]]) -> pd.DataFrame:
-    """Quarantine observations plus the current discrepancies (knock-ons linked)."""
+    """Quarantine observations, the patients deleted at the source and the current
+    discrepancies (knock-ons linked)."""
     current = {c: max(d) for c, d in staged.items() if d}
     quarantined = quarantine_observation_frame(con)
     discrepancies = (con.execute("SELECT * FROM harmonised.discrepancies").df()
@@ -70,13 +81,15 @@ def current_observations(con: duckdb.DuckDBPyConnection,
     patient_rows = (query_frame(con, "quality/current_patient_rows")
                     if table_exists(con, "staging.patients") else None)
     on_patients = quarantined[quarantined["table_name"].eq("patients")
+                              & ~quarantined["held_resend"].astype(bool)
                               & quarantined["delivery"].eq(quarantined["centre_id"].map(current))]
     keys = on_patients["record_key"].str.extract(r"^patient_id=([^|#]*)")[0]
     root_by_patient = {(c, p): q for c, p, q in zip(on_patients["centre_id"], keys,
                                                     on_patients["query_id"], strict=True)
                        if isinstance(p, str)}
     found = discrepancy_observations(discrepancies, current, patient_rows, root_by_patient)
-    parts = [f for f in (quarantined, found) if len(f)]
+    deleted = deleted_patient_observation_frame(con)
+    parts = [f for f in (quarantined, deleted, found) if len(f)]
     return pd.concat(parts, ignore_index=True) if parts else quarantined
 
 
@@ -118,7 +131,8 @@ def centre_open_problems(con: duckdb.DuckDBPyConnection, centre_id: str) -> dict
     obs = quarantine_observation_frame(con)
     if not staged or obs.empty:
         return {"open_queries": 0, "knock_ons": 0, "accepted": 0}
-    mine = obs[obs["centre_id"].eq(centre_id) & obs["delivery"].eq(max(staged))]
+    mine = obs[obs["centre_id"].eq(centre_id) & obs["delivery"].eq(max(staged))
+               & ~obs["held_resend"].astype(bool)]
     accepted = mine["query_id"].isin(list(acceptances(con)))
     roots = mine["root_query_id"].isna()
     return {"open_queries": int((roots & ~accepted).sum()),

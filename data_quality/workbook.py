@@ -53,6 +53,16 @@ def root_order(roots: pd.DataFrame) -> pd.DataFrame:
                          na_position="last").drop(columns=["table_rank"]))
 
 
+#: the mark of a problem of a held same-date re-send (not of the content in use)
+HELD_RESEND_LABEL = "[held re-send] "
+
+
+def is_held(row: object) -> bool:
+    """Whether a query row belongs to a held same-date re-send (``held_resend``)."""
+    held = getattr(row, "held_resend", False)
+    return bool(held) and not pd.isna(held)
+
+
 def workbook_rows(queries: pd.DataFrame, dialect: CentreDialect | None) -> pd.DataFrame:
     """The open queries of one centre as the workbook's rows, roots first, knock-ons under.
 
@@ -80,6 +90,8 @@ def workbook_rows(queries: pd.DataFrame, dialect: CentreDialect | None) -> pd.Da
         column = ", ".join(names.get(c, c) for c in str(r.column_name).split(","))
         problem = (problem_in_words(r.reason, names) if r.source == "quarantine"
                    else r.reason)
+        if is_held(r):
+            problem = HELD_RESEND_LABEL + problem
         rows.append({
             "Query ID": r.query_id,
             "Knock-on of": r.root_query_id if r.is_knock_on else "",

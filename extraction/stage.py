@@ -151,8 +151,8 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
     without touching the delivery's staging rows: the centre stays on its last accepted
     content, the re-send's counts go to ``staging.held_resends`` and its quarantined rows to
     ``quarantine.held_rows``; once accepted, the next staging makes it the content.
-    Patients of the current delivery that the new one no longer holds are listed in
-    ``quarantine.deleted_patients`` (restricted).
+    Patients of the current delivery (or of the content a same-date re-send replaces) that
+    the new one no longer holds are listed in ``quarantine.deleted_patients`` (restricted).
     """
     run_sql(con, "staging/create_staging_bookkeeping")
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -180,10 +180,14 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
             staged, sum(len(f) for f in raw_tables.values())), dialect.shrink_limits)
         if decisions.get((delivery, signature)) == "accepted":
             findings = []  # a data manager accepted this content of the delivery
+        # patients of the current content the new one no longer holds (before its staging
+        # rows replace a same-date re-send's content)
+        vanished = (query_frame(con, "staging/vanished_patients", [centre, previous, delivery])
+                    if replaces else None)
         if findings and delivery == previous and delivery in done:
             result.held[delivery] = _hold_resend(con, centre, delivery, signature,
                                                  done[delivery], staged, findings,
-                                                 refresh_id, now)
+                                                 vanished, refresh_id, now)
             continue
         con.execute("BEGIN TRANSACTION")
         try:
@@ -219,14 +223,12 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
                     "decision": "held", "reason": reason, "decided_by": "shrink guard",
                     "command": None, "refresh_id": refresh_id, "decided_at": now})
                 result.held[delivery] = reason
-            if replaces and previous != delivery:
-                vanished = query_frame(con, "staging/vanished_patients",
-                                       [centre, previous, delivery])
-                run_sql(con, "staging/delete_deleted_patients", [centre, delivery])
-                for patient in vanished["patient_id"]:
-                    run_sql(con, "staging/record_deleted_patient", {
-                        "centre_id": centre, "patient_id": patient, "last_delivery": previous,
-                        "missing_from": delivery, "recorded_at": now})
+            if vanished is not None:
+                # a same-date re-send keeps the patients listed against the delivery's
+                # predecessor unless it holds them again; a new delivery is listed afresh
+                run_sql(con, "staging/delete_returned_patients" if previous == delivery
+                        else "staging/delete_deleted_patients", [centre, delivery])
+                _record_deleted_patients(con, centre, previous, delivery, vanished, None, now)
                 if len(vanished):
                     result.deleted_patients[delivery] = len(vanished)
         except BaseException:
@@ -251,8 +253,20 @@ def _supersede_held(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
                          refresh_id, now])
 
 
+def _record_deleted_patients(con: duckdb.DuckDBPyConnection, centre: str, last_delivery: str,
+                             delivery: str, vanished: pd.DataFrame, held_signature: str | None,
+                             now: dt.datetime) -> None:
+    """List the patients a delivery (or a held re-send, by its signature) no longer holds in
+    ``quarantine.deleted_patients`` (restricted; each becomes a data managers' query)."""
+    for patient in vanished["patient_id"]:
+        run_sql(con, "staging/record_deleted_patient", {
+            "centre_id": centre, "patient_id": patient, "last_delivery": last_delivery,
+            "missing_from": delivery, "recorded_at": now, "held_signature": held_signature})
+
+
 def _forget_held_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str) -> None:
     """A delivery's staging rows were replaced: a re-send held for it is superseded."""
+    run_sql(con, "staging/forget_held_deleted_patients", [centre, delivery])
     con.execute("DELETE FROM staging.held_resends WHERE centre_id = ? AND delivery = ?",
                 [centre, delivery])
     con.execute("DELETE FROM quarantine.held_rows WHERE centre_id = ? AND delivery = ?",
@@ -261,14 +275,20 @@ def _forget_held_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: s
 
 def _hold_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str, signature: str,
                  kept_signature: str, staged: dict[str, StagedTable], findings: list[str],
-                 refresh_id: str | None, now: dt.datetime) -> str:
+                 vanished: pd.DataFrame | None, refresh_id: str | None,
+                 now: dt.datetime) -> str:
     """Hold a re-send of the current delivery that shrank; the staging rows stay. Returns
-    the reason recorded in ``meta.delivery_decisions``."""
+    the reason recorded in ``meta.delivery_decisions``. The kept content's patients the
+    re-send lacks are listed in ``quarantine.deleted_patients`` with the re-send's signature
+    (not deleted while the kept content is in use)."""
     staged_at = con.execute("SELECT staged_at FROM staging.deliveries WHERE centre_id = ? "
                             "AND delivery = ?", [centre, delivery]).fetchone()[0]
     reason = (f"centre {centre}, delivery {delivery} was re-sent with changed files and the "
               f"re-send shrank against the delivery's accepted content (staged "
               f"{staged_at:%Y-%m-%d %H:%M} UTC, which stays in use): " + "; ".join(findings))
+    if vanished is not None and len(vanished):
+        reason += (f"; {len(vanished)} patient(s) of the accepted content missing from the "
+                   "re-send (listed in quarantine.deleted_patients, restricted)")
     con.execute("BEGIN TRANSACTION")
     try:
         _forget_held_resend(con, centre, delivery)
@@ -283,6 +303,8 @@ def _hold_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str, sig
         q["quarantined_at"] = now
         write_frame(con, "quarantine.held_rows", q[[*QUARANTINE_COLUMNS, "quarantined_at"]],
                     schema=QUARANTINE_SCHEMA)
+        if vanished is not None:
+            _record_deleted_patients(con, centre, delivery, delivery, vanished, signature, now)
         con.execute("INSERT INTO meta.delivery_decisions VALUES "
                     "(?, ?, ?, 'held', ?, 'shrink guard', NULL, ?, ?)",
                     [centre, delivery, signature, reason, refresh_id, now])

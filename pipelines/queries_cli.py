@@ -16,7 +16,7 @@ from pathlib import Path
 LISTED_FIELDS = [
     "query_id", "centre_id", "table_name", "source_row", "column_name", "value", "rule",
     "reason", "status", "first_seen_delivery", "last_seen_delivery", "resolved_in_delivery",
-    "root_query_id", "accepted_reason", "file", "record_key", "kind", "source",
+    "root_query_id", "accepted_reason", "file", "record_key", "kind", "source", "held_resend",
 ]
 TABLE_FIELDS = ["query_id", "centre_id", "status", "table_name", "source_row", "column_name",
                 "value", "rule", "root_query_id"]
@@ -31,7 +31,8 @@ def _records(frame) -> list[dict]:
                 missing = v is None or v != v
             except (TypeError, ValueError):
                 missing = False
-            clean[k] = None if missing else (int(v) if k == "source_row" else v)
+            clean[k] = None if missing else (int(v) if k == "source_row" else
+                                             bool(v) if k == "held_resend" else v)
         out.append(clean)
     return out
 

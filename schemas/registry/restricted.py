@@ -34,14 +34,16 @@ QUARANTINE_ROWS = Table(
 
 QUERIES = Table(
     "queries", "quality",
-    "Data-quality queries back to the centres: every quarantined row and reported-vs-derived "
-    "discrepancy, with a stable id and its status (restricted: values as delivered).",
+    "Data-quality queries back to the centres: every quarantined row, reported-vs-derived "
+    "discrepancy and patient deleted at the source, with a stable id and its status "
+    "(restricted: values as delivered).",
     key=("query_id",),
     columns=(
         col("query_id", "text", "Stable id: hash of centre, table, source record, column and rule",
             required=True),
         col("centre_id", "text", "Centre code", required=True),
-        col("source", "code", "quarantine or discrepancy", codes=("quarantine", "discrepancy")),
+        col("source", "code", "quarantine, discrepancy or deleted_patient",
+            codes=("quarantine", "discrepancy", "deleted_patient")),
         col("table_name", "text", "Canonical table"),
         col("file", "text", "Delivered file"),
         col("source_row", "int", "Row number in the delivered file"),
@@ -58,6 +60,8 @@ QUERIES = Table(
         col("resolved_in_delivery", "text", "Delivery in which it was gone"),
         col("root_query_id", "text", "The query this one is a knock-on of"),
         col("accepted_reason", "text", "Why a data manager accepted the value"),
+        col("held_resend", "bool", "A problem of a held same-date re-send, not of the "
+            "delivery's accepted content in use"),
     ),
     producer="quality_queries", dependencies=("quarantine.rows", "harmonised.discrepancies"),
     restricted=True,

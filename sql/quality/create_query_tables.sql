@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS quality.query_acceptances (
 CREATE TABLE IF NOT EXISTS quality.queries (
     query_id              VARCHAR,
     centre_id             VARCHAR,
-    source                VARCHAR,   -- quarantine or discrepancy
+    source                VARCHAR,   -- quarantine, discrepancy or deleted_patient
     table_name            VARCHAR,
     file                  VARCHAR,
     source_row            BIGINT,
@@ -25,8 +25,12 @@ CREATE TABLE IF NOT EXISTS quality.queries (
     last_seen_delivery    VARCHAR,
     resolved_in_delivery  VARCHAR,
     root_query_id         VARCHAR,   -- the query this one is a knock-on of
-    accepted_reason       VARCHAR
+    accepted_reason       VARCHAR,
+    held_resend           BOOLEAN    -- the problem is in a held same-date re-send (its
+                                     -- quarantined rows, the patients it lacks), not in the
+                                     -- delivery's accepted content still in use
 );
+ALTER TABLE quality.queries ADD COLUMN IF NOT EXISTS held_resend BOOLEAN;
 CREATE TABLE IF NOT EXISTS quality.query_history (
     refresh_id       VARCHAR,
     recorded_at      TIMESTAMP,

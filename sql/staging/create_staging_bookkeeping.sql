@@ -22,14 +22,21 @@ CREATE TABLE IF NOT EXISTS meta.delivery_decisions (
     decided_at  TIMESTAMP NOT NULL
 );
 -- Patients of the previous current delivery that the new one no longer holds (deleted at
--- the source): identifiable, so in the restricted quarantine schema only.
+-- the source): identifiable, so in the restricted quarantine schema only. A same-date
+-- re-send is compared with the delivery's content it replaces. A held re-send's missing
+-- patients are listed with its signature (held_signature): they are not deleted while the
+-- delivery's accepted content (which still holds them) is in use; accepted, the re-send is
+-- staged and they are listed again without it. Each row is a data managers' query
+-- (quality.queries, rule deleted_at_source), resolved once a later delivery holds the patient.
 CREATE TABLE IF NOT EXISTS quarantine.deleted_patients (
     centre_id          VARCHAR NOT NULL,
     patient_id         VARCHAR NOT NULL,
     last_delivery      VARCHAR NOT NULL,   -- the last delivery that held the patient
     missing_from       VARCHAR NOT NULL,   -- the delivery without the patient
-    recorded_at        TIMESTAMP NOT NULL
+    recorded_at        TIMESTAMP NOT NULL,
+    held_signature     VARCHAR             -- the held re-send without the patient, else NULL
 );
+ALTER TABLE quarantine.deleted_patients ADD COLUMN IF NOT EXISTS held_signature VARCHAR;
 -- A re-send of a centre's current delivery (same date, changed files) held by the shrink
 -- guard: the centre stays on the delivery's last accepted content (its rows in staging stay
 -- untouched); the re-send's row counts per table wait here for the row accounting, its

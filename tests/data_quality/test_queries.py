@@ -9,6 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from data_quality.queries import (
+    DELETED_RULE,
+    deleted_patient_observations,
     discrepancy_observations,
     open_root_counts,
     problem_in_words,
@@ -181,3 +183,61 @@ def test_workbook_puts_root_causes_first_with_their_knock_ons_under_them() -> No
     assert "VAF_PCT" in rows["Column"].tolist()
     assert rows.loc[root_pos, "Value as delivered"] == "31/02/2023"
     assert rows.loc[root_pos, "Problem"].startswith("DATE_DIAG: value")
+
+
+def _deleted(patient: str, missing_from: str, last_absent: str, held: bool = False,
+             last: str = "2026-01-01") -> dict:
+    return {"centre_id": "LYS", "patient_id": patient, "last_delivery": last,
+            "missing_from": missing_from, "last_absent": last_absent, "held_resend": held,
+            "returned_in": None, "file": "patients.csv", "source_row": 4}
+
+
+def test_a_patient_deleted_at_the_source_is_open_while_missing_and_resolved_on_return() -> None:
+    staged = {"LYS": ["2026-01-01", "2026-02-01", "2026-03-01"]}
+    missing = deleted_patient_observations(pd.DataFrame([
+        _deleted("LY7", "2026-02-01", "2026-03-01")]))
+    table = reconcile_queries(missing, None, {}, staged)
+    row = table.iloc[0]
+    assert (row["status"], row["rule"], row["kind"], row["record_key"]) == (
+        "open", DELETED_RULE, "completeness", "patient_id=LY7")
+    assert "centre LYS: delivery 2026-02-01 no longer holds patient LY7" in row["reason"]
+    assert row["first_seen_delivery"] == "2026-02-01"
+    # back in 2026-04-01: the deliveries without it end at 2026-03-01
+    staged = {"LYS": [*staged["LYS"], "2026-04-01"]}
+    later = reconcile_queries(missing, table, {}, staged).iloc[0]
+    assert (later["status"], later["resolved_in_delivery"]) == ("resolved", "2026-04-01")
+    assert later["query_id"] == row["query_id"]
+
+
+def test_a_confirmed_deletion_is_accepted_like_any_query() -> None:
+    obs = deleted_patient_observations(pd.DataFrame([_deleted("LY7", "2026-02-01",
+                                                              "2026-02-01")]))
+    qid = obs["query_id"].iloc[0]
+    table = reconcile_queries(obs, None, {qid: "consent withdrawn"},
+                              {"LYS": ["2026-01-01", "2026-02-01"]})
+    assert table["status"].tolist() == ["accepted"]
+
+
+def test_a_held_resends_problem_is_marked_and_the_content_in_use_wins() -> None:
+    held_rows = _delivery("2026-01-01", bad_patient=False).assign(held_resend=True)
+    kept_rows = _delivery("2026-01-01", bad_patient=False).assign(held_resend=False)
+    gone = deleted_patient_observations(pd.DataFrame([
+        _deleted("LY9", "2026-01-01", "2026-01-01", held=True, last="2026-01-01")]))
+    staged = {"LYS": ["2026-01-01"]}
+    only_held = reconcile_queries(pd.concat([quarantine_observations(held_rows), gone]),
+                                  None, {}, staged)
+    assert only_held["held_resend"].all() and only_held["status"].eq("open").all()
+    assert "held re-send of delivery 2026-01-01" in only_held.set_index("rule").loc[
+        DELETED_RULE, "reason"]
+    both = reconcile_queries(quarantine_observations(pd.concat([kept_rows, held_rows])), None,
+                             {}, staged)
+    assert len(both) == 1 and not both["held_resend"].iloc[0]
+
+
+def test_the_workbook_marks_a_held_resends_problem() -> None:
+    gone = deleted_patient_observations(pd.DataFrame([
+        _deleted("LY9", "2026-01-01", "2026-01-01", held=True)]))
+    table = reconcile_queries(gone, None, {}, {"LYS": ["2026-01-01"]})
+    rows = workbook_rows(table, None)
+    assert rows["Problem"].iloc[0].startswith("[held re-send] centre LYS")
+    assert rows["Value as delivered"].iloc[0] == "LY9"

@@ -1,5 +1,6 @@
 """No silent shrink: a delivery that loses patients or events, or quarantines too many rows,
-is held until accepted; patients deleted at the source are listed (issue 18)."""
+is held until accepted; patients deleted at the source are listed and raised as queries
+(issue 18)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import duckdb
 import pytest
 from extraction_support import load_all, write_centre
 
+from data_quality.queries import DELETED_RULE
+from data_quality.query_store import refresh_queries
 from extraction.shrink import DeliverySize, shrink_findings
 from extraction.stage import (
     accept_delivery,
@@ -215,3 +218,107 @@ def test_a_broken_resend_keeps_the_centre_on_its_current_delivery(
     current = read_current_staging(con)["patients"]
     assert current["delivery"].unique().tolist() == ["2026-08-01"] and len(current) == 25
     assert held_deliveries(con, "RS4") == {}
+
+
+def _queries(con: duckdb.DuckDBPyConnection, refresh: str) -> dict[str, dict]:
+    """quality.queries rebuilt as a refresh does, by record key (patient deletions only)."""
+    table = refresh_queries(con, refresh)
+    deleted = table[table["rule"].eq(DELETED_RULE)]
+    return {r["record_key"]: r for r in deleted.to_dict("records")}
+
+
+def test_deleted_patients_are_open_queries_until_the_patient_comes_back(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    landing = tmp_path / "landing"
+    write_centre(landing, "DEL", {}, {"2026-05-04": _patients(30)})
+    load_all(con, landing)
+    write_centre(landing, "DEL", {}, {"2026-08-01": _patients(28)})
+    _, stagings, _ = load_all(con, landing)
+    assert stagings["DEL"].deleted_patients == {"2026-08-01": 2}
+    queries = _queries(con, "r1")
+    assert set(queries) == {"patient_id=P028", "patient_id=P029"}
+    q = queries["patient_id=P029"]
+    assert (q["status"], q["source"], q["kind"], q["held_resend"]) == (
+        "open", "deleted_patient", "completeness", False)
+    assert "centre DEL" in q["reason"] and "delivery 2026-08-01" in q["reason"]
+    assert "P029" in q["reason"] and "2026-05-04" in q["reason"]
+    assert (q["file"], q["source_row"]) == ("patients.csv", 30)  # its row in 2026-05-04
+    # still missing from the next delivery: the same query stays open
+    write_centre(landing, "DEL", {}, {"2026-09-01": _patients(28)})
+    load_all(con, landing)
+    again = _queries(con, "r2")
+    assert again["patient_id=P029"]["query_id"] == q["query_id"]
+    assert again["patient_id=P029"]["status"] == "open"
+    assert again["patient_id=P029"]["last_seen_delivery"] == "2026-09-01"
+    # P029 comes back in a later delivery: resolved there; P028 stays open
+    rows = _patients(30)
+    rows["patients.csv"] = b"".join(line + b"\n" for line in rows["patients.csv"].splitlines()
+                                    if not line.startswith(b"P028"))
+    rows["followup.csv"] = b"".join(line + b"\n" for line in rows["followup.csv"].splitlines()
+                                    if not line.startswith(b"P028"))
+    write_centre(landing, "DEL", {}, {"2026-10-01": rows})
+    load_all(con, landing)
+    later = _queries(con, "r3")
+    assert later["patient_id=P029"]["status"] == "resolved"
+    assert later["patient_id=P029"]["resolved_in_delivery"] == "2026-10-01"
+    assert later["patient_id=P028"]["status"] == "open"
+    history = con.execute("SELECT open_queries FROM quality.query_history WHERE refresh_id = "
+                          "'r3' AND centre_id = 'DEL'").fetchone()
+    assert history == (1,)
+
+
+def test_a_held_resend_lists_its_missing_patients_and_rows_as_held_queries(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """The kept content still holds them: listed with the re-send's mark, not as deleted."""
+    landing = tmp_path / "landing"
+    write_centre(landing, "HRQ", {}, {"2026-08-01": _patients(30, dead=10)})
+    load_all(con, landing)
+    cut = _patients(10)
+    cut["patients.csv"] += b"P050,male,1950-13-45,2020-01-01\n"
+    write_centre(landing, "HRQ", {}, {"2026-08-01": cut})
+    _, stagings, _ = load_all(con, landing)
+    assert "20 patient(s) of the accepted content missing" in stagings["HRQ"].held["2026-08-01"]
+    assert stagings["HRQ"].deleted_patients == {}
+    held = con.execute("SELECT count(*), count(held_signature) FROM quarantine.deleted_patients "
+                       "WHERE centre_id = 'HRQ'").fetchone()
+    assert held == (20, 20)
+    table = refresh_queries(con, "r1")
+    mine = table[table["centre_id"].eq("HRQ")]
+    assert mine["held_resend"].all() and mine["status"].eq("open").all()
+    gone = mine[mine["rule"].eq(DELETED_RULE)]
+    assert len(gone) == 20 and gone["reason"].str.contains("held re-send of delivery").all()
+    row = mine[mine["source"].eq("quarantine")]
+    assert len(row) >= 1 and row["record_key"].iloc[0] == "patient_id=P050"
+    ids = dict(zip(gone["record_key"], gone["query_id"], strict=True))
+    # accepted: the re-send is the content, the same queries are the delivery's own
+    accept_delivery(con, "HRQ", "2026-08-01", "20 patients withdrew consent", "dm", "cmd")
+    load_all(con, landing)
+    assert con.execute("SELECT count(*), count(held_signature) FROM quarantine.deleted_patients "
+                       "WHERE centre_id = 'HRQ'").fetchone() == (20, 0)
+    after = refresh_queries(con, "r2")
+    mine = after[after["centre_id"].eq("HRQ")]
+    assert not mine["held_resend"].any() and mine["status"].eq("open").all()
+    now = mine[mine["rule"].eq(DELETED_RULE)]
+    assert dict(zip(now["record_key"], now["query_id"], strict=True)) == ids
+
+
+def test_a_superseded_held_resend_resolves_its_queries(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    landing = tmp_path / "landing"
+    write_centre(landing, "HRS", {}, {"2026-08-01": _patients(30, dead=10)})
+    load_all(con, landing)
+    write_centre(landing, "HRS", {}, {"2026-08-01": _patients(5)})
+    load_all(con, landing)
+    assert refresh_queries(con, "r1")["status"].eq("open").sum() == 25
+    # the centre reverts to the content in use: nothing is held any more
+    write_centre(landing, "HRS", {}, {"2026-08-01": _patients(30, dead=10)})
+    load_all(con, landing)
+    assert held_deliveries(con, "HRS") == {}
+    table = refresh_queries(con, "r2")
+    assert len(table) == 25 and table["status"].eq("resolved").all()
+    # a new held re-send (other files) replaces the listed missing patients
+    write_centre(landing, "HRS", {}, {"2026-08-01": _patients(3)})
+    load_all(con, landing)
+    assert con.execute("SELECT count(*) FROM quarantine.deleted_patients "
+                       "WHERE held_signature IS NOT NULL").fetchone() == (27,)
+    assert refresh_queries(con, "r3")["status"].eq("open").sum() == 27
