@@ -6,17 +6,17 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from assets import OWNERS, REFRESH_TAG
+from assets import OWNERS
 from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HARMONISED_RESPONSES
 from assets.lineage import registry_deps
 from assets.partitions import DUCKDB_WRITER_POOL
+from assets.sql_checks import SqlCheck, sql_asset_checks
 from assets.value_free import value_free_errors
 from extraction.stage import row_accounting
 from pipelines.resources import PseudonymKey, WarehouseResource
 from schemas.registry import produced_by, published_tables
-from warehouse.bookkeeping import record_check
-from warehouse.database import query_frame, run_sql, write_frame
+from warehouse.database import run_sql, write_frame
 from warehouse.dictionary import comment_registry_tables
 from warehouse.keyring import use_key
 from warehouse.pseudonym import PseudonymKeyError, pseudonyms
@@ -33,19 +33,20 @@ _DEPS = {entry.name: registry_deps(entry, _UPSTREAM) for entry in produced_by("a
          if entry.kind == "table" and entry.layer in ("analysis", "quality")}
 _SPEC = {"kinds": {"duckdb", "sql"}, "owners": OWNERS}
 
-# (check name, asset, SQL file in sql/checks returning offending rows, description)
+#: the blocking checks of the analysis layer (SQL in sql/checks returns the offending rows)
 ANALYSIS_CHECKS = (
-    ("patient_key_unique", KEYS["patients"], "checks/patient_key_unique",
-     "one row per patient_key"),
-    ("endpoint_times_valid", KEYS["endpoints"], "checks/endpoint_times_valid",
-     "every endpoint time >= 0 and status in 0, 1, 2"),
-    ("one_row_per_patient_and_endpoint", KEYS["endpoints"], "checks/endpoint_rows_unique",
-     "each transplanted patient has each endpoint once"),
-    ("facts_reference_patients", KEYS["transplants"], "checks/facts_reference_patients",
-     "every fact row's patient_key is in analysis.patients"),
-    ("no_identifiers_published", KEYS["patients"], "checks/no_identifiers_published",
-     "no analyst column holds local IDs or birth dates"),
+    SqlCheck("patient_key_unique", KEYS["patients"], "checks/patient_key_unique",
+             "one row per patient_key"),
+    SqlCheck("endpoint_times_valid", KEYS["endpoints"], "checks/endpoint_times_valid",
+             "every endpoint time >= 0 and status in 0, 1, 2"),
+    SqlCheck("one_row_per_patient_and_endpoint", KEYS["endpoints"],
+             "checks/endpoint_rows_unique", "each transplanted patient has each endpoint once"),
+    SqlCheck("facts_reference_patients", KEYS["transplants"], "checks/facts_reference_patients",
+             "every fact row's patient_key is in analysis.patients"),
+    SqlCheck("no_identifiers_published", KEYS["patients"], "checks/no_identifiers_published",
+             "no analyst column holds local IDs or birth dates"),
 )
+analysis_checks = sql_asset_checks(ANALYSIS_CHECKS)
 
 
 @dg.multi_asset(
@@ -57,20 +58,18 @@ ANALYSIS_CHECKS = (
                     tags={"layer": "quality"},
                     description=f"quality.{t}: data-quality table published for data "
                     "managers without identifiers.", **_SPEC) for t in QUALITY_TABLES],
-    check_specs=[dg.AssetCheckSpec(name, asset=asset, blocking=True, description=desc)
-                 for name, asset, _, desc in ANALYSIS_CHECKS],
     can_subset=False, pool=DUCKDB_WRITER_POOL, name="analysis_tables",
 )
 def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     pseudonym: PseudonymKey):
-    """Pseudonymise the patient keys and build the analyst tables from the SQL files."""
+    """Pseudonymise the patient keys and build the analyst tables from the SQL files (their
+    checks are the separate ``analysis_checks``)."""
     with value_free_errors(context, warehouse, "analysis"):
         yield from _analysis_tables(context, warehouse, pseudonym)
 
 
 def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      pseudonym: PseudonymKey) -> Iterator:
-    refresh_id = context.run.tags.get(REFRESH_TAG)
     try:
         secret = pseudonym.secret()
     except PseudonymKeyError as exc:
@@ -93,13 +92,6 @@ def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         run_sql(con, "publish/data_dictionary")
         comment_registry_tables(con, [t for t in published_tables() if t.kind == "table"
                                       and t.producer != "outcome_analyses"])
-        results = []
-        for name, asset, sql_file, desc in ANALYSIS_CHECKS:
-            offending = query_frame(con, sql_file)
-            passed = offending.empty
-            record_check(con, refresh_id, asset.to_user_string(), name, passed, "ERROR", desc,
-                         offending.head(20).to_dict("records") if not passed else None)
-            results.append((name, asset, passed, len(offending)))
         counts = {t: con.execute(f"SELECT count(*) FROM analysis.{t}").fetchone()[0]
                   for t in ANALYSIS_TABLES}
         counts.update({f"quality.{t}": con.execute(f"SELECT count(*) FROM quality.{t}"
@@ -116,9 +108,6 @@ def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     for table in QUALITY_TABLES:
         yield dg.MaterializeResult(asset_key=QUALITY_KEYS[table],
                                    metadata={"rows": int(counts[f"quality.{table}"])})
-    for name, asset, passed, n in results:
-        yield dg.AssetCheckResult(check_name=name, asset_key=asset, passed=passed,
-                                  metadata={"offending_rows": n})
 
 
 def _markdown(frame: pd.DataFrame) -> str:
