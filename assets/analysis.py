@@ -11,7 +11,7 @@ from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HARMONISED_RESPONSES
 from assets.lineage import registry_deps
 from assets.partitions import DUCKDB_WRITER_POOL
-from assets.sql_checks import SqlCheck, sql_asset_checks
+from assets.sql_checks import registry_checks, sql_asset_checks
 from assets.value_free import value_free_errors
 from extraction.stage import row_accounting
 from pipelines.resources import PseudonymKey, WarehouseResource
@@ -33,19 +33,8 @@ _DEPS = {entry.name: registry_deps(entry, _UPSTREAM) for entry in produced_by("a
          if entry.kind == "table" and entry.layer in ("analysis", "quality")}
 _SPEC = {"kinds": {"duckdb", "sql"}, "owners": OWNERS}
 
-#: the blocking checks of the analysis layer (SQL in sql/checks returns the offending rows)
-ANALYSIS_CHECKS = (
-    SqlCheck("patient_key_unique", KEYS["patients"], "checks/patient_key_unique",
-             "one row per patient_key"),
-    SqlCheck("endpoint_times_valid", KEYS["endpoints"], "checks/endpoint_times_valid",
-             "every endpoint time >= 0 and status in 0, 1, 2"),
-    SqlCheck("one_row_per_patient_and_endpoint", KEYS["endpoints"],
-             "checks/endpoint_rows_unique", "each transplanted patient has each endpoint once"),
-    SqlCheck("facts_reference_patients", KEYS["transplants"], "checks/facts_reference_patients",
-             "every fact row's patient_key is in analysis.patients"),
-    SqlCheck("no_identifiers_published", KEYS["patients"], "checks/no_identifiers_published",
-             "no analyst column holds local IDs or birth dates"),
-)
+#: the blocking checks of the analysis layer, as the registry declares them on its tables
+ANALYSIS_CHECKS = registry_checks("analysis_tables")
 analysis_checks = sql_asset_checks(ANALYSIS_CHECKS)
 
 

@@ -8,7 +8,7 @@ import dagster as dg
 from assets import OWNERS, REFRESH_TAG
 from assets.analysis import KEYS as ANALYSIS_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL
-from assets.sql_checks import SqlCheck, sql_asset_checks
+from assets.sql_checks import registry_checks, sql_asset_checks
 from assets.value_free import value_free_errors
 from outcome_report import TABLE_COLUMNS, build_outcome_tables, render_report
 from pipelines.resources import WarehouseResource
@@ -37,12 +37,8 @@ _DESCRIPTIONS = {
     "curves": "the report's step functions",
     "number_at_risk": "numbers at risk under the figures",
 }
-#: the blocking check of the outcome layer (sql/checks returns the offending rows)
-OUTCOME_CHECKS = (
-    SqlCheck("estimates_within_bounds", OUTCOME_KEYS["outcome_estimates"],
-             "checks/outcome_estimates_bounds",
-             "every probability estimate and CI in [0, 1] and lower <= estimate <= upper"),
-)
+#: the blocking check of the outcome layer, as the registry declares it on its tables
+OUTCOME_CHECKS = registry_checks("outcome_analyses")
 outcome_checks = sql_asset_checks(OUTCOME_CHECKS)
 
 

@@ -5,7 +5,8 @@ computed inside asset bodies"). Each check is a file in ``sql/checks`` returning
 rows (none = passed). The check runs against the working database, records its outcome in
 ``meta.check_results`` (which publishing reads) and returns a ``dg.AssetCheckResult``; a
 blocking check that fails stops Dagster from running the assets downstream of the one it
-guards in the same run, so a refresh with a failed blocking check never publishes.
+guards in the same run, so a refresh with a failed blocking check never publishes. The checks
+are declared in the table registry (``Table.checks``, :class:`schemas.registry.TableCheck`).
 """
 
 
@@ -18,6 +19,7 @@ from assets import REFRESH_TAG
 from assets.partitions import DUCKDB_WRITER_POOL
 from assets.value_free import value_free_errors
 from pipelines.resources import WarehouseResource
+from schemas.registry import produced_by
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame
 
@@ -40,6 +42,14 @@ class SqlCheck:
     @property
     def severity(self) -> str:
         return "ERROR" if self.blocking else "WARN"
+
+
+def registry_checks(producer: str) -> tuple[SqlCheck, ...]:
+    """The table checks the registry declares on the tables ``producer`` writes, each on the
+    table's asset (``layer_table``), in registry order."""
+    return tuple(SqlCheck(check.name, dg.AssetKey(f"{entry.layer}_{entry.name}"),
+                          check.sql_file, check.description, check.blocking)
+                 for entry in produced_by(producer) for check in entry.table_checks())
 
 
 def sql_asset_checks(checks: Iterable[SqlCheck]) -> list[dg.AssetChecksDefinition]:

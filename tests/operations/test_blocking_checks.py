@@ -15,11 +15,13 @@ from ops_support import TEST_KEY
 import assets.publish as publish_assets
 from assets import REFRESH_TAG
 from assets.analysis import ANALYSIS_CHECKS, analysis_checks, analysis_tables
-from assets.outcomes import OUTCOME_CHECKS, outcome_analyses, outcome_checks
+from assets.analysis import KEYS as ANALYSIS_KEYS
+from assets.outcomes import OUTCOME_CHECKS, OUTCOME_KEYS, outcome_analyses, outcome_checks
 from assets.publish import published_registry
 from assets.sql_checks import run_sql_check
 from pipelines.definitions import all_checks, build_definitions
 from pipelines.resources import WarehouseResource
+from schemas.registry import REGISTRY
 from warehouse.database import Warehouse
 
 PATIENT_KEY_UNIQUE = next(c for c in ANALYSIS_CHECKS if c.name == "patient_key_unique")
@@ -49,6 +51,12 @@ def test_checks_are_asset_checks_not_computed_in_the_asset_bodies() -> None:
     assert declared <= defined
     for definition in (*analysis_checks, *outcome_checks):
         assert all(spec.blocking for spec in definition.check_specs)
+    # declared in the registry on the tables the assets write, each on its table's asset
+    assert {c.asset for c in ANALYSIS_CHECKS} <= set(ANALYSIS_KEYS.values())
+    assert {c.asset for c in OUTCOME_CHECKS} <= set(OUTCOME_KEYS.values())
+    assert {(c.asset.to_user_string(), c.name) for c in (*ANALYSIS_CHECKS, *OUTCOME_CHECKS)} == {
+        (f"{entry.layer}_{entry.name}", check.name) for entry in REGISTRY.values()
+        for check in entry.table_checks()}
 
 
 def test_publishing_waits_for_every_blocking_check_of_the_registry_refresh(
