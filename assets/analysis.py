@@ -6,16 +6,16 @@ from collections.abc import Iterator
 import dagster as dg
 import pandas as pd
 
-from assets import OWNERS, REFRESH_TAG
+from assets import OWNERS
 from assets.extract import QUARANTINE_KEY, RAW_KEYS, STAGING_KEYS
 from assets.harmonised import HARMONISED_DISCREPANCIES, HARMONISED_PATIENTS, HARMONISED_RESPONSES
 from assets.lineage import registry_deps
 from assets.partitions import DUCKDB_WRITER_POOL
 from assets.resources import PseudonymKey, WarehouseResource
+from assets.sql_checks import registry_checks, sql_asset_checks
 from assets.value_free import value_free_errors
 from schemas.registry import produced_by, published_tables
-from warehouse.bookkeeping import record_check
-from warehouse.database import materialise_query, query_frame, run_sql, write_frame
+from warehouse.database import materialise_query, run_sql, write_frame
 from warehouse.dictionary import comment_registry_tables
 from warehouse.keyring import use_key
 from warehouse.pseudonym import PseudonymKeyError, pseudonyms
@@ -32,19 +32,9 @@ _DEPS = {entry.name: registry_deps(entry, _UPSTREAM) for entry in produced_by("a
          if entry.kind == "table" and entry.layer in ("analysis", "quality")}
 _SPEC = {"kinds": {"duckdb", "sql"}, "owners": OWNERS}
 
-# (check name, asset, SQL file in sql/checks returning offending rows, description)
-ANALYSIS_CHECKS = (
-    ("patient_key_unique", KEYS["patients"], "checks/patient_key_unique",
-     "one row per patient_key"),
-    ("endpoint_times_valid", KEYS["endpoints"], "checks/endpoint_times_valid",
-     "every endpoint time >= 0 and status in 0, 1, 2"),
-    ("one_row_per_patient_and_endpoint", KEYS["endpoints"], "checks/endpoint_rows_unique",
-     "each transplanted patient has each endpoint once"),
-    ("facts_reference_patients", KEYS["transplants"], "checks/facts_reference_patients",
-     "every fact row's patient_key is in analysis.patients"),
-    ("no_identifiers_published", KEYS["patients"], "checks/no_identifiers_published",
-     "no analyst column holds local IDs or birth dates"),
-)
+#: the blocking checks of the analysis layer, as the registry declares them on its tables
+ANALYSIS_CHECKS = registry_checks("analysis_tables")
+analysis_checks = sql_asset_checks(ANALYSIS_CHECKS)
 
 
 @dg.multi_asset(
@@ -56,20 +46,18 @@ ANALYSIS_CHECKS = (
                     tags={"layer": "quality"},
                     description=f"quality.{t}: data-quality table published for data "
                     "managers without identifiers.", **_SPEC) for t in QUALITY_TABLES],
-    check_specs=[dg.AssetCheckSpec(name, asset=asset, blocking=True, description=desc)
-                 for name, asset, _, desc in ANALYSIS_CHECKS],
     can_subset=False, pool=DUCKDB_WRITER_POOL, name="analysis_tables",
 )
 def analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                     pseudonym: PseudonymKey):
-    """Pseudonymise the patient keys and build the analyst tables from the SQL files."""
+    """Pseudonymise the patient keys and build the analyst tables from the SQL files (their
+    checks are the separate ``analysis_checks``)."""
     with value_free_errors(context, warehouse, "analysis"):
         yield from _analysis_tables(context, warehouse, pseudonym)
 
 
 def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                      pseudonym: PseudonymKey) -> Iterator:
-    refresh_id = context.run.tags.get(REFRESH_TAG)
     try:
         secret = pseudonym.secret()
     except PseudonymKeyError as exc:
@@ -93,13 +81,6 @@ def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
         run_sql(con, "publish/data_dictionary")
         comment_registry_tables(con, [t for t in published_tables() if t.kind == "table"
                                       and t.producer != "outcome_analyses"])
-        results = []
-        for name, asset, sql_file, desc in ANALYSIS_CHECKS:
-            offending = query_frame(con, sql_file)
-            passed = offending.empty
-            record_check(con, refresh_id, asset.to_user_string(), name, passed, "ERROR", desc,
-                         offending.head(20).to_dict("records") if not passed else None)
-            results.append((name, asset, passed, len(offending)))
         counts = {t: con.execute(f"SELECT count(*) FROM analysis.{t}").fetchone()[0]
                   for t in ANALYSIS_TABLES}
         counts.update({f"quality.{t}": con.execute(f"SELECT count(*) FROM quality.{t}"
@@ -116,9 +97,6 @@ def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     for table in QUALITY_TABLES:
         yield dg.MaterializeResult(asset_key=QUALITY_KEYS[table],
                                    metadata={"rows": int(counts[f"quality.{table}"])})
-    for name, asset, passed, n in results:
-        yield dg.AssetCheckResult(check_name=name, asset_key=asset, passed=passed,
-                                  metadata={"offending_rows": n})
 
 
 def _markdown(frame: pd.DataFrame) -> str:

@@ -9,6 +9,7 @@ from assets import OWNERS, REFRESH_TAG
 from assets.analysis import KEYS as ANALYSIS_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL
 from assets.resources import WarehouseResource
+from assets.sql_checks import registry_checks, sql_asset_checks
 from assets.value_free import value_free_errors
 from outcome_report import TABLE_COLUMNS, build_outcome_tables, render_report
 from schemas.registry import produced_by
@@ -36,6 +37,9 @@ _DESCRIPTIONS = {
     "curves": "the report's step functions",
     "number_at_risk": "numbers at risk under the figures",
 }
+#: the blocking check of the outcome layer, as the registry declares it on its tables
+OUTCOME_CHECKS = registry_checks("outcome_analyses")
+outcome_checks = sql_asset_checks(OUTCOME_CHECKS)
 
 
 @dg.multi_asset(
@@ -49,10 +53,6 @@ _DESCRIPTIONS = {
                     tags={"layer": "outcomes"},
                     description="WAREHOUSE/report/report.html: the self-contained outcome "
                                 "report with figures (PNG and SVG under report/figures).")],
-    check_specs=[dg.AssetCheckSpec("estimates_within_bounds",
-                                   asset=OUTCOME_KEYS["outcome_estimates"], blocking=True,
-                                   description="every probability estimate and CI in [0, 1] "
-                                               "and lower <= estimate <= upper")],
     can_subset=False, pool=DUCKDB_WRITER_POOL, name="outcome_analyses",
 )
 def outcome_analyses(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -86,7 +86,6 @@ def _outcome_analyses(context: dg.AssetExecutionContext,
         run_sql(con, "outcomes/create_matched_pairs")
         write_frame(con, "analysis.matched_pairs", tables["matched_pairs"])
         comment_registry_tables(con, produced_by("outcome_analyses"))
-        bad = query_frame(con, "checks/outcome_estimates_bounds")
         con.execute("COMMIT")
     # built in this run's release; published with the database (warehouse.publish)
     report_dir = release_report_dir(wh, release_name(context.run.tags.get(REFRESH_TAG),
@@ -102,6 +101,3 @@ def _outcome_analyses(context: dg.AssetExecutionContext,
         "path": dg.MetadataValue.path(str(report.html_path)),
         "figures": report.n_figures, "tables": report.n_tables,
         "matched_pairs": len(tables["matched_pairs"]) // 2})
-    yield dg.AssetCheckResult(check_name="estimates_within_bounds",
-                              asset_key=OUTCOME_KEYS["outcome_estimates"], passed=bad.empty,
-                              metadata={"offending_rows": len(bad)})

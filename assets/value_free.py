@@ -41,7 +41,8 @@ def error_place(error: BaseException) -> str:
 
 
 @contextmanager
-def value_free_errors(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+def value_free_errors(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+                      warehouse: WarehouseResource,
                       step: str) -> Iterator[None]:
     """Run a step's body (``with value_free_errors(...): yield from body``).
 

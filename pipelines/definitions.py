@@ -51,6 +51,8 @@ def all_assets() -> list:
 
 
 def all_checks() -> list:
+    """The asset checks defined apart from their assets (the analysis and outcome checks the
+    registry declares, ``assets.sql_checks``); checks on an asset's own spec come with it."""
     return [*dg.load_asset_checks_from_modules([harmonised, analysis, outcomes, quality, publish])]
 
 

@@ -20,6 +20,7 @@ from schemas.registry.model import (
     Layer,
     RowCheck,
     Table,
+    TableCheck,
 )
 from schemas.registry.outcomes import OUTCOME_TABLES
 from schemas.registry.quality import QUALITY_TABLES
@@ -56,6 +57,6 @@ def published_tables() -> list[Table]:
 
 
 __all__ = ["PUBLISHED_LAYERS", "RAW_TABLES", "REGISTRY", "SOURCE_TABLE_NAMES", "STAGING_TABLES",
-           "Column", "ColumnKind", "DateOrder", "Layer", "RowCheck", "Table", "produced_by",
+           "Column", "ColumnKind", "DateOrder", "Layer", "RowCheck", "Table", "TableCheck", "produced_by",
            "published_tables",
            "table", "tables_of"]

@@ -9,7 +9,7 @@ columns it adds; the columns it takes from a table get that table's description
 
 from __future__ import annotations
 
-from schemas.registry.model import Column, Table, col
+from schemas.registry.model import Column, Table, TableCheck, col
 from schemas.registry.shared import CENTRE_ID, PATIENT_KEY
 
 ANALYSIS_TABLES: tuple[Table, ...] = (
@@ -132,6 +132,12 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         ),
         producer="analysis_tables",
         dependencies=("harmonised.patients", "harmonised.patient_keys"),
+        checks=(
+            TableCheck("patient_key_unique", "checks/patient_key_unique",
+                       "one row per patient_key"),
+            TableCheck("no_identifiers_published", "checks/no_identifiers_published",
+                       "no analyst column holds local IDs or birth dates"),
+        ),
     ),
     Table(
         "endpoints", "analysis",
@@ -155,6 +161,12 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         ),
         producer="analysis_tables",
         dependencies=("harmonised.patients", "harmonised.patient_keys"),
+        checks=(
+            TableCheck("endpoint_times_valid", "checks/endpoint_times_valid",
+                       "every endpoint time >= 0 and status in 0, 1, 2"),
+            TableCheck("one_row_per_patient_and_endpoint", "checks/endpoint_rows_unique",
+                       "each transplanted patient has each endpoint once"),
+        ),
     ),
     Table(
         "treatment_lines", "analysis",
@@ -254,6 +266,10 @@ ANALYSIS_TABLES: tuple[Table, ...] = (
         ),
         producer="analysis_tables",
         dependencies=("harmonised.patients", "harmonised.patient_keys", "staging.transplants"),
+        checks=(
+            TableCheck("facts_reference_patients", "checks/facts_reference_patients",
+                       "every fact row's patient_key is in analysis.patients"),
+        ),
     ),
     Table(
         "gvhd", "analysis",

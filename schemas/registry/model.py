@@ -71,7 +71,18 @@ class DateOrder:
         return f"{self.later}>{self.earlier}"
 
 
-Check = RowCheck | DateOrder
+@dataclass(frozen=True)
+class TableCheck:
+    """A check over the whole table: ``sql/<sql_file>.sql`` returns the offending rows (none =
+    passed); a ``blocking`` failure keeps the refresh from publishing (severity ERROR)."""
+
+    name: str
+    sql_file: str
+    description: str
+    blocking: bool = True
+
+
+Check = RowCheck | DateOrder | TableCheck
 
 
 @dataclass(frozen=True)
@@ -125,6 +136,9 @@ class Table:
     def date_orders(self) -> tuple[DateOrder, ...]:
         return tuple(c for c in self.checks if isinstance(c, DateOrder))
 
+    def table_checks(self) -> tuple[TableCheck, ...]:
+        return tuple(c for c in self.checks if isinstance(c, TableCheck))
+
     def with_description(self, column: str, description: str) -> Table:
         """A copy with one column's description changed (the registry stays immutable)."""
         def change(cols: tuple[Column, ...]) -> tuple[Column, ...]:
@@ -150,4 +164,4 @@ def same_columns(names: tuple[str, ...] | list[str],
 
 
 __all__ = ["PUBLISHED_LAYERS", "Check", "Column", "ColumnKind", "DateOrder", "Layer",
-           "RowCheck", "Table", "col", "same_columns"]
+           "RowCheck", "Table", "TableCheck", "col", "same_columns"]

@@ -8,7 +8,7 @@ declared once (``OUTCOME_COLUMNS``) and a table lists the names it holds.
 
 from __future__ import annotations
 
-from schemas.registry.model import Column, Table, col, same_columns
+from schemas.registry.model import Column, Table, TableCheck, col, same_columns
 from schemas.registry.shared import CENTRE_ID, PATIENT_KEY
 
 #: one entry per outcome column name: the same name means the same thing in every table
@@ -169,12 +169,22 @@ OUTCOME_LAYOUTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+#: the blocking checks of the outcome tables (SQL in sql/checks returns the offending rows)
+OUTCOME_TABLE_CHECKS: dict[str, tuple[TableCheck, ...]] = {
+    "outcome_estimates": (
+        TableCheck("estimates_within_bounds", "checks/outcome_estimates_bounds",
+                   "every probability estimate and CI in [0, 1] and lower <= estimate <= upper"),
+    ),
+}
+
+
 def _outcome_table(name: str, description: str, columns: tuple[str, ...], layer: str = "outcomes",
                    dependencies: tuple[str, ...] = ("analysis.patients", "analysis.endpoints"),
                    ) -> Table:
     return Table(name, layer, description,  # type: ignore[arg-type]
                  columns=same_columns((*columns, *SNAPSHOT_COLUMNS), OUTCOME_COLUMNS),
-                 producer="outcome_analyses", dependencies=dependencies)
+                 producer="outcome_analyses", dependencies=dependencies,
+                 checks=OUTCOME_TABLE_CHECKS.get(name, ()))
 
 
 OUTCOME_TABLES: tuple[Table, ...] = (

@@ -23,7 +23,7 @@ import pytest
 from registry_fixtures import REGISTRY_TEST_KEY as TEST_KEY
 from registry_fixtures import write_demo_marker
 
-import assets.analysis as analysis_assets
+import assets.sql_checks as sql_checks
 from pipelines.refresh import run_refresh
 from schemas.dialect import discover_centres, load_dialect
 from synthetic_registry import generate_registry
@@ -210,7 +210,7 @@ def test_failed_blocking_check_keeps_the_last_good_database(
     published = warehouse / "registry.duckdb"
     inode, count = published.stat().st_ino, _patients(published)
 
-    real_query = analysis_assets.query_frame
+    real_query = sql_checks.query_frame
 
     def failing_uniqueness(con, name, *args, **kw):
         frame = real_query(con, name, *args, **kw)
@@ -218,10 +218,17 @@ def test_failed_blocking_check_keeps_the_last_good_database(
             return pd.DataFrame({"patient_key": ["P-duplicated"], "n": [2]})
         return frame
 
-    monkeypatch.setattr(analysis_assets, "query_frame", failing_uniqueness)
+    monkeypatch.setattr(sql_checks, "query_frame", failing_uniqueness)
     bad = run_refresh(small_landing, warehouse, progress=lambda _m: None, instance=instance)
     assert not bad.published and bad.exit_code == 1
     assert "patient_key_unique" in bad.message
+    with duckdb.connect(str(warehouse / "work" / "working.duckdb"), read_only=True) as con:
+        recorded = con.execute(
+            "SELECT passed, severity, details FROM meta.check_results WHERE refresh_id = ? "
+            "AND asset = 'analysis_patients' AND check_name = 'patient_key_unique'",
+            [bad.refresh_id]).fetchall()
+    assert [(p, s) for p, s, _ in recorded] == [(False, "ERROR")]
+    assert "P-duplicated" in recorded[0][2]
     assert published.stat().st_ino == inode and _patients(published) == count
 
 

@@ -24,12 +24,14 @@ from schemas.registry import (
     Column,
     DateOrder,
     Table,
+    TableCheck,
     produced_by,
     published_tables,
     table,
 )
 from schemas.registry.comments import comment_sql
 from schemas.staging_models import staging_schema
+from warehouse.database import SQL_DIR as REPO_SQL
 from warehouse.dictionary import comment_registry_tables
 
 #: the lineage order of the layers: an entry may only be derived from its own or lower ones
@@ -61,6 +63,10 @@ def test_entries_are_consistent(entry: Table) -> None:
             assert column.kind == "code", f"{entry.qualified_name}.{column.name}: codes on a " \
                                           f"{column.kind} column"
     for check in entry.checks:
+        if isinstance(check, TableCheck):
+            assert (REPO_SQL / f"{check.sql_file}.sql").is_file(), (
+                f"{entry.qualified_name}: {check.name} has no SQL file {check.sql_file}")
+            continue
         shown = ((check.later, check.earlier) if isinstance(check, DateOrder)
                  else (check.column, *check.shows))
         assert set(shown) <= set(names), f"{entry.qualified_name}: {check} names no column"
