@@ -15,6 +15,7 @@ peak RSS <= 1 GB per 100,000 patients; at 1,000,000 patients full <= 120 s and <
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import resource
@@ -104,11 +105,15 @@ def bare_read_csv_seconds(landing: Path, database: Path) -> dict:
 
 
 def add_delivery(landing: Path) -> str:
-    """A new delivery (a later date) of the first CSV centre: its newest export, re-sent."""
+    """A new delivery (dated today: a later date is refused as exported in the future) of the
+    first CSV centre: its newest export, re-sent."""
+    today = dt.date.today().isoformat()
     for centre, folder in sorted(discover_centres(landing).items()):
         if load_dialect(folder / "centre.yaml").format == "csv":
             newest = sorted(p for p in folder.iterdir() if p.is_dir())[-1]
-            shutil.copytree(newest, folder / "2099-12-31")
+            if newest.name >= today:
+                raise RuntimeError(f"{folder} already has a delivery dated {newest.name}")
+            shutil.copytree(newest, folder / today)
             return centre
     raise RuntimeError("no CSV centre")
 
