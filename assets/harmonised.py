@@ -14,7 +14,7 @@ from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
 from assets.resources import WarehouseResource
 from assets.value_free import value_free_errors
 from clinical_rules.harmonise import harmonise_registry
-from extraction.stage import current_delivery, read_centre_staging
+from extraction.stage import current_delivery, read_current_staging
 from warehouse.bookkeeping import record_check
 from warehouse.database import run_sql, write_centre_partition, write_frame
 from warehouse.version import code_version
@@ -64,7 +64,7 @@ def _harmonised_centre(context: dg.AssetExecutionContext,
     centre = context.partition_key
     refresh_id = context.run.tags.get(REFRESH_TAG)
     with warehouse.warehouse.connect() as con:
-        tables = read_centre_staging(con, centre)
+        tables = read_current_staging(con, centre)
         result = harmonise_registry(tables)
         n_staged = len(tables["patients"])
         with_key = result.patients[["centre_id", "patient_id"]]

@@ -352,26 +352,17 @@ def row_accounting(con: duckdb.DuckDBPyConnection, centre_id: str | None = None)
     return frame.reset_index(drop=True)
 
 
-def read_centre_staging(con: duckdb.DuckDBPyConnection, centre_id: str
-                        ) -> dict[str, pd.DataFrame]:
-    """One centre's current staged delivery, typed as the clinical rules expect (as
-    :func:`read_current_staging`): the input of its harmonised partition."""
-    out: dict[str, pd.DataFrame] = {}
-    for table in TABLE_NAMES:
-        frame = query_frame(con, "staging/current_centre_table", [centre_id], table=table)
-        cast_canonical(frame, table)
-        out[table] = frame
-    return out
-
-
-def read_current_staging(con: duckdb.DuckDBPyConnection) -> dict[str, pd.DataFrame]:
-    """Each centre's newest staged delivery, typed as the clinical rules expect.
+def read_current_staging(con: duckdb.DuckDBPyConnection, centre_id: str | None = None
+                         ) -> dict[str, pd.DataFrame]:
+    """Each centre's newest staged delivery (or only ``centre_id``'s: the input of its
+    harmonised partition), typed as the clinical rules expect.
 
     Dates as datetime64[ns], integers as Int64, booleans as nullable boolean, text as object.
     """
     out: dict[str, pd.DataFrame] = {}
     for table in TABLE_NAMES:
-        frame = query_frame(con, "staging/current_table", table=table)
+        frame = query_frame(con, "staging/current_table", {"centre_id": centre_id},
+                            table=table)
         cast_canonical(frame, table)
         out[table] = frame
     return out
