@@ -5,11 +5,14 @@ could not convert, a key error the local identifier it missed). Dagster keeps a 
 step's message and traceback in its run storage and event log, outside the restricted
 database; so every step, per centre or registry-wide, fails with the error's *type and
 place* only (the step, and the file, line and function where it was raised), while the full
-text goes to the restricted ``quarantine.errors``.
+text goes to the restricted ``quarantine.errors``. Schedules and sensors fail the same way
+(:func:`value_free_tick`), their full text kept in the Dagster instance's restricted folder.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +25,7 @@ from assets.resources import WarehouseResource
 from extraction.readers import DeliveryError
 from schemas.dialect import DialectError
 from warehouse.bookkeeping import record_restricted_error
+from warehouse.permissions import secure_restricted
 
 _REPO_ROOT = Path(__file__).resolve().parents[1]
 #: ``quarantine.errors.centre_id`` of a registry-wide step (harmonised, analysis, outcomes,
@@ -71,3 +75,55 @@ def value_free_errors(context: dg.AssetExecutionContext | dg.AssetCheckExecution
                          "the restricted database"),
             metadata={"step": step, "error_type": type(exc).__name__, "place": place},
         ) from None
+
+
+
+#: A schedule's or sensor's unexpected error is kept whole in this file of the Dagster
+#: instance's folder (the Dagster storage is identifiable: 0700, :mod:`warehouse.permissions`).
+#: A tick runs in the daemon beside a run that may hold the working database's single write
+#: lock, so it writes a file rather than ``quarantine.errors``.
+TICK_ERRORS_FILE = "tick_errors.log"
+
+
+class TickError(RuntimeError):
+    """A schedule's or sensor's failure, stated without any value it may have met."""
+
+
+@contextmanager
+def value_free_tick(tick: str, instance: dg.DagsterInstance | None) -> Iterator[None]:
+    """Run a schedule's or sensor's evaluation (``with value_free_tick(name, instance): ...``).
+
+    Dagster stores a failed tick's message and traceback in its schedule storage, shows them
+    in the UI and logs them from the daemon. A tick reads folder names, file sizes, the
+    centres' ``centre.yaml`` and run records, but an unexpected error (a decoding error, a
+    DuckDB error quoting a row) may still quote a value: the tick then fails with the
+    error's type and place only, and the full text is appended to ``tick_errors.log`` in the
+    instance's folder (created 0600). A dialect error names its file and field and passes.
+    """
+    try:
+        yield
+    except DialectError:
+        raise
+    except Exception as exc:
+        where = _keep_tick_error(tick, instance, exc)
+        raise TickError(f"{tick}: unexpected {type(exc).__name__} at {error_place(exc)}; the "
+                        f"error text (it may quote source values) is kept in {where}") from None
+
+
+def _keep_tick_error(tick: str, instance: dg.DagsterInstance | None,
+                     error: BaseException) -> str:
+    """Append the error's full text to the instance's tick log; return where it is."""
+    try:
+        root = Path(instance.root_directory)  # type: ignore[union-attr]
+    except Exception:  # an ephemeral instance has no folder
+        return "nowhere (the Dagster instance has no folder)"
+    path = root / TICK_ERRORS_FILE
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as log:
+            log.write(f"--- {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC {tick}\n")
+            log.write("".join(traceback.format_exception(error)))
+        secure_restricted(path)
+    except OSError:
+        return "nowhere (the instance folder could not be written)"
+    return f"{TICK_ERRORS_FILE} of the Dagster instance folder"

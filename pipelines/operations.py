@@ -23,6 +23,7 @@ import dagster as dg
 from assets import REFRESH_TAG
 from assets.partitions import centre_partitions
 from assets.resources import LandingArea, WarehouseResource
+from assets.value_free import value_free_tick
 from extraction.deliveries import SUCCESS_MARKER, complete_deliveries
 from pipelines.loaded_deliveries import already_loaded, loaded_fingerprints
 from pipelines.recovery import recover_dead_runs
@@ -120,7 +121,13 @@ def _centre_requests(context, landing: LandingArea, refresh_id: str,
     default_status=dg.DefaultScheduleStatus.RUNNING,
 )
 def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea):
-    """Request a centre run for every centre known as a partition."""
+    """Request a centre run for every centre known as a partition (a failure is value-free:
+    :func:`assets.value_free.value_free_tick`)."""
+    with value_free_tick("schedule nightly_refresh", context.instance):
+        return _nightly_requests(context, landing)
+
+
+def _nightly_requests(context: dg.ScheduleEvaluationContext, landing: LandingArea):
     recover_dead_runs(context.instance, context.log.info)  # a killed run blocks the pool
     scheduled = context.scheduled_execution_time  # always set by the daemon
     refresh_id = f"nightly-{scheduled:%Y%m%dT%H%M}"
@@ -145,7 +152,14 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext, landing: LandingArea)
 def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: LandingArea,
                             warehouse: WarehouseResource):
     """Compare each centre's newest complete delivery with the cursor and with what the
-    warehouse already loaded (e.g. by `aml-registry refresh`, which moves no cursor)."""
+    warehouse already loaded (e.g. by `aml-registry refresh`, which moves no cursor); a
+    failure is value-free (:func:`assets.value_free.value_free_tick`)."""
+    with value_free_tick("sensor landing_delivery_sensor", context.instance):
+        return _delivery_requests(context, landing, warehouse)
+
+
+def _delivery_requests(context: dg.SensorEvaluationContext, landing: LandingArea,
+                       warehouse: WarehouseResource | None):
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     current = {c: delivery_fingerprint(landing, c) for c in sorted(landing.centres())}
     changed = [c for c, fp in current.items() if fp is not None and seen.get(c) != fp]
@@ -183,7 +197,13 @@ def registry_after_centres(context: dg.SensorEvaluationContext):
     Only refreshes started by the schedule or the delivery sensor are followed: an
     ``aml-registry refresh`` runs its own registry run in process, right after its centres.
     Each tick first recovers runs of dead processes (their pool slots would block every run).
+    A failure is value-free (:func:`assets.value_free.value_free_tick`).
     """
+    with value_free_tick("sensor registry_after_centres", context.instance):
+        return _registry_requests(context)
+
+
+def _registry_requests(context: dg.SensorEvaluationContext):
     recover_dead_runs(context.instance, context.log.info)
     runs = [
         *context.instance.get_runs(filters=dg.RunsFilter(
