@@ -15,10 +15,11 @@ from assets.resources import PseudonymKey, WarehouseResource
 from assets.sql_checks import registry_checks, sql_asset_checks
 from assets.value_free import value_free_errors
 from schemas.registry import produced_by, published_tables
-from warehouse.database import materialise_query, run_sql, write_frame
+from warehouse.database import materialise_query, run_sql
 from warehouse.dictionary import comment_registry_tables
 from warehouse.keyring import use_key
-from warehouse.pseudonym import PseudonymKeyError, pseudonyms
+from warehouse.pseudonym import PseudonymKeyError
+from warehouse.pseudonym_sql import assign_patient_keys
 
 ANALYSIS_TABLES = ("patients", "endpoints", "treatment_lines", "responses", "mrd",
                    "transplants", "gvhd")
@@ -63,14 +64,12 @@ def _analysis_tables(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     except PseudonymKeyError as exc:
         raise dg.Failure(description=str(exc)) from None
     with warehouse.warehouse.connect() as con:
-        ids = con.execute("SELECT centre_id, patient_id FROM harmonised.patients").df()
-        ids["patient_key"] = pseudonyms(secret.key, ids["centre_id"], ids["patient_id"])
         con.execute("BEGIN TRANSACTION")
         try:  # a key other than the warehouse's would replace every patient_key: refused
             use_key(con, secret)
         except PseudonymKeyError as exc:
             raise dg.Failure(description=str(exc)) from None
-        write_frame(con, "harmonised.patient_keys", ids, replace=True)
+        assign_patient_keys(con, secret.key)  # HMAC-SHA256 inside DuckDB
         run_sql(con, "staging/create_staging_bookkeeping")  # staging.current_deliveries
         for table in ANALYSIS_TABLES:
             run_sql(con, f"analysis/{table}")

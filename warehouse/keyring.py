@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from warehouse.bookkeeping import utcnow
-from warehouse.database import query_frame, run_sql, table_exists, write_frame
+from warehouse.database import query_frame, run_sql, table_exists
 from warehouse.pseudonym import (
     DEMO_MODE,
     KeyMismatchError,
@@ -24,8 +23,8 @@ from warehouse.pseudonym import (
     PseudonymSecret,
     StoredKey,
     key_mismatch_message,
-    pseudonyms,
 )
+from warehouse.pseudonym_sql import rekey_patient_keys
 
 
 def stored_key(con: duckdb.DuckDBPyConnection) -> StoredKey | None:
@@ -116,23 +115,15 @@ def rekey(con: duckdb.DuckDBPyConnection, old: PseudonymSecret,
     now = utcnow()
     con.execute("BEGIN TRANSACTION")
     try:
-        ids = (query_frame(con, "pseudonymisation/patient_ids")
-               if table_exists(con, "harmonised.patient_keys")
-               else pd.DataFrame(columns=["centre_id", "patient_id", "patient_key"]))
-        new_keys = pseudonyms(new.key, ids["centre_id"], ids["patient_id"])
-        crosswalk = pd.DataFrame({"rekey_id": rekey_id, "centre_id": ids["centre_id"],
-                                  "old_patient_key": ids["patient_key"],
-                                  "new_patient_key": new_keys})
-        write_frame(con, "pseudonymisation.key_crosswalk", crosswalk)
+        patients = 0
         if table_exists(con, "harmonised.patient_keys"):
-            keys = ids[["centre_id", "patient_id"]].assign(patient_key=new_keys)
-            write_frame(con, "harmonised.patient_keys", keys, replace=True)
+            patients = rekey_patient_keys(con, new.key, rekey_id)
         run_sql(con, "pseudonymisation/replace_key", [new.fingerprint, now, now])
         run_sql(con, "pseudonymisation/record_rekey",
-                [rekey_id, now, old.fingerprint, new.fingerprint, len(ids)])
+                [rekey_id, now, old.fingerprint, new.fingerprint, patients])
         run_sql(con, "pseudonymisation/publish_meta")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-    return RekeyResult(rekey_id, len(ids))
+    return RekeyResult(rekey_id, patients)

@@ -70,8 +70,29 @@ def pseudonym(key: bytes, centre_id: str, patient_id: str) -> str:
 
 
 def pseudonyms(key: bytes, centre_ids: Iterable[str], patient_ids: Iterable[str]) -> list[str]:
-    """Pseudonyms for aligned sequences of centre and patient identifiers."""
+    """Pseudonyms for aligned sequences of centre and patient identifiers (the reference the
+    in-database pseudonyms of ``sql/pseudonymisation/pseudonym_macro.sql`` are tested on)."""
     return [pseudonym(key, c, p) for c, p in zip(centre_ids, patient_ids, strict=True)]
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer padded keys of HMAC-SHA256, ``K0 xor ipad`` and ``K0 xor opad``
+    (RFC 2104 section 2: K0 is the key, hashed first if longer than the 64-byte block, padded
+    with zero bytes to 64), so that HMAC(K, m) = H(outer || H(inner || m)).
+
+    They let DuckDB compute the pseudonyms with its ``sha256``; like the key they are only ever
+    passed as query parameters (never stored, never in SQL text, logs or metadata)."""
+    block = 64
+    k0 = hashlib.sha256(key).digest() if len(key) > block else key
+    k0 = k0.ljust(block, b"\x00")
+    return bytes(b ^ 0x36 for b in k0), bytes(b ^ 0x5C for b in k0)
+
+
+def pseudonym_parameters(key: bytes) -> dict[str, bytes]:
+    """The named query parameters (``$inner_key``, ``$outer_key``) of the in-database pseudonym
+    SQL (``sql/pseudonymisation``): the two padded keys of :func:`hmac_pads`."""
+    inner, outer = hmac_pads(key)
+    return {"inner_key": inner, "outer_key": outer}
 
 
 def key_fingerprint(key: bytes) -> str:
