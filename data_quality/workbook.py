@@ -10,6 +10,7 @@ atomically (``os.replace``). Pure apart from writing the files; no Dagster.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -171,10 +172,27 @@ def write_query_workbooks(queries: pd.DataFrame, out_dir: Path,
         if rows.empty:
             continue
         path = out_dir / workbook_name(str(centre), delivery)
-        written[str(centre)] = write_centre_workbook(
-            rows, path, str(centre), delivery, dialect.name if dialect else "")
+        name = dialect.name if dialect else ""
+        fingerprint = _fingerprint(rows, str(centre), delivery, name)
+        marker = path.with_name(f".{path.name}.sha256")
+        if not (path.is_file() and marker.is_file()
+                and marker.read_text(encoding="utf-8").strip() == fingerprint):
+            write_centre_workbook(rows, path, str(centre), delivery, name)
+            marker.write_text(fingerprint + "\n", encoding="utf-8")
+        written[str(centre)] = path
     keep = {p.name for p in written.values()}
     for old in out_dir.glob("*_queries.xlsx"):
         if old.name not in keep:
             old.unlink()
+            old.with_name(f".{old.name}.sha256").unlink(missing_ok=True)
     return written
+
+
+def _fingerprint(rows: pd.DataFrame, centre: str, delivery: str, centre_name: str) -> str:
+    """sha256 of what a workbook is written from (its rows, header and this module's code):
+    a centre whose open queries did not change keeps its workbook (issue 16: an incremental
+    refresh does not redo the unchanged centres' work)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(repr((centre, delivery, centre_name, list(rows.columns))).encode())
+    digest.update(rows.to_csv(index=False).encode())
+    return digest.hexdigest()
