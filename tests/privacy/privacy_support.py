@@ -18,7 +18,7 @@ import duckdb
 
 from schemas.dialect import discover_centres
 from synthetic_registry import generate_registry
-from warehouse.pseudonym import DEMO_MARKER
+from warehouse.pseudonym import DEMO_MARKER, hmac_pads
 
 #: Three small centres (two CSV dialects and the IC comparator): a refresh takes seconds.
 KEPT_CENTRES = ("LYS", "NTE", "PSL")
@@ -63,8 +63,13 @@ def small_landing(landing: Path, patients: int = 300) -> Path:
 def key_forms(key: str) -> list[bytes]:
     """The ways a key could be written: raw UTF-8, UTF-16, hex (both cases), base64."""
     raw = key.encode("utf-8")
-    return [raw, key.encode("utf-16-le"), raw.hex().encode(), raw.hex().upper().encode(),
-            base64.b64encode(raw), base64.urlsafe_b64encode(raw)]
+    forms = [raw, key.encode("utf-16-le"), raw.hex().encode(), raw.hex().upper().encode(),
+             base64.b64encode(raw), base64.urlsafe_b64encode(raw)]
+    # the padded keys DuckDB computes the pseudonyms with (warehouse.pseudonym.hmac_pads) are
+    # key material too: XOR with a constant gives the key back
+    for pad in hmac_pads(raw):
+        forms += [pad, pad.hex().encode(), pad.hex().upper().encode(), base64.b64encode(pad)]
+    return forms
 
 
 def _decompressed(blob: bytes) -> list[bytes]:
