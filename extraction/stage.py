@@ -195,22 +195,29 @@ def _stage_one(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, delivery:
         _forget_held_resend(con, centre, delivery)
         if not findings and (previous is None or delivery >= previous):
             _supersede_held(con, centre, delivery, signature, refresh_id, now)
+        if vanished is not None:
+            # a same-date re-send keeps the patients listed against the delivery's
+            # predecessor unless it holds them again; a new delivery is listed afresh. A
+            # held delivery's missing patients carry its mark (held_signature): the current
+            # delivery still holds them, so they are not deleted while it is held
+            run_sql(con, "staging/delete_returned_patients" if previous == delivery
+                    else "staging/delete_deleted_patients", [centre, delivery])
+            _record_deleted_patients(con, centre, previous, delivery, vanished,
+                                     signature if findings else None, now)
+            if len(vanished) and not findings:
+                result.deleted_patients[delivery] = len(vanished)
         if findings:
             reason = (f"centre {centre}, delivery {delivery} shrank against the current "
                       f"delivery {previous}: " + "; ".join(findings))
+            if vanished is not None and len(vanished):
+                reason += (f"; {len(vanished)} patient(s) of the current delivery missing "
+                           "from it (listed in quarantine.deleted_patients, restricted, as "
+                           "the held delivery's)")
             run_sql(con, "staging/record_delivery_decision", {
                 "centre_id": centre, "delivery": delivery, "signature": signature,
                 "decision": "held", "reason": reason, "decided_by": "shrink guard",
                 "command": None, "refresh_id": refresh_id, "decided_at": now})
             result.held[delivery] = reason
-        if vanished is not None:
-            # a same-date re-send keeps the patients listed against the delivery's
-            # predecessor unless it holds them again; a new delivery is listed afresh
-            run_sql(con, "staging/delete_returned_patients" if previous == delivery
-                    else "staging/delete_deleted_patients", [centre, delivery])
-            _record_deleted_patients(con, centre, previous, delivery, vanished, None, now)
-            if len(vanished):
-                result.deleted_patients[delivery] = len(vanished)
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -225,6 +232,8 @@ def _supersede_held(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
     for (held, held_signature), decision in _decisions_in_force(con, centre).items():
         if decision == "held" and held <= delivery and (held, held_signature) != (
                 delivery, signature):
+            if held < delivery:  # its missing patients were listed as the held delivery's
+                run_sql(con, "staging/forget_held_deleted_patients", [centre, held])
             con.execute("INSERT INTO meta.delivery_decisions VALUES "
                         "(?, ?, ?, 'superseded', ?, 'shrink guard', NULL, ?, ?)",
                         [centre, held, held_signature,
@@ -314,6 +323,8 @@ def accept_delivery(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: st
         "centre_id": centre_id, "delivery": delivery, "signature": signature,
         "decision": "accepted", "reason": reason.strip(), "decided_by": decided_by,
         "command": command, "refresh_id": None, "decided_at": now})
+    if delivery not in resends:  # it becomes current: its missing patients are deleted
+        run_sql(con, "staging/accept_held_deleted_patients", [centre_id, delivery, signature])
     return held[delivery]
 
 
