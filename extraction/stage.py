@@ -15,9 +15,9 @@ import pandas as pd
 
 from extraction.shrink import DeliverySize, shrink_findings
 from extraction.stage_chunks import (
-    CHUNK_ROWS,
     ScratchStaging,
     commit_scratch,
+    configured_chunk_rows,
     drop_scratch,
     stage_to_scratch,
     write_scratch_quarantine,
@@ -117,7 +117,7 @@ def stage_delivery(raw_tables: dict[str, pd.DataFrame], dialect: CentreDialect
 
 def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
                  now: dt.datetime | None = None, refresh_id: str | None = None,
-                 chunk_rows: int = CHUNK_ROWS) -> CentreStaging:
+                 chunk_rows: int | None = None) -> CentreStaging:
     """Stage every raw delivery of a centre whose raw content changed since it was staged.
 
     A delivery that would become current is compared with the current one first: when it
@@ -129,9 +129,11 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
     ``quarantine.held_rows``; once accepted, the next staging makes it the content.
     Patients of the current delivery (or of the content a same-date re-send replaces) that
     the new one no longer holds are listed in ``quarantine.deleted_patients`` (restricted).
-    A delivery is staged ``chunk_rows`` source rows at a time into a scratch schema
+    A delivery is staged ``chunk_rows`` source rows at a time (default
+    ``AML_REGISTRY_STAGING_CHUNK_ROWS`` or 50,000) into a scratch schema
     (:mod:`extraction.stage_chunks`: memory bounded by a chunk), then moved into staging.
     """
+    chunk_rows = configured_chunk_rows() if chunk_rows is None else chunk_rows
     run_sql(con, "staging/create_staging_bookkeeping")
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     centre = dialect.centre_id

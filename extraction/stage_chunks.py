@@ -18,6 +18,7 @@ transaction (:func:`commit_scratch`) or keeps only their counts (a held re-send)
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import duckdb
@@ -40,6 +41,20 @@ from warehouse.database import query_frame, run_sql, write_frame
 
 #: source rows typed and validated at a time (memory is bounded by a chunk, not a file)
 CHUNK_ROWS = 50_000
+#: the environment variable that sets it for a refresh
+CHUNK_ROWS_ENV = "AML_REGISTRY_STAGING_CHUNK_ROWS"
+
+
+def configured_chunk_rows() -> int:
+    """The staging chunk size: ``AML_REGISTRY_STAGING_CHUNK_ROWS`` when set, else
+    :data:`CHUNK_ROWS`."""
+    text = os.environ.get(CHUNK_ROWS_ENV, "").strip()
+    if not text:
+        return CHUNK_ROWS
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{CHUNK_ROWS_ENV} must be a positive whole number of rows, "
+                         f"not {text!r}")
+    return int(text)
 
 _ARROW = {"text": pa.string(), "code": pa.string(), "date": pa.date32(), "int": pa.int64(),
           "number": pa.float64(), "bool": pa.bool_()}
@@ -262,7 +277,7 @@ def _summary(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
 
 
 def commit_scratch(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
-                   now: dt.datetime) -> None:
+                   now: dt.datetime, chunk_rows: int = CHUNK_ROWS) -> None:
     """The scratch rows replace the delivery's staging and quarantine rows (call inside the
     delivery's transaction)."""
     for table in TABLE_NAMES:
@@ -271,15 +286,25 @@ def commit_scratch(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
                                                         "delivery": delivery},
                 target=f"staging.{table}")
         run_sql(con, "staging/chunk_insert_staging_table", table=table)
-    write_scratch_quarantine(con, "quarantine.rows", now, replace=(centre, delivery))
+    write_scratch_quarantine(con, "quarantine.rows", now, replace=(centre, delivery),
+                             chunk_rows=chunk_rows)
 
 
 def write_scratch_quarantine(con: duckdb.DuckDBPyConnection, target: str, now: dt.datetime,
-                             replace: tuple[str, str] | None = None) -> None:
+                             replace: tuple[str, str] | None = None,
+                             chunk_rows: int = CHUNK_ROWS) -> None:
     """The scratch quarantine rows into ``target`` (quarantine.rows or .held_rows), after
-    deleting the rows of ``replace`` (centre, delivery) when given."""
+    deleting the rows of ``replace`` (centre, delivery) when given; sorted ``chunk_rows``
+    source rows at a time."""
     run_sql(con, "staging/chunk_create_quarantine_table", target=target)
     if replace is not None:
         run_sql(con, "staging/chunk_delete_delivery", {"centre_id": replace[0],
                                                         "delivery": replace[1]}, target=target)
-    run_sql(con, "staging/chunk_insert_quarantine", {"now": now}, target=target)
+    groups = query_frame(con, "staging/chunk_quarantine_groups")
+    for g in groups.itertuples():
+        lo, hi = int(g.lo), int(g.hi) + 1
+        step = hi - lo if g.n <= chunk_rows else chunk_rows
+        for start in range(lo, hi, step):
+            run_sql(con, "staging/chunk_insert_quarantine", {
+                "now": now, "table_order": int(g.table_order), "phase": int(g.phase),
+                "lo": start, "hi": min(start + step, hi)}, target=target)

@@ -124,3 +124,17 @@ def test_chunk_size_must_be_positive(tmp_path: Path) -> None:
     with Warehouse(tmp_path / "wh").connect() as con, pytest.raises(ValueError,
                                                                     match="positive"):
         stage_to_scratch(con, dialect, "2026-01-01", chunk_rows=0)
+
+
+def test_the_chunk_size_is_configured_by_the_environment(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from extraction.stage_chunks import CHUNK_ROWS, CHUNK_ROWS_ENV, configured_chunk_rows
+
+    monkeypatch.delenv(CHUNK_ROWS_ENV, raising=False)
+    assert configured_chunk_rows() == CHUNK_ROWS
+    monkeypatch.setenv(CHUNK_ROWS_ENV, "1234")
+    assert configured_chunk_rows() == 1234
+    for bad in ("0", "-5", "1e4", "many"):
+        monkeypatch.setenv(CHUNK_ROWS_ENV, bad)
+        with pytest.raises(ValueError, match=CHUNK_ROWS_ENV):
+            configured_chunk_rows()
