@@ -1,7 +1,8 @@
 """Harmonised layer, one partition per centre: derived clinical variables per patient and
 reported-vs-derived discrepancies from the centre's current staged delivery (the clinical
-rules are per patient, so clinical_rules does the work on one centre at a time and a
-centre's run writes only its own rows)."""
+rules are per patient, so clinical_rules does the work on one centre at a time, in batches
+of patients (:mod:`warehouse.harmonised_centre`), and a centre's run writes only its own
+rows)."""
 
 from collections.abc import Iterator
 
@@ -13,10 +14,10 @@ from assets.extract import STAGING_KEYS
 from assets.partitions import DUCKDB_WRITER_POOL, centre_partitions
 from assets.resources import WarehouseResource
 from assets.value_free import value_free_errors
-from clinical_rules.harmonise import harmonise_registry
-from extraction.stage import current_delivery, read_current_staging
+from extraction.stage import current_delivery
 from warehouse.bookkeeping import record_check
-from warehouse.database import run_sql, write_centre_partition, write_frame
+from warehouse.database import run_sql, write_frame
+from warehouse.harmonised_centre import drop_scratch, harmonise_centre, publish_partition
 from warehouse.version import code_version
 
 HARMONISED_PATIENTS = dg.AssetKey("harmonised_patients")
@@ -64,42 +65,37 @@ def _harmonised_centre(context: dg.AssetExecutionContext,
     centre = context.partition_key
     refresh_id = context.run.tags.get(REFRESH_TAG)
     with warehouse.warehouse.connect() as con:
-        tables = read_current_staging(con, centre)
-        result = harmonise_registry(tables)
-        n_staged = len(tables["patients"])
-        with_key = result.patients[["centre_id", "patient_id"]]
-        unique = not with_key.duplicated().any() and len(result.patients) == n_staged
-        unknown = result.unknown_regimens.assign(centre_id=centre)
-        con.execute("BEGIN TRANSACTION")
-        for fqn, frame in (("harmonised.patients", result.patients),
-                           ("harmonised.responses", result.responses),
-                           ("harmonised.discrepancies", result.discrepancies),
-                           ("harmonised.unknown_regimens",
-                            unknown[["centre_id", *result.unknown_regimens.columns]])):
-            write_centre_partition(con, fqn, frame, centre, timestamps_as_dates=True)
-        thresholds = pd.DataFrame([{"name": k, "value": str(v)}
-                                   for k, v in vars(result.thresholds).items()])
-        write_frame(con, "harmonised.thresholds", thresholds, replace=True)
-        run_sql(con, "harmonised/create_centres")
-        run_sql(con, "harmonised/record_centre", {
-            "centre_id": centre, "delivery": current_delivery(con, centre),
-            "code_version": code_version(), "patients": len(result.patients)})
-        record_check(con, refresh_id, "harmonised_patients", "one_row_per_patient", unique,
-                     "ERROR", "every current staged patient has exactly one harmonised row",
-                     {"staged": n_staged, "harmonised": len(result.patients)}, partition=centre)
-        con.execute("COMMIT")
-    by_variable = result.discrepancies["variable"].value_counts().to_dict()
-    cohorts = result.patients["cohort"].value_counts(dropna=False).to_dict()
+        try:
+            result = harmonise_centre(con, centre)
+            unique = result.one_row_per_patient
+            con.execute("BEGIN TRANSACTION")
+            publish_partition(con, result)
+            thresholds = pd.DataFrame([{"name": k, "value": str(v)}
+                                       for k, v in vars(result.thresholds).items()])
+            write_frame(con, "harmonised.thresholds", thresholds, replace=True)
+            run_sql(con, "harmonised/create_centres")
+            run_sql(con, "harmonised/record_centre", {
+                "centre_id": centre, "delivery": current_delivery(con, centre),
+                "code_version": code_version(), "patients": result.patients})
+            record_check(con, refresh_id, "harmonised_patients", "one_row_per_patient", unique,
+                         "ERROR", "every current staged patient has exactly one harmonised row",
+                         {"staged": result.staged_patients, "harmonised": result.patients},
+                         partition=centre)
+            con.execute("COMMIT")
+        finally:
+            drop_scratch(con)
     yield dg.MaterializeResult(asset_key=HARMONISED_PATIENTS, metadata={
-        "centre": centre, "rows": len(result.patients),
-        "cohorts": dg.MetadataValue.json({str(k): int(v) for k, v in cohorts.items()})})
+        "centre": centre, "rows": result.patients,
+        "cohorts": dg.MetadataValue.json({str(k): int(v) for k, v in result.cohorts.items()})})
     yield dg.MaterializeResult(asset_key=HARMONISED_RESPONSES,
-                               metadata={"centre": centre, "rows": len(result.responses)})
+                               metadata={"centre": centre, "rows": result.responses})
     yield dg.MaterializeResult(asset_key=HARMONISED_DISCREPANCIES, metadata={
-        "centre": centre, "rows": len(result.discrepancies),
-        "by_variable": dg.MetadataValue.json({str(k): int(v) for k, v in by_variable.items()})})
+        "centre": centre, "rows": result.discrepancies,
+        "by_variable": dg.MetadataValue.json({str(k): int(v)
+                                              for k, v in result.by_variable.items()})})
     yield dg.MaterializeResult(asset_key=UNKNOWN_REGIMENS,
-                               metadata={"centre": centre, "rows": len(unknown)})
+                               metadata={"centre": centre, "rows": len(result.unknown_regimens)})
     yield dg.AssetCheckResult(check_name="one_row_per_patient", asset_key=HARMONISED_PATIENTS,
                               passed=bool(unique),
-                              metadata={"staged": n_staged, "harmonised": len(result.patients)})
+                              metadata={"staged": result.staged_patients,
+                                        "harmonised": result.patients})

@@ -229,6 +229,16 @@ def harmonise_registry(
     ``conditioning``), and the thresholds used. Missing text is None, missing dates NaT,
     nullable flags pandas ``boolean``, counts ``Int64``.
     """
+    return harmonise_parts(tables, thresholds)[0]
+
+
+def harmonise_parts(
+    tables: dict[str, pd.DataFrame], thresholds: ClinicalThresholds = DEFAULT_THRESHOLDS
+) -> tuple[HarmonisedTables, pd.DataFrame, list[int]]:
+    """:func:`harmonise_registry`, with what a caller harmonising a centre in batches of
+    patients needs to put the batches together: the first allografts (``tx``, one row per
+    patient, for the centre's unknown conditioning regimens) and the number of
+    discrepancy rows of each kind, in the order they are listed."""
     typed = {name: _typed_table(name, tables.get(name)) for name in CANONICAL_TABLES}
     # patients must come first: _encode_keys numbers the staging patients 0..n-1
     typed["patients"] = typed["patients"].drop_duplicates(KEY).reset_index(drop=True)
@@ -276,7 +286,7 @@ def harmonise_registry(
     responses = codec.decode(responses[RESPONSE_COLUMNS]).reset_index(drop=True)
 
     issues = _find("genetic_parse_issues")
-    disc = pd.concat([
+    parts = [
         eln_discrepancies(out),
         issues(decoded_pats, mutations) if issues is not None else None,
         codec.decode(response_discrepancies(rec)),
@@ -285,18 +295,28 @@ def harmonise_registry(
         codec.decode(donor_discrepancies(tx)),
         codec.decode(gvhd_discrepancies(enc["gvhd"], first)),
         codec.decode(_orphan_discrepancies(enc, codec)),
-    ], ignore_index=True)
+    ]
+    disc = pd.concat(parts, ignore_index=True)
     disc = disc.reindex(columns=DISCREPANCY_COLUMNS)
     for c in DISCREPANCY_COLUMNS:
         disc[c] = disc[c].astype("object").where(disc[c].notna(), None)
+    part_sizes = [0 if p is None else len(p) for p in parts]
+    result = HarmonisedTables(out, responses, disc,
+                              unknown_regimens(typed["treatment_lines"], tx), thresholds)
+    return result, tx, part_sizes
 
-    unknown = pd.concat([unknown_treatment_regimens(typed["treatment_lines"]),
+
+def unknown_regimens(treatment_lines: pd.DataFrame, tx: pd.DataFrame) -> pd.DataFrame:
+    """The regimen texts the catalogues do not know, with counts: of the treatment lines
+    (staging order) and of the first allografts' conditioning (:func:`transplant_variables`,
+    patient order)."""
+    unknown = pd.concat([unknown_treatment_regimens(treatment_lines),
                          unknown_conditioning_regimens(tx)], ignore_index=True)
     unknown = unknown.reindex(columns=UNKNOWN_REGIMEN_COLUMNS)
     unknown["count"] = unknown["count"].astype("int64")
     unknown["regimen"] = unknown["regimen"].astype("object")
     unknown["kind"] = unknown["kind"].astype("object")
-    return HarmonisedTables(out, responses, disc, unknown, thresholds)
+    return unknown
 
 
 def _orphan_discrepancies(enc: dict[str, pd.DataFrame], codec: _KeyCodec) -> pd.DataFrame:

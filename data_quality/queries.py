@@ -248,7 +248,10 @@ def deleted_patient_observations(deleted: pd.DataFrame) -> pd.DataFrame:
     reason = [
         (f"centre {c}: the held re-send of delivery {m} no longer holds patient {p}, which "
          f"the delivery's accepted content (still in use) holds: deleted at the source, or "
-         f"left out of the re-send?") if h else
+         f"left out of the re-send?") if h and m == last else
+        (f"centre {c}: delivery {m}, held by the shrink guard, no longer holds patient {p}, "
+         f"which the current delivery {last} (still in use) holds: deleted at the source, "
+         f"or left out of the delivery?") if h else
         (f"centre {c}: delivery {m} no longer holds patient {p}, last delivered in {last}: "
          f"deleted at the source, or left out of the delivery? Send the patient again or "
          f"confirm the deletion")

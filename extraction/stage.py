@@ -12,35 +12,21 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
 from extraction.shrink import DeliverySize, shrink_findings
-from schemas.canonical import CANONICAL_TABLES, TABLE_NAMES, cast_canonical
+from extraction.stage_chunks import (
+    ScratchStaging,
+    commit_scratch,
+    configured_chunk_rows,
+    drop_scratch,
+    stage_to_scratch,
+    write_scratch_quarantine,
+)
+from schemas.canonical import TABLE_NAMES, cast_canonical
 from schemas.cross_table import apply_cross_table_rules
 from schemas.dialect import CentreDialect
-from schemas.staging import QUARANTINE_COLUMNS, StagedTable, stage_table
-from warehouse.database import query_frame, run_sql, write_frame
-
-_ARROW = {"text": pa.string(), "code": pa.string(), "date": pa.date32(), "int": pa.int64(),
-          "number": pa.float64(), "bool": pa.bool_()}
-
-
-def staging_arrow_schema(table: str) -> pa.Schema:
-    """Typed staging columns: lineage then the canonical columns with their types."""
-    fields = [pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
-              pa.field("file", pa.string()), pa.field("source_row", pa.int64())]
-    fields += [pa.field(c.name, _ARROW[c.kind]) for c in CANONICAL_TABLES[table].columns]
-    return pa.schema(fields)
-
-
-QUARANTINE_SCHEMA = pa.schema([
-    pa.field("centre_id", pa.string()), pa.field("delivery", pa.string()),
-    pa.field("table_name", pa.string()), pa.field("file", pa.string()),
-    pa.field("source_row", pa.int64()), pa.field("column_name", pa.string()),
-    pa.field("value", pa.string()), pa.field("rule", pa.string()),
-    pa.field("reason", pa.string()), pa.field("n_issues", pa.int64()),
-    pa.field("quarantined_at", pa.timestamp("us")),
-])
+from schemas.staging import StagedTable, stage_table
+from warehouse.database import query_frame, run_sql
 
 
 @dataclass
@@ -129,19 +115,9 @@ def stage_delivery(raw_tables: dict[str, pd.DataFrame], dialect: CentreDialect
     return staged
 
 
-def _to_arrow(typed: pd.DataFrame, table: str) -> pa.Table:
-    """Typed staging rows as Arrow with the staging schema (dates cast in Arrow, not Python)."""
-    schema = staging_arrow_schema(table)
-    dates = [f.name for f in schema if f.type == pa.date32()]
-    as_timestamps = pa.schema([pa.field(f.name, pa.timestamp("ns")) if f.name in dates else f
-                               for f in schema])
-    arrow = pa.Table.from_pandas(typed[[f.name for f in schema]], schema=as_timestamps,
-                                 preserve_index=False)
-    return arrow.cast(schema)
-
-
 def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
-                 now: dt.datetime | None = None, refresh_id: str | None = None) -> CentreStaging:
+                 now: dt.datetime | None = None, refresh_id: str | None = None,
+                 chunk_rows: int | None = None) -> CentreStaging:
     """Stage every raw delivery of a centre whose raw content changed since it was staged.
 
     A delivery that would become current is compared with the current one first: when it
@@ -153,7 +129,11 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
     ``quarantine.held_rows``; once accepted, the next staging makes it the content.
     Patients of the current delivery (or of the content a same-date re-send replaces) that
     the new one no longer holds are listed in ``quarantine.deleted_patients`` (restricted).
+    A delivery is staged ``chunk_rows`` source rows at a time (default
+    ``AML_REGISTRY_STAGING_CHUNK_ROWS`` or 50,000) into a scratch schema
+    (:mod:`extraction.stage_chunks`: memory bounded by a chunk), then moved into staging.
     """
+    chunk_rows = configured_chunk_rows() if chunk_rows is None else chunk_rows
     run_sql(con, "staging/create_staging_bookkeeping")
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     centre = dialect.centre_id
@@ -170,73 +150,81 @@ def stage_centre(con: duckdb.DuckDBPyConnection, dialect: CentreDialect,
         if (resends.get(delivery) == signature
                 and decisions.get((delivery, signature)) == "held"):
             continue  # a held re-send, unchanged: the kept content stays
-        raw_tables = {t: query_frame(con, "raw/delivery_rows", [centre, delivery], table=t)
-                      for t in TABLE_NAMES}
-        staged = stage_delivery(raw_tables, dialect)
-        previous = current_delivery(con, centre)
-        replaces = previous is not None and delivery >= previous
-        before = stored_size(con, centre, previous) if replaces else None
-        findings = shrink_findings(before, staged_size(
-            staged, sum(len(f) for f in raw_tables.values())), dialect.shrink_limits)
-        if decisions.get((delivery, signature)) == "accepted":
-            findings = []  # a data manager accepted this content of the delivery
-        # patients of the current content the new one no longer holds (before its staging
-        # rows replace a same-date re-send's content)
-        vanished = (query_frame(con, "staging/vanished_patients", [centre, previous, delivery])
-                    if replaces else None)
-        if findings and delivery == previous and delivery in done:
-            result.held[delivery] = _hold_resend(con, centre, delivery, signature,
-                                                 done[delivery], staged, findings,
-                                                 vanished, refresh_id, now)
-            continue
-        con.execute("BEGIN TRANSACTION")
         try:
-            for table, st in staged.items():
-                write_frame(con, f"staging.{table}", _to_arrow(st.typed, table),
-                            delete_where="centre_id = ? AND delivery = ?",
-                            delete_params=[centre, delivery])
-            # one write for the delivery's quarantine (all tables), replacing the previous one
-            q = pd.concat([st.quarantine for st in staged.values() if len(st.quarantine)]
-                          or [pd.DataFrame(columns=QUARANTINE_COLUMNS)], ignore_index=True)
-            q["quarantined_at"] = now
-            write_frame(con, "quarantine.rows", q[[*QUARANTINE_COLUMNS, "quarantined_at"]],
-                        schema=QUARANTINE_SCHEMA, delete_where="centre_id = ? AND delivery = ?",
-                        delete_params=[centre, delivery])
-            for table, st in staged.items():
-                result.rows_staged[table] = result.rows_staged.get(table, 0) + len(st.typed)
-                result.rows_quarantined[table] = (result.rows_quarantined.get(table, 0)
-                                                  + len(st.quarantine))
-                for rule, n in st.quarantine["rule"].value_counts().items():
-                    result.reasons[str(rule)] = result.reasons.get(str(rule), 0) + int(n)
-            run_sql(con, "staging/delete_staged_delivery", [centre, delivery])
-            run_sql(con, "staging/record_staged_delivery", {
-                "centre_id": centre, "delivery": delivery, "signature": signature,
-                "staged_at": now})
-            _forget_held_resend(con, centre, delivery)
-            if not findings and (previous is None or delivery >= previous):
-                _supersede_held(con, centre, delivery, signature, refresh_id, now)
-            if findings:
-                reason = (f"centre {centre}, delivery {delivery} shrank against the current "
-                          f"delivery {previous}: " + "; ".join(findings))
-                run_sql(con, "staging/record_delivery_decision", {
-                    "centre_id": centre, "delivery": delivery, "signature": signature,
-                    "decision": "held", "reason": reason, "decided_by": "shrink guard",
-                    "command": None, "refresh_id": refresh_id, "decided_at": now})
-                result.held[delivery] = reason
-            if vanished is not None:
-                # a same-date re-send keeps the patients listed against the delivery's
-                # predecessor unless it holds them again; a new delivery is listed afresh
-                run_sql(con, "staging/delete_returned_patients" if previous == delivery
-                        else "staging/delete_deleted_patients", [centre, delivery])
-                _record_deleted_patients(con, centre, previous, delivery, vanished, None, now)
-                if len(vanished):
-                    result.deleted_patients[delivery] = len(vanished)
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
-        result.staged_deliveries.append(delivery)
+            staged = stage_to_scratch(con, dialect, delivery, chunk_rows)
+            _stage_one(con, dialect, delivery, signature, staged, done, decisions, result,
+                       refresh_id, now)
+        finally:
+            drop_scratch(con)
     return result
+
+
+def _stage_one(con: duckdb.DuckDBPyConnection, dialect: CentreDialect, delivery: str,
+               signature: str, staged: ScratchStaging, done: dict[str, str],
+               decisions: dict[tuple[str, str], str], result: CentreStaging,
+               refresh_id: str | None, now: dt.datetime) -> None:
+    """Judge one delivery staged into the scratch schema (shrink guard) and commit it: into
+    staging and quarantine, or as a held re-send's counts."""
+    centre = dialect.centre_id
+    previous = current_delivery(con, centre)
+    replaces = previous is not None and delivery >= previous
+    before = stored_size(con, centre, previous) if replaces else None
+    findings = shrink_findings(before, staged.size, dialect.shrink_limits)
+    if decisions.get((delivery, signature)) == "accepted":
+        findings = []  # a data manager accepted this content of the delivery
+    # patients of the current content the new one no longer holds (before its staging
+    # rows replace a same-date re-send's content)
+    vanished = (query_frame(con, "staging/vanished_patients", [centre, previous, delivery])
+                if replaces else None)
+    if findings and delivery == previous and delivery in done:
+        result.held[delivery] = _hold_resend(con, centre, delivery, signature,
+                                             done[delivery], staged, findings,
+                                             vanished, refresh_id, now)
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        commit_scratch(con, centre, delivery, now)
+        for table, (n_staged, n_quarantined) in staged.counts.items():
+            result.rows_staged[table] = result.rows_staged.get(table, 0) + n_staged
+            result.rows_quarantined[table] = (result.rows_quarantined.get(table, 0)
+                                              + n_quarantined)
+        for rule, n in staged.reasons.items():
+            result.reasons[rule] = result.reasons.get(rule, 0) + n
+        run_sql(con, "staging/delete_staged_delivery", [centre, delivery])
+        run_sql(con, "staging/record_staged_delivery", {
+            "centre_id": centre, "delivery": delivery, "signature": signature,
+            "staged_at": now})
+        _forget_held_resend(con, centre, delivery)
+        if not findings and (previous is None or delivery >= previous):
+            _supersede_held(con, centre, delivery, signature, refresh_id, now)
+        if vanished is not None:
+            # a same-date re-send keeps the patients listed against the delivery's
+            # predecessor unless it holds them again; a new delivery is listed afresh. A
+            # held delivery's missing patients carry its mark (held_signature): the current
+            # delivery still holds them, so they are not deleted while it is held
+            run_sql(con, "staging/delete_returned_patients" if previous == delivery
+                    else "staging/delete_deleted_patients", [centre, delivery])
+            _record_deleted_patients(con, centre, previous, delivery, vanished,
+                                     signature if findings else None, now)
+            if len(vanished) and not findings:
+                result.deleted_patients[delivery] = len(vanished)
+        if findings:
+            reason = (f"centre {centre}, delivery {delivery} shrank against the current "
+                      f"delivery {previous}: " + "; ".join(findings))
+            if vanished is not None and len(vanished):
+                reason += (f"; {len(vanished)} patient(s) of the current delivery missing "
+                           "from it (listed in quarantine.deleted_patients, restricted, as "
+                           "the held delivery's)")
+            run_sql(con, "staging/record_delivery_decision", {
+                "centre_id": centre, "delivery": delivery, "signature": signature,
+                "decision": "held", "reason": reason, "decided_by": "shrink guard",
+                "command": None, "refresh_id": refresh_id, "decided_at": now})
+            result.held[delivery] = reason
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    result.staged_deliveries.append(delivery)
 
 
 def _supersede_held(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
@@ -246,6 +234,8 @@ def _supersede_held(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
     for (held, held_signature), decision in _decisions_in_force(con, centre).items():
         if decision == "held" and held <= delivery and (held, held_signature) != (
                 delivery, signature):
+            if held < delivery:  # its missing patients were listed as the held delivery's
+                run_sql(con, "staging/forget_held_deleted_patients", [centre, held])
             con.execute("INSERT INTO meta.delivery_decisions VALUES "
                         "(?, ?, ?, 'superseded', ?, 'shrink guard', NULL, ?, ?)",
                         [centre, held, held_signature,
@@ -274,7 +264,7 @@ def _forget_held_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: s
 
 
 def _hold_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str, signature: str,
-                 kept_signature: str, staged: dict[str, StagedTable], findings: list[str],
+                 kept_signature: str, staged: ScratchStaging, findings: list[str],
                  vanished: pd.DataFrame | None, refresh_id: str | None,
                  now: dt.datetime) -> str:
     """Hold a re-send of the current delivery that shrank; the staging rows stay. Returns
@@ -292,17 +282,13 @@ def _hold_resend(con: duckdb.DuckDBPyConnection, centre: str, delivery: str, sig
     con.execute("BEGIN TRANSACTION")
     try:
         _forget_held_resend(con, centre, delivery)
-        for table, st in staged.items():
+        for table, (n_staged, n_quarantined) in staged.counts.items():
             run_sql(con, "staging/record_held_resend", {
                 "centre_id": centre, "delivery": delivery, "signature": signature,
                 "kept_signature": kept_signature, "table_name": table,
-                "staged_rows": len(st.typed), "quarantined_rows": len(st.quarantine),
+                "staged_rows": n_staged, "quarantined_rows": n_quarantined,
                 "staged_at": now})
-        q = pd.concat([st.quarantine for st in staged.values() if len(st.quarantine)]
-                      or [pd.DataFrame(columns=QUARANTINE_COLUMNS)], ignore_index=True)
-        q["quarantined_at"] = now
-        write_frame(con, "quarantine.held_rows", q[[*QUARANTINE_COLUMNS, "quarantined_at"]],
-                    schema=QUARANTINE_SCHEMA)
+        write_scratch_quarantine(con, "quarantine.held_rows", now)
         if vanished is not None:
             _record_deleted_patients(con, centre, delivery, delivery, vanished, signature, now)
         con.execute("INSERT INTO meta.delivery_decisions VALUES "
@@ -339,6 +325,8 @@ def accept_delivery(con: duckdb.DuckDBPyConnection, centre_id: str, delivery: st
         "centre_id": centre_id, "delivery": delivery, "signature": signature,
         "decision": "accepted", "reason": reason.strip(), "decided_by": decided_by,
         "command": command, "refresh_id": None, "decided_at": now})
+    if delivery not in resends:  # it becomes current: its missing patients are deleted
+        run_sql(con, "staging/accept_held_deleted_patients", [centre_id, delivery, signature])
     return held[delivery]
 
 

@@ -301,6 +301,27 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
     ``raw`` holds the raw layer's columns: lineage (centre_id, delivery, file, source_row),
     the canonical columns as text, ``unmapped`` and ``missing_fields``.
     """
+    raw, typed, issues = _typed_with_issues(raw, table, dialect)
+    issues.append(duplicate_issues(typed, table))
+    quarantine = _quarantine_of(raw, issues, table, dialect)
+    bad_rows = set(quarantine["source_row"].tolist())
+    passing = typed[~typed["source_row"].isin(bad_rows)].reset_index(drop=True)
+    return StagedTable(table, passing, quarantine, raw.set_index("source_row", drop=False))
+
+
+def stage_rows(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> StagedTable:
+    """:func:`stage_table` of a chunk of a table's rows, without the rule that needs the
+    whole table (repeated keys, :func:`duplicate_issues`): ``typed`` holds every row of the
+    chunk (a quarantined one too, for the key comparison done over the whole table later),
+    ``quarantine`` the rows failing their own rules. Every other rule judges a row alone."""
+    raw, typed, issues = _typed_with_issues(raw, table, dialect)
+    return StagedTable(table, typed, _quarantine_of(raw, issues, table, dialect),
+                       raw.set_index("source_row", drop=False))
+
+
+def _typed_with_issues(raw: pd.DataFrame, table: str, dialect: CentreDialect
+                       ) -> tuple[pd.DataFrame, pd.DataFrame, list[pd.DataFrame]]:
+    """The raw rows (index reset), every row typed, and the issues of the row-wise rules."""
     spec = CANONICAL_TABLES[table]
     raw = raw.reset_index(drop=True)
     typed = pd.DataFrame({"centre_id": raw["centre_id"].astype(ARROW_STRING),
@@ -326,16 +347,36 @@ def stage_table(raw: pd.DataFrame, table: str, dialect: CentreDialect) -> Staged
         keep = [(r, c) not in seen for r, c in zip(structural["source_row"],
                                                      structural["column_name"], strict=True)]
         structural = structural[keep]
-    issues = [typing_issues, structural, implausible_date_issues(raw, typed, table)]
-    issues.append(duplicate_issues(typed, table))
+    return raw, typed, [typing_issues, structural, implausible_date_issues(raw, typed, table)]
+
+
+def _quarantine_of(raw: pd.DataFrame, issues: list[pd.DataFrame], table: str,
+                   dialect: CentreDialect) -> pd.DataFrame:
     all_issues = pd.concat([i for i in issues if len(i)], ignore_index=True) if any(
         len(i) for i in issues) else pd.DataFrame(columns=ISSUE_COLUMNS)
     file_by_row = dict(zip(raw["source_row"], raw["file"], strict=True))
-    quarantine = quarantine_rows(all_issues, dialect.centre_id, raw["delivery"].iloc[0]
-                                 if len(raw) else "", table, file_by_row)
-    bad_rows = set(quarantine["source_row"].tolist())
-    passing = typed[~typed["source_row"].isin(bad_rows)].reset_index(drop=True)
-    return StagedTable(table, passing, quarantine, source)
+    return quarantine_rows(all_issues, dialect.centre_id, raw["delivery"].iloc[0]
+                           if len(raw) else "", table, file_by_row)
+
+
+def key_encoding(typed: pd.DataFrame, table: str) -> pd.Series:
+    """Each row's key as one text that is equal exactly when the typed keys are (missing
+    equal to missing, as :func:`duplicate_issues` compares them), None where a required key
+    part is missing: lets the database find the repeated keys of a whole table."""
+    spec = CANONICAL_TABLES[table]
+    parts = []
+    for c in spec.key:
+        values = typed[c]
+        text = values.astype(object).where(values.notna(), None).map(
+            str, na_action="ignore").astype(ARROW_STRING)
+        text = text.str.replace("\\", "\\\\", regex=False).str.replace(
+            "|", "\\|", regex=False)
+        parts.append(text.fillna("\\N"))
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + "|" + p
+    required = [c for c in spec.key if spec.column(c).required]
+    return out.astype(object).where(typed[required].notna().all(axis=1), None)
 
 
 def verbatim(source: pd.DataFrame, rows: pd.Series, columns: pd.Series,

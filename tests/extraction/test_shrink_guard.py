@@ -322,3 +322,48 @@ def test_a_superseded_held_resend_resolves_its_queries(
     assert con.execute("SELECT count(*) FROM quarantine.deleted_patients "
                        "WHERE held_signature IS NOT NULL").fetchone() == (27,)
     assert refresh_queries(con, "r3")["status"].eq("open").sum() == 27
+
+
+def test_a_held_newer_delivery_lists_its_missing_patients_as_held_not_deleted(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    """The current delivery still holds them: marked as the held delivery's, not counted as
+    deleted while it is held; deleted once it is accepted."""
+    landing = tmp_path / "landing"
+    write_centre(landing, "HND", {}, {"2026-05-04": _patients(30)})
+    load_all(con, landing)
+    write_centre(landing, "HND", {}, {"2026-08-01": _patients(10)})
+    _, stagings, _ = load_all(con, landing)
+    assert "20 patient(s) of the current delivery missing" in stagings["HND"].held["2026-08-01"]
+    assert stagings["HND"].deleted_patients == {}
+    listed = "SELECT count(*), count(held_signature) FROM quarantine.deleted_patients " \
+             "WHERE centre_id = 'HND'"
+    assert con.execute(listed).fetchone() == (20, 20)
+    table = refresh_queries(con, "r1")
+    gone = table[table["centre_id"].eq("HND") & table["rule"].eq(DELETED_RULE)]
+    assert len(gone) == 20 and gone["held_resend"].all()
+    assert gone["reason"].str.contains("delivery 2026-08-01, held by the shrink guard").all()
+    assert gone["reason"].str.contains("current delivery 2026-05-04").all()
+    # accepted: the delivery is current and its missing patients are deleted at the source
+    accept_delivery(con, "HND", "2026-08-01", "20 patients withdrew consent", "dm", "cmd")
+    assert con.execute(listed).fetchone() == (20, 0)
+    after = refresh_queries(con, "r2")
+    now = after[after["centre_id"].eq("HND") & after["rule"].eq(DELETED_RULE)]
+    assert len(now) == 20 and not now["held_resend"].any() and now["status"].eq("open").all()
+    assert now["reason"].str.contains("delivery 2026-08-01 no longer holds patient").all()
+
+
+def test_a_superseded_held_delivery_forgets_its_missing_patients(
+        tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
+    landing = tmp_path / "landing"
+    write_centre(landing, "HNS", {}, {"2026-05-04": _patients(30)})
+    load_all(con, landing)
+    write_centre(landing, "HNS", {}, {"2026-08-01": _patients(5)})
+    load_all(con, landing)
+    assert con.execute("SELECT count(*) FROM quarantine.deleted_patients WHERE centre_id = "
+                       "'HNS' AND held_signature IS NOT NULL").fetchone() == (25,)
+    write_centre(landing, "HNS", {}, {"2026-11-16": _patients(29)})
+    _, stagings, _ = load_all(con, landing)
+    assert stagings["HNS"].deleted_patients == {"2026-11-16": 1}
+    assert con.execute("SELECT patient_id, missing_from, held_signature FROM "
+                       "quarantine.deleted_patients WHERE centre_id = 'HNS'").fetchall() == [
+        ("P029", "2026-11-16", None)]
