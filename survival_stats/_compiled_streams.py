@@ -26,20 +26,24 @@ def merge_cells(by_cell: np.ndarray, starts: np.ndarray, ends: np.ndarray,
     threads can merge disjoint ranges."""
     n_cells = starts.size
     pos = starts.copy()
+    head = np.empty(n_cells)   # each run's next time, inf once it is used up (no branch)
     total = 0
     for c in range(n_cells):
         total += ends[c] - starts[c]
+        head[c] = by_cell[pos[c]] if pos[c] < ends[c] else np.inf
     for i in range(first, first + total):
-        best = -1
-        best_time = np.inf
-        for c in range(n_cells):
-            p = pos[c]
-            if p < ends[c] and (best < 0 or by_cell[p] < best_time):
-                best = c
-                best_time = by_cell[p]
+        best = 0
+        best_time = head[0]
+        for c in range(1, n_cells):
+            hc = head[c]
+            better = hc < best_time
+            best = c if better else best
+            best_time = hc if better else best_time
         out_time[i] = best_time
         out_cell[i] = best
-        pos[best] += 1
+        p = pos[best] + 1
+        pos[best] = p
+        head[best] = by_cell[p] if p < ends[best] else np.inf
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")

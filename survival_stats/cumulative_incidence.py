@@ -14,8 +14,14 @@ import numpy as np
 
 from survival_stats._arrays import as_float, group_codes, z_value
 from survival_stats._validate import as_codes, check_lengths, check_times
-from survival_stats.event_stream import EventStream, event_stream, uses_streams
-from survival_stats.tied_time_table import TiedTimeTable, tied_time_table
+from survival_stats.event_stream import (
+    CifArrays,
+    EventStream,
+    cuminc_walks,
+    event_stream,
+    uses_streams,
+)
+from survival_stats.tied_time_table import TiedTimeTable, tied_time_table, worker_threads
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,7 @@ def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tu
     codes, levels = group_codes(group, t.size)
     n_codes = max(per_code.size, max(causes, default=0) + 1)
     labels += list(range(len(labels), n_codes))
-    return (t.astype(np.float64, copy=False), s.astype(np.int64), codes, levels,
+    return (t.astype(np.float64, copy=False), s.astype(np.int64, copy=False), codes, levels,
             [int(k) for k in causes], n_codes, labels)
 
 
@@ -226,28 +232,28 @@ def group_cif_curves(table: TiedTimeTable, g: int, level: object,
 
 
 def stream_cif_curves(stream: EventStream, levels: list, causes: list[int]) -> list[CIFCurve]:
-    """The CIF of each cause in each group (cause-major, as cuminc) with cmprsk's variance
-    (:func:`survival_stats._compiled_streams.cif_stream`)."""
-    from survival_stats import _compiled_streams
+    """The CIF of each cause in each group (cause-major, as cuminc) with cmprsk's variance,
+    the causes split over :func:`worker_threads` (:func:`cuminc_walks`)."""
+    cif, _ = cuminc_walks(stream, None, causes, 0.0, worker_threads(stream.time.size))
+    return curves_from_arrays(cif, stream, levels, causes)
 
-    n_groups, nc = len(levels), len(causes)
-    wanted = np.asarray(causes, np.int64)
-    room = stream.cell_size.reshape(n_groups, stream.n_codes)[:, wanted].ravel()
-    jump_offsets = np.r_[0, np.cumsum(room)].astype(np.int64)
-    risk_offsets = np.r_[0, np.cumsum(stream.group_size)].astype(np.int64)
-    jump_time, estimate, variance, n_jumps, risk_time, risk_n, n_times = \
-        _compiled_streams.cif_stream(stream.time, stream.cell, stream.n_codes,
-                                     stream.group_size, wanted, jump_offsets, risk_offsets)
+
+def curves_from_arrays(cif: CifArrays, stream: EventStream, levels: list,
+                       causes: list[int]) -> list[CIFCurve]:
+    """The :class:`CIFCurve` of each cause x group (cause-major) from the walks' arrays."""
+    nc = len(causes)
     curves = []
     for h, cause in enumerate(causes):
-        for g in range(n_groups):
-            lo = jump_offsets[g * nc + h]
-            jumps = slice(lo, lo + n_jumps[g * nc + h])
-            own = slice(risk_offsets[g], risk_offsets[g] + n_times[g])
-            own_time = risk_time[own]
+        for g in range(len(levels)):
+            slot = g * nc + h
+            lo = cif.jump_offsets[slot]
+            jumps = slice(lo, lo + cif.n_jumps[slot])
+            own = slice(cif.risk_offsets[g], cif.risk_offsets[g] + cif.n_times[g])
+            own_time = cif.risk_time[own]
             curves.append(CIFCurve(
                 group=levels[g], cause=int(cause), n=int(stream.group_size[g]),
-                time=jump_time[jumps], estimate=estimate[jumps], variance=variance[jumps],
+                time=cif.jump_time[jumps], estimate=cif.estimate[jumps],
+                variance=cif.variance[jumps],
                 max_time=float(own_time[-1]) if own_time.size else float("nan"),
-                risk_time=own_time, risk_n=risk_n[own]))
+                risk_time=own_time, risk_n=cif.risk_n[own]))
     return curves

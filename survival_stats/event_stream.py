@@ -102,14 +102,79 @@ def stratum_streams(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: i
             for sel in (st_codes == h for h in range(len(st_levels)))]
 
 
-def gray_pieces(streams: list[EventStream], causes: list[int],
-                rho: float) -> list[list[tuple[np.ndarray, ...]]]:
-    """Per cause, per stratum: crst's (score, v, v2, v3, c) of Gray's test
-    (:func:`survival_stats._compiled_streams.gray_stream`, all causes in one walk)."""
-    from survival_stats import _compiled_streams
+@dataclass(frozen=True)
+class CifArrays:
+    """The CIF walks' output: curve slot g x causes + h holds ``n_jumps[slot]`` jumps from
+    ``jump_offsets[slot]`` in ``jump_time``/``estimate``/``variance``; group g its
+    ``n_times[g]`` distinct times from ``risk_offsets[g]`` in ``risk_time``/``risk_n``."""
 
+    jump_offsets: np.ndarray
+    jump_time: np.ndarray
+    estimate: np.ndarray
+    variance: np.ndarray
+    n_jumps: np.ndarray
+    risk_offsets: np.ndarray
+    risk_time: np.ndarray
+    risk_n: np.ndarray
+    n_times: np.ndarray
+
+
+def cuminc_walks(stream: EventStream | None, gray_streams: list[EventStream] | None,
+                 causes: list[int], rho: float,
+                 workers: int) -> tuple[CifArrays | None, list[list[tuple[np.ndarray, ...]]]]:
+    """The CIFs of every group x cause over ``stream`` (None: none) and, per cause and
+    stratum, crst's (score, v, v2, v3, c) of Gray's test over ``gray_streams`` (None: no
+    test), by :func:`survival_stats._compiled_cuminc.cuminc_walk`. The causes are split
+    over ``workers`` threads; without strata one walk per thread does curves and tests."""
+    from survival_stats import _compiled_cuminc
+
+    nc = len(causes)
     wanted = np.asarray(causes, np.int64)
-    per_stratum = [_compiled_streams.gray_stream(st.time, st.cell, st.n_codes, st.group_size,
-                                                 wanted, float(rho)) for st in streams]
-    return [[tuple(piece[h] for piece in pieces) for pieces in per_stratum]
-            for h in range(len(causes))]
+    chunks = [ch for ch in np.array_split(np.arange(nc), max(1, min(workers, nc))) if ch.size]
+    cif = None
+    ref = stream if stream is not None else (gray_streams[0] if gray_streams else None)
+    ng = ref.group_size.size if ref is not None else 0
+    if stream is not None:
+        room = stream.cell_size.reshape(ng, stream.n_codes)[:, wanted].ravel()
+        jump_offsets = np.r_[0, np.cumsum(room)].astype(np.int64)
+        risk_offsets = np.r_[0, np.cumsum(stream.group_size)].astype(np.int64)
+        total = int(jump_offsets[-1])
+        cif = CifArrays(jump_offsets, np.empty(total), np.empty(total), np.empty(total),
+                        np.zeros(ng * nc, np.int64), risk_offsets,
+                        np.empty(int(risk_offsets[-1])),
+                        np.empty(int(risk_offsets[-1]), np.int64), np.zeros(ng, np.int64))
+    slots = np.arange(ng * nc, dtype=np.int64).reshape(ng, nc) if ng else \
+        np.zeros((0, nc), np.int64)
+    fused = stream is not None and gray_streams is not None and len(gray_streams) == 1 \
+        and gray_streams[0] is stream and (len(chunks) > 1 or workers == 1)
+
+    def walk(st: EventStream, chunk: np.ndarray, gray: bool, curves: bool, risk: bool):
+        out = cif if curves else _EMPTY
+        return _compiled_cuminc.cuminc_walk(
+            st.time, st.cell, st.n_codes, st.group_size, wanted[chunk], float(rho), gray,
+            curves, np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
+            out.estimate, out.variance, out.n_jumps, risk, out.risk_offsets, out.risk_time,
+            out.risk_n, out.n_times)
+
+    tasks = []   # (stratum or None, chunk, callable)
+    if stream is not None:
+        tasks += [(0 if fused else None, ch,
+                   partial(walk, stream, ch, fused, True, j == 0))
+                  for j, ch in enumerate(chunks)]
+    if gray_streams is not None and not fused:
+        tasks += [(s, ch, partial(walk, st, ch, True, False, False))
+                  for s, st in enumerate(gray_streams) for ch in chunks]
+    results = run_parallel([task for _, _, task in tasks], workers)
+    n_strata = len(gray_streams) if gray_streams is not None else 0
+    per_stratum: list[list] = [[None] * nc for _ in range(n_strata)]
+    for (s, ch, _), pieces in zip(tasks, results, strict=True):
+        if s is None:
+            continue
+        for j, h in enumerate(ch):
+            per_stratum[s][h] = tuple(piece[j] for piece in pieces)
+    return cif, [[per_stratum[s][h] for s in range(n_strata)] for h in range(nc)]
+
+
+_EMPTY = CifArrays(np.zeros(1, np.int64), np.empty(0), np.empty(0), np.empty(0),
+                   np.zeros(0, np.int64), np.zeros(1, np.int64), np.empty(0),
+                   np.empty(0, np.int64), np.zeros(0, np.int64))
