@@ -206,7 +206,16 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                     inv_tr = 1.0 / tr
                     for h in range(nc):
                         if h == hk:
-                            _flush(h, acc, c, v, v2, v3)
+                            for k in range(ng):
+                                wk = acc[h, k]
+                                if wk != 0.0:
+                                    v3[h, k] += wk
+                                    for p in range(m):
+                                        cw = c[h, p, k] * wk
+                                        v2[h, p, k] -= cw
+                                        for q in range(m):
+                                            v[h, p, q] += cw * c[h, q, k]
+                                    acc[h, k] = 0.0
                             for r in range(ng):
                                 f1m[r] = f1[h, r]
                             f1[h, r0] = f1m[r0] + skmm[r0] * 1.0 * inv_n[r0]

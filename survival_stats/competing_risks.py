@@ -50,9 +50,9 @@ def competing_risks(time, status, group=None, strata=None, causes=None,
     Equals R ``cmprsk::cuminc(ftime, fstatus, group, strata, rho, cencode)``: curves as
     :func:`survival_stats.cumulative_incidence`, tests as :func:`survival_stats.gray_test`
     (strata enter the tests only, as in cuminc). From 100,000 subjects both read one
-    time-ordered stream of the subjects (:mod:`survival_stats.event_stream`), the tests of
-    all causes and the curves of all groups in two walks run in parallel
-    (:func:`worker_threads`); below, numpy over one tied-time table.
+    time-ordered stream of the subjects (:mod:`survival_stats.event_stream`): one compiled
+    walk computes the curves and the tests of a set of causes, the causes split over
+    :func:`worker_threads`; below, numpy over one tied-time table.
     """
     t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
         time, status, group, causes, cencode)
@@ -60,7 +60,7 @@ def competing_risks(time, status, group=None, strata=None, causes=None,
     if uses_streams(t.size):
         stream = event_stream(t, s, codes, n_groups, n_codes)
         streams = [stream] if strata is None or n_groups < 2 else stratum_streams(
-            t, s, codes, n_groups, n_codes, np.asarray(strata))
+            t, s, codes, n_groups, n_codes, np.asarray(strata), stream)
         cif, pieces = cuminc_walks(stream, streams if n_groups > 1 else None, causes, rho,
                                    worker_threads(t.size))
         curves = curves_from_arrays(cif, stream, levels, causes)

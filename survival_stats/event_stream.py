@@ -1,6 +1,6 @@
 """The subjects of one sample in time order, with their (group x status) cell: the tabulation
 of the compiled competing-risks path (from :data:`survival_stats._numpy_kernels.COMPILED_FROM`
-subjects), read by the walks of :mod:`survival_stats._compiled_streams`.
+subjects), read by the walk of :mod:`survival_stats._compiled_cuminc`.
 
 cmprsk sorts by time (R ``order``) and walks blocks of tied times. Here the sort is a
 counting sort by cell, numpy's sort of each cell (in parallel) and a k-way merge of the cells
@@ -89,15 +89,16 @@ def _merged(by_cell: np.ndarray, offsets: np.ndarray,
 
 
 def stratum_streams(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,
-                    n_codes: int, strata) -> list[EventStream]:
-    """One stream per stratum (a single one without strata), every group in each."""
+                    n_codes: int, strata, whole: EventStream | None = None) -> list[EventStream]:
+    """One stream per stratum (a single one without strata: ``whole`` when given), every
+    group in each."""
     from survival_stats._arrays import group_codes
 
     if strata is None:
-        return [event_stream(t, s, codes, n_groups, n_codes)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes)]
     st_codes, st_levels = group_codes(strata, t.size, "strata")
     if len(st_levels) == 1:
-        return [event_stream(t, s, codes, n_groups, n_codes)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes)]
     return [event_stream(t[sel], s[sel], codes[sel], n_groups, n_codes)
             for sel in (st_codes == h for h in range(len(st_levels)))]
 
