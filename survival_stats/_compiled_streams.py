@@ -83,3 +83,58 @@ def _cell_decoders(n_groups: int, n_codes: int) -> tuple[np.ndarray, np.ndarray]
             group_of[g * n_codes + k] = g
             status_of[g * n_codes + k] = k
     return group_of, status_of
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def packed_keys(time: np.ndarray, group: np.ndarray, status: np.ndarray,
+                n_codes: int, n_cells: int) -> tuple[np.ndarray, np.uint64, bool, np.ndarray]:
+    """One sortable unsigned key per subject: its time's bits above 4 bits of its cell
+    (group x n_codes + status, < 16). A non-negative double's bits increase with its value,
+    so the keys sort by time, then cell; they are taken relative to the smallest positive
+    time (``base``; 0 stands for a zero time) and fit when the times span fewer than 2^60
+    bit patterns (about 256 powers of two), else ``ok`` is False. Also the subjects per
+    cell."""
+    n = time.size
+    bits = time.view(np.uint64)
+    base = np.uint64(0xFFFFFFFFFFFFFFFF)
+    top = np.uint64(0)
+    for i in range(n):
+        b = bits[i]
+        if time[i] > 0:
+            if b < base:
+                base = b
+            if b > top:
+                top = b
+    keys = np.empty(n, np.uint64)
+    cell_size = np.zeros(n_cells, np.int64)
+    if top == 0:  # every time zero
+        base = np.uint64(0)
+    elif top - base >= np.uint64(1 << 59):
+        return keys, base, False, cell_size
+    one = np.uint64(1)
+    four = np.uint64(4)
+    for i in range(n):
+        rel = bits[i] - base + one if time[i] > 0 else np.uint64(0)
+        c = group[i] * n_codes + status[i]
+        cell_size[c] += 1
+        keys[i] = (rel << four) | np.uint64(c)
+    return keys, base, True, cell_size
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def unpacked_keys(keys: np.ndarray, base: np.uint64) -> tuple[np.ndarray, np.ndarray]:
+    """The times and cells of sorted :func:`packed_keys` (exact: the bits come back)."""
+    n = keys.size
+    base = np.uint64(base)   # a Python int from the caller: uint64 arithmetic below
+    out_time = np.empty(n)
+    out_bits = out_time.view(np.uint64)
+    out_cell = np.empty(n, np.int64)
+    one = np.uint64(1)
+    four = np.uint64(4)
+    mask = np.uint64(15)
+    for i in range(n):
+        k = keys[i]
+        rel = k >> four
+        out_bits[i] = rel + base - one if rel > 0 else np.uint64(0)
+        out_cell[i] = np.int64(k & mask)
+    return out_time, out_cell

@@ -2,10 +2,11 @@
 of the compiled competing-risks path (from :data:`survival_stats._numpy_kernels.COMPILED_FROM`
 subjects), read by the walk of :mod:`survival_stats._compiled_cuminc`.
 
-cmprsk sorts by time (R ``order``) and walks blocks of tied times. Here the sort is a
+cmprsk sorts by time (R ``order``) and walks blocks of tied times. Here the sort is one
+sort of integer keys holding the time's bits and the cell (:data:`PACKED_CELLS`); else a
 counting sort by cell, numpy's sort of each cell (in parallel) and a k-way merge of the cells
-(in parallel time ranges): plain float sorts, no argsort and no gather by a permutation
-(above :data:`MERGED_CELLS` cells, one argsort). Gray (1988) Ann Stat 16:1141;
+(in parallel time ranges); above :data:`MERGED_CELLS` cells, one argsort. No argsort and no
+gather by a permutation where the cells fit in the key. Gray (1988) Ann Stat 16:1141;
 Aalen & Johansen (1978) Scand J Stat 5:141; R ``cmprsk::cuminc``.
 """
 
@@ -17,6 +18,11 @@ from functools import partial
 import numpy as np
 
 from survival_stats.tied_time_table import run_parallel, sorted_cells, worker_threads
+
+#: Up to this many cells (4 bits) the cell rides in the low bits of a sort key whose high
+#: bits are the time's (:func:`survival_stats._compiled_streams.packed_keys`): one sort of
+#: unsigned integers gives the stream, when the times span fewer than 2^59 bit patterns.
+PACKED_CELLS = 16
 
 #: Up to this many cells the sorted cells are merged (a scan of the cells' heads per
 #: subject); above, one stable argsort of the times is cheaper.
@@ -46,8 +52,19 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
                  n_codes: int) -> EventStream:
     """The :class:`EventStream` of finite ``time`` with ``group`` codes 0..n_groups-1 and
     ``status`` codes 0..n_codes-1."""
+    from survival_stats import _compiled_streams
 
     n_cells = n_groups * n_codes
+    t = np.ascontiguousarray(time, dtype=np.float64)
+    g = np.ascontiguousarray(group, dtype=np.int64)
+    s = np.ascontiguousarray(status, dtype=np.int64)
+    if n_cells <= PACKED_CELLS:
+        keys, base, fits, cell_size = _compiled_streams.packed_keys(t, g, s, n_codes, n_cells)
+        if fits:
+            keys.sort()
+            ordered, cell = _compiled_streams.unpacked_keys(keys, base)
+            return EventStream(ordered, cell, n_codes,
+                               cell_size.reshape(n_groups, n_codes).sum(axis=1), cell_size)
     if n_cells <= MERGED_CELLS:
         by_cell, offsets = sorted_cells(time, group, status, n_groups, n_codes)
         ordered, cell = _merged(by_cell, offsets, worker_threads(by_cell.size))

@@ -104,3 +104,27 @@ def test_cuminc_walk_equals_the_table_path_without_the_lone_subject(sample):
         assert _close(x.score, y.score) and _close(x.variance, y.variance)
         assert np.isclose(x.statistic, y.statistic, rtol=1e-10, atol=1e-12, equal_nan=True)
 
+
+
+@pytest.mark.parametrize("times", ["wide", "zeros"])
+def test_stream_sort_keys_and_their_fallback_equal_the_table_path(times):
+    """The stream is one sort of keys holding the time's bits and the cell; times spanning
+    more than 2^59 bit patterns (1e-300 .. 1e300) take the merge of sorted cells instead.
+    Zero times (and -0.0) sort first. Both equal the table path."""
+    rng = np.random.default_rng(29)
+    n = 600
+    t = rng.exponential(5, n)
+    if times == "wide":
+        t[:3] = [1e-300, 1e300, 5e-324]
+    else:
+        t[rng.integers(0, n, 40)] = 0.0
+        t[:2] = -0.0
+    s, g = rng.integers(0, 3, n), rng.integers(0, 3, n)
+    a, b = _both(competing_risks, 2, t, s, g)
+    for x, y in zip(a.curves, b.curves, strict=True):
+        assert np.array_equal(x.time, y.time) and np.array_equal(x.risk_time, y.risk_time)
+        assert np.array_equal(x.risk_n, y.risk_n)
+        assert _close(x.estimate, y.estimate) and _close(x.variance, y.variance)
+    for x, y in zip(a.tests, b.tests, strict=True):
+        assert np.isclose(x.statistic, y.statistic, rtol=1e-10)
+        assert _close(x.score, y.score) and _close(x.variance, y.variance)
