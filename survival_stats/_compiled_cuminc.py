@@ -226,28 +226,33 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                             for r in range(ng):
                                 if n_risk[r] > 0:
                                     tq += t1[r] * (1.0 - f1m[r])
-                            fh = f_h + 1.0 / tr
-                            fb = 1.0 if rho == 0.0 else (1.0 - f_h) ** rho
-                            w = 1.0 * inv_tr / (1.0 - f_h)
+                            # (1.0 / tr is inv_tr, and fb = 1 when rho = 0: the products
+                            # by 1 are left out, the same numbers)
+                            fh = f_h + inv_tr
+                            weighted = rho != 0.0
+                            fb = (1.0 - f_h) ** rho if weighted else 1.0
+                            w = inv_tr / (1.0 - f_h)
                             for r in range(m):
                                 t1r = t1[r]
                                 for k in range(ng):
                                     diag = t1r if r == k else 0.0
-                                    ark = fb * (diag - t1r * t1[k] * inv_tr)
+                                    ark = diag - t1r * t1[k] * inv_tr
+                                    if weighted:
+                                        ark = fb * ark
                                     a[r, k] = ark
                                     c[h, r, k] += ark * w
                             one_tq = 1.0 / tq
                             for r in range(m):
                                 if n_risk[r] > 0:
                                     d1r = 1.0 if r == r0 else 0.0
-                                    score[h, r] += fb * (d1r - one_tq * t1[r] * (1.0 - f1m[r]))
+                                    u = d1r - one_tq * t1[r] * (1.0 - f1m[r])
+                                    score[h, r] += fb * u if weighted else u
                             one_fh = 1.0 - fh
                             for r in range(ng):
                                 t4r = 1.0 - one_fh * inv_skm[r] if skm[r] > 0 else 1.0
                                 t3r = 0.0
                                 if n_risk[r] > 0:
-                                    t5 = 1.0
-                                    x = t5 * skmm[r] * 1.0 * inv_tr * inv_n[r]
+                                    x = skmm[r] * inv_tr * inv_n[r]
                                     t3r = x if x - x == 0.0 else 0.0     # x finite
                                 t4[r] = t4r
                                 t3[r] = t3r

@@ -81,7 +81,8 @@ def test_cuminc_walk_equals_the_table_path(sample):
             assert np.isclose(x.statistic, y.statistic, rtol=1e-10, atol=1e-12,
                               equal_nan=True)
             assert np.isnan(x.p) == np.isnan(y.p)
-            if x.variance.size and np.linalg.eigvalsh(x.variance).min() < 1e-20:
+            if (x.variance.size and np.isfinite(x.variance).all()
+                    and np.linalg.eigvalsh(x.variance).min() < 1e-20):
                 degenerate += 1  # rounding noise (a group of one subject): no test
                 assert np.isnan(x.statistic) and np.isnan(y.statistic)
         event(f"degenerate Gray variance: {degenerate > 0}")
