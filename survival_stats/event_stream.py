@@ -172,7 +172,7 @@ def cuminc_walks(stream: EventStream | None, gray_streams: list[EventStream] | N
             st.time, st.cell, st.n_codes, st.group_size, wanted[chunk], float(rho), gray,
             curves, np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
             out.estimate, out.variance, out.n_jumps, risk, out.risk_offsets, out.risk_time,
-            out.risk_n, out.n_times)
+            out.risk_n, out.n_times, tuple(int(x) for x in st.group_size))
 
     tasks = []   # (stratum or None, chunk, callable)
     if stream is not None:
