@@ -189,6 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         ours_km(d.head(100))
         ours_cif(d.head(100))  # warm-up
         ours_cif(d)
+        load_before = os.getloadavg()
         row = {"n": n, "ties": ties, "distinct_times": int(d["time"].nunique()),
                "ours_km": timed(lambda d=d: ours_km(d), reps),
                "ours_cif_gray": timed(lambda d=d: ours_cif(d), reps),
@@ -200,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
                                 if n <= args.max_competitor_n else None)
         r = r_times(d, reps)
         row["r_km"], row["r_cif_gray"] = r if r else (None, None)
+        # the machine is shared: its 1-minute load average around the row's timings
+        row["load_average_1min"] = [load_before[0], os.getloadavg()[0]]
         for comp in ("lifelines_km", "r_km"):
             row[f"ratio_{comp}"] = row[comp] / row["ours_km"] if row[comp] else None
         for comp in ("lifelines_cif", "r_cif_gray"):
