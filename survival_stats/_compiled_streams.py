@@ -138,3 +138,29 @@ def unpacked_keys(keys: np.ndarray, base: np.uint64) -> tuple[np.ndarray, np.nda
         out_bits[i] = rel + base - one if rel > 0 else np.uint64(0)
         out_cell[i] = np.int64(k & mask)
     return out_time, out_cell
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def scan_inputs(time: np.ndarray, status: np.ndarray,
+                group: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
+    """One pass over valid-looking inputs of ``cuminc``: whether every time is finite and
+    >= 0 and every status and group code is a whole number in 0..65535, with the subjects
+    per status code and per group code (counts up to the largest code). False sends the
+    caller to the checks that name the first bad value."""
+    n = time.size
+    s_top = 0
+    g_top = 0
+    for i in range(n):
+        t = time[i]
+        s = status[i]
+        g = group[i]
+        if not (t >= 0.0 and t < np.inf) or s < 0 or s > 65535 or g < 0 or g > 65535:
+            return False, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        s_top = max(s_top, s)
+        g_top = max(g_top, g)
+    per_status = np.zeros(s_top + 1 if n else 0, np.int64)
+    per_group = np.zeros(g_top + 1 if n else 0, np.int64)
+    for i in range(n):
+        per_status[status[i]] += 1
+        per_group[group[i]] += 1
+    return True, per_status, per_group

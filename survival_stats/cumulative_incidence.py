@@ -162,6 +162,11 @@ def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tu
     cause, numbered 1..K in sorted order internally; ``labels[k]`` is the original code of
     internal cause k, and ``causes`` is given (and returned) in internal numbering.
     """
+    scanned = _scanned(time, status, group) if cencode == 0 else None
+    if scanned is not None:
+        t, s, per_code, codes, levels = scanned
+        labels = list(range(per_code.size))
+        return _with_causes(t, s, per_code, codes, levels, causes, labels)
     t = np.asarray(time)
     t = (t.astype(float) if t.dtype == object else t).ravel()
     check_times(t)
@@ -179,11 +184,39 @@ def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tu
             unknown = [k for k in causes if k not in labels[1:]]
             causes = [labels.index(k) for k in causes if k in labels[1:]] + unknown
     per_code = np.bincount(s) if s.size else np.zeros(1, np.int64)
+    codes, levels = group_codes(group, t.size)
+    return _with_causes(t, s, per_code, codes, levels, causes, labels)
+
+
+def _scanned(time, status, group) -> tuple | None:
+    """(time, status, subjects per status code, group codes, levels) of large (compiled
+    path) float times with integer status and group codes, all valid, by one compiled pass
+    (:func:`survival_stats._compiled_streams.scan_inputs`); None otherwise (then the checks
+    of :func:`prepare_competing_risks` run and name the first bad value)."""
+    if group is None:
+        return None
+    t, s, g = np.asarray(time), np.asarray(status), np.asarray(group)
+    if t.ndim != 1 or s.shape != t.shape or g.shape != t.shape or not uses_streams(t.size) \
+            or t.dtype != np.float64 or s.dtype.kind not in "iu" or g.dtype.kind not in "iu":
+        return None
+    from survival_stats import _compiled_streams
+
+    s, g = s.astype(np.int64, copy=False), g.astype(np.int64, copy=False)
+    ok, per_code, per_group = _compiled_streams.scan_inputs(t, s, g)
+    if not ok:
+        return None
+    present = per_group > 0
+    codes = g if present.all() else (np.cumsum(present) - 1)[g]
+    return t, s, per_code, codes, np.flatnonzero(present).tolist()
+
+
+def _with_causes(t: np.ndarray, s: np.ndarray, per_code: np.ndarray, codes: np.ndarray,
+                 levels: list, causes, labels: list[int]) -> tuple:
+    """:func:`prepare_competing_risks`'s result from the validated arrays."""
     if causes is None:
         causes = (np.flatnonzero(per_code[1:]) + 1).tolist()
     if any(int(k) < 1 for k in causes):
         raise ValueError(f"causes must be positive status codes, not {list(causes)}")
-    codes, levels = group_codes(group, t.size)
     n_codes = max(per_code.size, max(causes, default=0) + 1)
     labels += list(range(len(labels), n_codes))
     return (t.astype(np.float64, copy=False), s.astype(np.int64, copy=False), codes, levels,
