@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from survival_stats._compiled_streams import _cell_decoders, _read_block
+from survival_stats._compiled_streams import _cell_decoders, _read_block, _read_block_keys
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -104,8 +104,8 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                 curve_of: np.ndarray, jump_offsets: np.ndarray, jump_time: np.ndarray,
                 estimate: np.ndarray, variance: np.ndarray, n_jumps: np.ndarray,
                 do_risk: bool, risk_offsets: np.ndarray, risk_time: np.ndarray,
-                risk_n: np.ndarray, n_times: np.ndarray,
-                sizes: tuple) -> tuple[np.ndarray, ...]:
+                risk_n: np.ndarray, n_times: np.ndarray, sizes: tuple,
+                keys: np.ndarray, base: int) -> tuple[np.ndarray, ...]:
     """CIFs and Gray's test of the causes ``causes`` over one stream (``cell`` = group x
     n_codes + status per subject, in time order; ``group_size`` the subjects per group).
 
@@ -114,6 +114,10 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
     ``n_jumps[slot]``. Risk table (``do_risk``): group g writes its distinct times and
     numbers at risk from ``risk_offsets[g]``, counting them in ``n_times[g]``. Gray
     (``do_gray``): returns crst's (score, v, v2, v3, c) per cause (arrays led by the cause).
+
+    With ``keys`` non-empty the subjects are read from the sorted keys of
+    :func:`survival_stats._compiled_streams.packed_keys` (above ``base``) instead of
+    ``time`` and ``cell``: no decoded copy of the stream.
 
     ``sizes`` is ``group_size`` as a tuple: its length, the number of groups, is part of
     its type, so numba compiles it in as a constant (one machine code per number of groups,
@@ -161,14 +165,30 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
     block = np.zeros((ng, n_codes))
     touched = np.empty(ng, np.int64)
     d_all = np.zeros(ng)
-    n = time.size
+    packed = keys.size > 0
+    n = keys.size if packed else time.size
+    four = np.uint64(4)
+    low = np.uint64(15)
+    base1 = np.uint64(base) - np.uint64(1)
+    x_bits = np.zeros(1, np.uint64)      # a key's time: its bits, read back as a double
+    x_float = x_bits.view(np.float64)
     i = 0
     while i < n:
-        x = time[i]
-        if i + 1 == n or time[i + 1] != x:
+        if packed:
+            key = keys[i]
+            tb = key >> four
+            x_bits[0] = tb + base1 if tb != np.uint64(0) else np.uint64(0)
+            x = x_float[0]
+            cl = np.int64(key & low)
+            single = i + 1 == n or keys[i + 1] >> four != tb
+        else:
+            x = time[i]
+            cl = cell[i]
+            single = i + 1 == n or time[i + 1] != x
+        if single:
             # ---- a block of one subject: group r0, status k0 ----
-            r0 = group_of[cell[i]]
-            k0 = status_of[cell[i]]
+            r0 = group_of[cl]
+            k0 = status_of[cl]
             rs = n_risk[r0]
             if do_risk:
                 e = risk_offsets[r0] + n_times[r0]
@@ -288,7 +308,10 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
             i += 1
             continue
         # ---- a block of tied times ----
-        end, n_touched = _read_block(time, cell, i, group_of, status_of, block, touched)
+        if packed:
+            end, n_touched = _read_block_keys(keys, i, group_of, status_of, block, touched)
+        else:
+            end, n_touched = _read_block(time, cell, i, group_of, status_of, block, touched)
         nd = 0.0
         for q in range(n_touched):
             r = touched[q]

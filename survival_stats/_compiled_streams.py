@@ -74,6 +74,34 @@ def _read_block(time: np.ndarray, cell: np.ndarray, start: int, group_of: np.nda
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _read_block_keys(keys: np.ndarray, start: int, group_of: np.ndarray,
+                     status_of: np.ndarray, block: np.ndarray,
+                     touched: np.ndarray) -> tuple[int, int]:
+    """:func:`_read_block` over sorted :func:`packed_keys` (time: the bits above 4, cell:
+    the 4 low bits)."""
+    n = keys.size
+    four = np.uint64(4)
+    mask = np.uint64(15)
+    x = keys[start] >> four
+    end = start
+    n_touched = 0
+    while end < n and keys[end] >> four == x:
+        cl = np.int64(keys[end] & mask)
+        g = group_of[cl]
+        seen = False
+        for q in range(n_touched):
+            if touched[q] == g:
+                seen = True
+                break
+        if not seen:
+            touched[n_touched] = g
+            n_touched += 1
+        block[g, status_of[cl]] += 1.0
+        end += 1
+    return end, n_touched
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _cell_decoders(n_groups: int, n_codes: int) -> tuple[np.ndarray, np.ndarray]:
     """Group and status of each cell code (a lookup instead of an integer division)."""
     group_of = np.empty(n_groups * n_codes, np.int64)
@@ -119,25 +147,6 @@ def packed_keys(time: np.ndarray, group: np.ndarray, status: np.ndarray,
         cell_size[c] += 1
         keys[i] = (rel << four) | np.uint64(c)
     return keys, base, True, cell_size
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def unpacked_keys(keys: np.ndarray, base: np.uint64) -> tuple[np.ndarray, np.ndarray]:
-    """The times and cells of sorted :func:`packed_keys` (exact: the bits come back)."""
-    n = keys.size
-    base = np.uint64(base)   # a Python int from the caller: uint64 arithmetic below
-    out_time = np.empty(n)
-    out_bits = out_time.view(np.uint64)
-    out_cell = np.empty(n, np.int64)
-    one = np.uint64(1)
-    four = np.uint64(4)
-    mask = np.uint64(15)
-    for i in range(n):
-        k = keys[i]
-        rel = k >> four
-        out_bits[i] = rel + base - one if rel > 0 else np.uint64(0)
-        out_cell[i] = np.int64(k & mask)
-    return out_time, out_cell
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

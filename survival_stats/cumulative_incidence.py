@@ -267,7 +267,7 @@ def group_cif_curves(table: TiedTimeTable, g: int, level: object,
 def stream_cif_curves(stream: EventStream, levels: list, causes: list[int]) -> list[CIFCurve]:
     """The CIF of each cause in each group (cause-major, as cuminc) with cmprsk's variance,
     the causes split over :func:`worker_threads` (:func:`cuminc_walks`)."""
-    cif, _ = cuminc_walks(stream, None, causes, 0.0, worker_threads(stream.time.size))
+    cif, _ = cuminc_walks(stream, None, causes, 0.0, worker_threads(stream.size))
     return curves_from_arrays(cif, stream, levels, causes)
 
 

@@ -12,7 +12,7 @@ Aalen & Johansen (1978) Scand J Stat 5:141; R ``cmprsk::cuminc``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
@@ -29,16 +29,29 @@ PACKED_CELLS = 16
 MERGED_CELLS = 16
 
 
+_NO_KEYS = np.zeros(0, np.uint64)
+
+
 @dataclass(frozen=True)
 class EventStream:
     """``time`` increasing; ``cell`` = group x ``n_codes`` + status of each subject (status 0
-    censored, 1..K causes); ``group_size`` and ``cell_size`` the subjects per group and cell."""
+    censored, 1..K causes); ``group_size`` and ``cell_size`` the subjects per group and cell.
+    Or, when ``keys`` is not empty, both held in the sorted keys of
+    :func:`survival_stats._compiled_streams.packed_keys` (above ``base``), read as they are
+    by the walk (``time`` and ``cell`` then empty)."""
 
     time: np.ndarray
     cell: np.ndarray
     n_codes: int
     group_size: np.ndarray
     cell_size: np.ndarray
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)
+    base: int = 0
+
+    @property
+    def size(self) -> int:
+        """Number of subjects."""
+        return int(self.keys.size) if self.keys.size else int(self.time.size)
 
 
 def uses_streams(n: int) -> bool:
@@ -62,9 +75,9 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
         keys, base, fits, cell_size = _compiled_streams.packed_keys(t, g, s, n_codes, n_cells)
         if fits:
             keys.sort()
-            ordered, cell = _compiled_streams.unpacked_keys(keys, base)
-            return EventStream(ordered, cell, n_codes,
-                               cell_size.reshape(n_groups, n_codes).sum(axis=1), cell_size)
+            return EventStream(np.zeros(0), np.zeros(0, np.int64), n_codes,
+                               cell_size.reshape(n_groups, n_codes).sum(axis=1), cell_size,
+                               keys, int(base))
     if n_cells <= MERGED_CELLS:
         by_cell, offsets = sorted_cells(time, group, status, n_groups, n_codes)
         ordered, cell = _merged(by_cell, offsets, worker_threads(by_cell.size))
@@ -172,7 +185,7 @@ def cuminc_walks(stream: EventStream | None, gray_streams: list[EventStream] | N
             st.time, st.cell, st.n_codes, st.group_size, wanted[chunk], float(rho), gray,
             curves, np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
             out.estimate, out.variance, out.n_jumps, risk, out.risk_offsets, out.risk_time,
-            out.risk_n, out.n_times, tuple(int(x) for x in st.group_size))
+            out.risk_n, out.n_times, tuple(int(x) for x in st.group_size), st.keys, st.base)
 
     tasks = []   # (stratum or None, chunk, callable)
     if stream is not None:
