@@ -3,8 +3,8 @@
 than numba's import. Kept by responsibility in:
 
 - :mod:`survival_stats._compiled_survival`: counting sort by cell, KM and log-rank merges;
-- :mod:`survival_stats._compiled_streams`: ``cuminc``'s CIFs and Gray's tests over the
-  time-ordered subjects;
+- :mod:`survival_stats._compiled_streams`: the time-ordered subjects (merge of the cells);
+- :mod:`survival_stats._compiled_cuminc`: ``cuminc``'s CIFs and Gray's tests in one walk;
 - :mod:`survival_stats._compiled_cox`: ``coxfit6``, risk-set sums, concordance.
 
 Imported lazily by the estimators, so that ``import survival_stats`` does not pay numba's
@@ -19,11 +19,12 @@ from survival_stats._compiled_cox import (
     segment_cumsum,
     segment_reverse_cumsum,
 )
-from survival_stats._compiled_streams import cif_stream, gray_stream, merge_cells
+from survival_stats._compiled_cuminc import cuminc_walk
+from survival_stats._compiled_streams import merge_cells
 from survival_stats._compiled_survival import km_from_sorted, logrank_from_sorted, partition_by_cell
 
 __all__ = [
-    "cif_stream", "concordance_counts", "coxfit6_step", "gray_stream", "km_from_sorted",
+    "concordance_counts", "coxfit6_step", "cuminc_walk", "km_from_sorted",
     "logrank_from_sorted", "merge_cells", "partition_by_cell", "segment_cumsum",
     "segment_reverse_cumsum",
 ]

@@ -210,59 +210,58 @@ def concordance_counts(time: np.ndarray, event: np.ndarray, rank: np.ndarray,
                        weight: np.ndarray, segment_start: np.ndarray,
                        n_ranks: int) -> np.ndarray:
     """Weighted (concordant, discordant, tied.x, tied.y) pairs as
-    :func:`survival_stats._compiled.concordance_counts` (R ``concordancefit``).
+    :func:`survival_stats._compiled.concordance_counts` (R ``concordancefit``), in
+    O(n log n) as survival's balanced tree, vectorised.
 
-    An event i is compared with the subjects j of its stratum with a longer time or a
-    censoring at its time. The risk-score ranks are cut into about sqrt(n) buckets: the
-    weights of j in lower buckets come from per-bucket sorted times (searchsorted), those in
-    the event's own bucket from a direct comparison of ranks.
+    An event i is compared with the subjects of its stratum with a longer time or a
+    censoring at its time: in the order by (time, censored after events) those are the rows
+    from ``first[i]`` (the end of i's block of tied events) on. The weights there with a
+    lower (equal) risk rank are the stratum's total below the rank minus those before
+    ``first[i]``; the rows before a position are cut into dyadic blocks (one per set bit of
+    the position, as in a Fenwick tree), each block's rows sorted by rank once per level.
     """
     out = np.zeros(4)
     for lo, hi in _segments(segment_start, time.size):
-        out += _stratum_concordance(time[lo:hi], event[lo:hi], rank[lo:hi], weight[lo:hi])
+        out += _stratum_concordance(time[lo:hi], event[lo:hi], rank[lo:hi], weight[lo:hi],
+                                    max(int(n_ranks), 1))
     out[3] /= 2.0
     return out
 
 
-def _comparable_weight(t_sorted: np.ndarray, w_sorted: np.ndarray, tc_sorted: np.ndarray,
-                       wc_sorted: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Weight of subjects with time > at, plus censored ones with time == at."""
-    tail = np.r_[np.cumsum(w_sorted[::-1])[::-1], 0.0]
-    ctail = np.r_[np.cumsum(wc_sorted[::-1])[::-1], 0.0]
-    longer = tail[np.searchsorted(t_sorted, at, "right")]
-    tied_cens = (ctail[np.searchsorted(tc_sorted, at, "left")]
-                 - ctail[np.searchsorted(tc_sorted, at, "right")])
-    return longer + tied_cens
-
-
-def _stratum_concordance(t: np.ndarray, e: np.ndarray, rank: np.ndarray,
-                         w: np.ndarray) -> np.ndarray:
+def _stratum_concordance(t: np.ndarray, e: np.ndarray, rank: np.ndarray, w: np.ndarray,
+                         n_ranks: int) -> np.ndarray:
     out = np.zeros(4)
     ev = np.flatnonzero(e == 1)
     if ev.size == 0:
         return out
-    width = max(1, int(np.sqrt(t.size)))
-    bucket = rank // width
-    te, re, be, we = t[ev], rank[ev], bucket[ev], w[ev]
-    below = np.zeros(ev.size)
-    total = np.zeros(ev.size)
-    tied = np.zeros(ev.size)
-    for b in np.unique(bucket):
-        rows = np.flatnonzero(bucket == b)
-        order = np.argsort(t[rows], kind="stable")
-        rows = rows[order]
-        cens = rows[e[rows] == 0]
-        comparable = _comparable_weight(t[rows], w[rows], t[cens], w[cens], te)
-        total += comparable
-        below += np.where(be > b, comparable, 0.0)
-        mine = np.flatnonzero(be == b)
-        if mine.size:
-            tq, rq = te[mine][:, None], re[mine][:, None]
-            tj, rj, ej, wj = t[rows][None, :], rank[rows][None, :], e[rows][None, :], w[rows]
-            in_set = (tj > tq) | ((tj == tq) & (ej == 0))
-            below[mine] += (in_set & (rj < rq)) @ wj
-            tied[mine] += (in_set & (rj == rq)) @ wj
-    upto = below + tied
+    n = t.size
+    order = np.lexsort((e != 1, t))              # by time, events before censorings
+    ts, rs, ws = t[order], rank[order].astype(np.int64), w[order]
+    te, re, we = t[ev], rank[ev].astype(np.int64), w[ev]
+    t_events = np.sort(te)
+    first = (np.searchsorted(ts, te, "left") + np.searchsorted(t_events, te, "right")
+             - np.searchsorted(t_events, te, "left"))
+    tail = np.r_[np.cumsum(ws[::-1])[::-1], 0.0]
+    total = tail[first]
+    by_rank = np.bincount(rs, ws, n_ranks)
+    below_all = np.r_[0.0, np.cumsum(by_rank)]          # weight of ranks < r
+    below = below_all[re]
+    upto = below_all[re + 1]
+    position = np.arange(n, dtype=np.int64)
+    for level in range(int(n).bit_length()):
+        in_prefix = ((first >> level) & 1) == 1
+        if not in_prefix.any():
+            continue
+        keys = (position >> level) * n_ranks + rs
+        sort = np.argsort(keys)
+        keys = keys[sort]
+        cum = np.r_[0.0, np.cumsum(ws[sort])]
+        q = np.flatnonzero(in_prefix)
+        base = ((first[q] >> level) - 1) * n_ranks
+        start = cum[np.searchsorted(keys, base, "left")]
+        below[q] -= cum[np.searchsorted(keys, base + re[q], "left")] - start
+        upto[q] -= cum[np.searchsorted(keys, base + re[q], "right")] - start
+    tied = upto - below
     out[0] = we @ below
     out[2] = we @ tied
     out[1] = we @ (total - upto)

@@ -37,6 +37,11 @@ def check_times(time: np.ndarray, name: str = "time", allow_nan: bool = False) -
         t = t.astype(float)
     if t.dtype.kind not in "fiub":
         raise ValueError(f"{name} must be numeric, got dtype {t.dtype}")
+    if t.size and t.dtype.kind == "f" and not allow_nan:
+        # one pass each for min and max (NaN propagates): the usual all-valid case
+        low, high = t.min(), t.max()
+        if low >= 0 and high < np.inf:
+            return
     if t.dtype.kind == "f":
         bad = np.isnan(t) & (not allow_nan)
         if bad.any():
@@ -90,6 +95,8 @@ def as_codes(status, allowed: Iterable[int] | str | None, name: str = "status",
     if isinstance(allowed, str) and allowed == "any":
         bad = np.zeros(codes.shape, bool)
         rule = ""
+    elif allowed is None and (not codes.size or codes.min() >= 0):
+        return codes
     elif allowed is None:
         bad = (codes < 0) & ~missing
         rule = "a non-negative code"

@@ -8,21 +8,20 @@ cause; doing both here shares one tabulation of the sample (the sort) between th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
 from survival_stats.cumulative_incidence import (
     CIFCurve,
     cause_major,
+    curves_from_arrays,
     group_cif_curves,
     prepare_competing_risks,
     relabel_curves,
-    stream_cif_curves,
 )
 from survival_stats.event_stream import (
+    cuminc_walks,
     event_stream,
-    gray_pieces,
     stratum_streams,
     uses_streams,
 )
@@ -33,7 +32,7 @@ from survival_stats.gray_test import (
     relabel_tests,
     stratum_tables,
 )
-from survival_stats.tied_time_table import run_parallel, tied_time_table, worker_threads
+from survival_stats.tied_time_table import tied_time_table, worker_threads
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,9 @@ def competing_risks(time, status, group=None, strata=None, causes=None,
     Equals R ``cmprsk::cuminc(ftime, fstatus, group, strata, rho, cencode)``: curves as
     :func:`survival_stats.cumulative_incidence`, tests as :func:`survival_stats.gray_test`
     (strata enter the tests only, as in cuminc). From 100,000 subjects both read one
-    time-ordered stream of the subjects (:mod:`survival_stats.event_stream`), the tests of
-    all causes and the curves of all groups in two walks run in parallel
-    (:func:`worker_threads`); below, numpy over one tied-time table.
+    time-ordered stream of the subjects (:mod:`survival_stats.event_stream`): one compiled
+    walk computes the curves and the tests of a set of causes, the causes split over
+    :func:`worker_threads`; below, numpy over one tied-time table.
     """
     t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
         time, status, group, causes, cencode)
@@ -61,14 +60,13 @@ def competing_risks(time, status, group=None, strata=None, causes=None,
     if uses_streams(t.size):
         stream = event_stream(t, s, codes, n_groups, n_codes)
         streams = [stream] if strata is None or n_groups < 2 else stratum_streams(
-            t, s, codes, n_groups, n_codes, np.asarray(strata))
-        tasks = [partial(stream_cif_curves, stream, levels, causes)]
-        if n_groups > 1:
-            tasks.append(partial(gray_pieces, streams, causes, rho))
-        results = run_parallel(tasks, worker_threads(t.size))
-        tests = [gray_from_pieces(pieces, k, n_groups)
-                 for k, pieces in zip(causes, results[1], strict=True)] if n_groups > 1 else []
-        return CompetingRisks(relabel_curves(results[0], labels), relabel_tests(tests, labels))
+            t, s, codes, n_groups, n_codes, np.asarray(strata), stream)
+        cif, pieces = cuminc_walks(stream, streams if n_groups > 1 else None, causes, rho,
+                                   worker_threads(t.size))
+        curves = curves_from_arrays(cif, stream, levels, causes)
+        tests = [gray_from_pieces(p, k, n_groups)
+                 for k, p in zip(causes, pieces, strict=True)] if n_groups > 1 else []
+        return CompetingRisks(relabel_curves(curves, labels), relabel_tests(tests, labels))
     table = tied_time_table(t, s, codes, n_groups, n_codes)
     tables = [table] if strata is None or n_groups < 2 else stratum_tables(
         t, s, codes, n_groups, n_codes, np.asarray(strata))

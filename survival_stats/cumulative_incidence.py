@@ -14,8 +14,14 @@ import numpy as np
 
 from survival_stats._arrays import as_float, group_codes, z_value
 from survival_stats._validate import as_codes, check_lengths, check_times
-from survival_stats.event_stream import EventStream, event_stream, uses_streams
-from survival_stats.tied_time_table import TiedTimeTable, tied_time_table
+from survival_stats.event_stream import (
+    CifArrays,
+    EventStream,
+    cuminc_walks,
+    event_stream,
+    uses_streams,
+)
+from survival_stats.tied_time_table import TiedTimeTable, tied_time_table, worker_threads
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,11 @@ def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tu
     cause, numbered 1..K in sorted order internally; ``labels[k]`` is the original code of
     internal cause k, and ``causes`` is given (and returned) in internal numbering.
     """
+    scanned = _scanned(time, status, group) if cencode == 0 else None
+    if scanned is not None:
+        t, s, per_code, codes, levels = scanned
+        labels = list(range(per_code.size))
+        return _with_causes(t, s, per_code, codes, levels, causes, labels)
     t = np.asarray(time)
     t = (t.astype(float) if t.dtype == object else t).ravel()
     check_times(t)
@@ -173,14 +184,42 @@ def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tu
             unknown = [k for k in causes if k not in labels[1:]]
             causes = [labels.index(k) for k in causes if k in labels[1:]] + unknown
     per_code = np.bincount(s) if s.size else np.zeros(1, np.int64)
+    codes, levels = group_codes(group, t.size)
+    return _with_causes(t, s, per_code, codes, levels, causes, labels)
+
+
+def _scanned(time, status, group) -> tuple | None:
+    """(time, status, subjects per status code, group codes, levels) of large (compiled
+    path) float times with integer status and group codes, all valid, by one compiled pass
+    (:func:`survival_stats._compiled_streams.scan_inputs`); None otherwise (then the checks
+    of :func:`prepare_competing_risks` run and name the first bad value)."""
+    if group is None:
+        return None
+    t, s, g = np.asarray(time), np.asarray(status), np.asarray(group)
+    if t.ndim != 1 or s.shape != t.shape or g.shape != t.shape or not uses_streams(t.size) \
+            or t.dtype != np.float64 or s.dtype.kind not in "iu" or g.dtype.kind not in "iu":
+        return None
+    from survival_stats import _compiled_streams
+
+    s, g = s.astype(np.int64, copy=False), g.astype(np.int64, copy=False)
+    ok, per_code, per_group = _compiled_streams.scan_inputs(t, s, g)
+    if not ok:
+        return None
+    present = per_group > 0
+    codes = g if present.all() else (np.cumsum(present) - 1)[g]
+    return t, s, per_code, codes, np.flatnonzero(present).tolist()
+
+
+def _with_causes(t: np.ndarray, s: np.ndarray, per_code: np.ndarray, codes: np.ndarray,
+                 levels: list, causes, labels: list[int]) -> tuple:
+    """:func:`prepare_competing_risks`'s result from the validated arrays."""
     if causes is None:
         causes = (np.flatnonzero(per_code[1:]) + 1).tolist()
     if any(int(k) < 1 for k in causes):
         raise ValueError(f"causes must be positive status codes, not {list(causes)}")
-    codes, levels = group_codes(group, t.size)
     n_codes = max(per_code.size, max(causes, default=0) + 1)
     labels += list(range(len(labels), n_codes))
-    return (t.astype(np.float64, copy=False), s.astype(np.int64), codes, levels,
+    return (t.astype(np.float64, copy=False), s.astype(np.int64, copy=False), codes, levels,
             [int(k) for k in causes], n_codes, labels)
 
 
@@ -226,28 +265,28 @@ def group_cif_curves(table: TiedTimeTable, g: int, level: object,
 
 
 def stream_cif_curves(stream: EventStream, levels: list, causes: list[int]) -> list[CIFCurve]:
-    """The CIF of each cause in each group (cause-major, as cuminc) with cmprsk's variance
-    (:func:`survival_stats._compiled_streams.cif_stream`)."""
-    from survival_stats import _compiled_streams
+    """The CIF of each cause in each group (cause-major, as cuminc) with cmprsk's variance,
+    the causes split over :func:`worker_threads` (:func:`cuminc_walks`)."""
+    cif, _ = cuminc_walks(stream, None, causes, 0.0, worker_threads(stream.size))
+    return curves_from_arrays(cif, stream, levels, causes)
 
-    n_groups, nc = len(levels), len(causes)
-    wanted = np.asarray(causes, np.int64)
-    room = stream.cell_size.reshape(n_groups, stream.n_codes)[:, wanted].ravel()
-    jump_offsets = np.r_[0, np.cumsum(room)].astype(np.int64)
-    risk_offsets = np.r_[0, np.cumsum(stream.group_size)].astype(np.int64)
-    jump_time, estimate, variance, n_jumps, risk_time, risk_n, n_times = \
-        _compiled_streams.cif_stream(stream.time, stream.cell, stream.n_codes,
-                                     stream.group_size, wanted, jump_offsets, risk_offsets)
+
+def curves_from_arrays(cif: CifArrays, stream: EventStream, levels: list,
+                       causes: list[int]) -> list[CIFCurve]:
+    """The :class:`CIFCurve` of each cause x group (cause-major) from the walks' arrays."""
+    nc = len(causes)
     curves = []
     for h, cause in enumerate(causes):
-        for g in range(n_groups):
-            lo = jump_offsets[g * nc + h]
-            jumps = slice(lo, lo + n_jumps[g * nc + h])
-            own = slice(risk_offsets[g], risk_offsets[g] + n_times[g])
-            own_time = risk_time[own]
+        for g in range(len(levels)):
+            slot = g * nc + h
+            lo = cif.jump_offsets[slot]
+            jumps = slice(lo, lo + cif.n_jumps[slot])
+            own = slice(cif.risk_offsets[g], cif.risk_offsets[g] + cif.n_times[g])
+            own_time = cif.risk_time[own]
             curves.append(CIFCurve(
                 group=levels[g], cause=int(cause), n=int(stream.group_size[g]),
-                time=jump_time[jumps], estimate=estimate[jumps], variance=variance[jumps],
+                time=cif.jump_time[jumps], estimate=cif.estimate[jumps],
+                variance=cif.variance[jumps],
                 max_time=float(own_time[-1]) if own_time.size else float("nan"),
-                risk_time=own_time, risk_n=risk_n[own]))
+                risk_time=own_time, risk_n=cif.risk_n[own]))
     return curves

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from survival_stats._arrays import missing_mask
+from survival_stats._arrays import masked_parts, missing_mask
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,7 @@ def raw_column(data: Any, name: str) -> np.ndarray:
     if is_frame(data):
         return data[name].to_numpy()
     col = data[name]
-    values = np.ma.getdata(col)
-    mask = np.ma.getmaskarray(col)
+    values, mask = masked_parts(col)
     if not mask.any():
         return np.asarray(values)
     if values.dtype.kind in "iuf":

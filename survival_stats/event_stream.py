@@ -1,38 +1,57 @@
 """The subjects of one sample in time order, with their (group x status) cell: the tabulation
 of the compiled competing-risks path (from :data:`survival_stats._numpy_kernels.COMPILED_FROM`
-subjects), read by the walks of :mod:`survival_stats._compiled_streams`.
+subjects), read by the walk of :mod:`survival_stats._compiled_cuminc`.
 
-cmprsk sorts by time (R ``order``) and walks blocks of tied times. Here the sort is a
+cmprsk sorts by time (R ``order``) and walks blocks of tied times. Here the sort is one
+sort of integer keys holding the time's bits and the cell (:data:`PACKED_CELLS`); else a
 counting sort by cell, numpy's sort of each cell (in parallel) and a k-way merge of the cells
-(in parallel time ranges): plain float sorts, no argsort and no gather by a permutation
-(above :data:`MERGED_CELLS` cells, one argsort). Gray (1988) Ann Stat 16:1141;
+(in parallel time ranges); above :data:`MERGED_CELLS` cells, one argsort. No argsort and no
+gather by a permutation where the cells fit in the key. Gray (1988) Ann Stat 16:1141;
 Aalen & Johansen (1978) Scand J Stat 5:141; R ``cmprsk::cuminc``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 import numpy as np
 
 from survival_stats.tied_time_table import run_parallel, sorted_cells, worker_threads
 
+#: Up to this many cells (4 bits) the cell rides in the low bits of a sort key whose high
+#: bits are the time's (:func:`survival_stats._compiled_streams.packed_keys`): one sort of
+#: unsigned integers gives the stream, when the times span fewer than 2^59 bit patterns.
+PACKED_CELLS = 16
+
 #: Up to this many cells the sorted cells are merged (a scan of the cells' heads per
 #: subject); above, one stable argsort of the times is cheaper.
 MERGED_CELLS = 16
 
 
+_NO_KEYS = np.zeros(0, np.uint64)
+
+
 @dataclass(frozen=True)
 class EventStream:
     """``time`` increasing; ``cell`` = group x ``n_codes`` + status of each subject (status 0
-    censored, 1..K causes); ``group_size`` and ``cell_size`` the subjects per group and cell."""
+    censored, 1..K causes); ``group_size`` and ``cell_size`` the subjects per group and cell.
+    Or, when ``keys`` is not empty, both held in the sorted keys of
+    :func:`survival_stats._compiled_streams.packed_keys` (above ``base``), read as they are
+    by the walk (``time`` and ``cell`` then empty)."""
 
     time: np.ndarray
     cell: np.ndarray
     n_codes: int
     group_size: np.ndarray
     cell_size: np.ndarray
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)
+    base: int = 0
+
+    @property
+    def size(self) -> int:
+        """Number of subjects."""
+        return int(self.keys.size) if self.keys.size else int(self.time.size)
 
 
 def uses_streams(n: int) -> bool:
@@ -46,8 +65,19 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
                  n_codes: int) -> EventStream:
     """The :class:`EventStream` of finite ``time`` with ``group`` codes 0..n_groups-1 and
     ``status`` codes 0..n_codes-1."""
+    from survival_stats import _compiled_streams
 
     n_cells = n_groups * n_codes
+    t = np.ascontiguousarray(time, dtype=np.float64)
+    g = np.ascontiguousarray(group, dtype=np.int64)
+    s = np.ascontiguousarray(status, dtype=np.int64)
+    if n_cells <= PACKED_CELLS:
+        keys, base, fits, cell_size = _compiled_streams.packed_keys(t, g, s, n_codes, n_cells)
+        if fits:
+            keys.sort()
+            return EventStream(np.zeros(0), np.zeros(0, np.int64), n_codes,
+                               cell_size.reshape(n_groups, n_codes).sum(axis=1), cell_size,
+                               keys, int(base))
     if n_cells <= MERGED_CELLS:
         by_cell, offsets = sorted_cells(time, group, status, n_groups, n_codes)
         ordered, cell = _merged(by_cell, offsets, worker_threads(by_cell.size))
@@ -89,27 +119,93 @@ def _merged(by_cell: np.ndarray, offsets: np.ndarray,
 
 
 def stratum_streams(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,
-                    n_codes: int, strata) -> list[EventStream]:
-    """One stream per stratum (a single one without strata), every group in each."""
+                    n_codes: int, strata, whole: EventStream | None = None) -> list[EventStream]:
+    """One stream per stratum (a single one without strata: ``whole`` when given), every
+    group in each."""
     from survival_stats._arrays import group_codes
 
     if strata is None:
-        return [event_stream(t, s, codes, n_groups, n_codes)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes)]
     st_codes, st_levels = group_codes(strata, t.size, "strata")
     if len(st_levels) == 1:
-        return [event_stream(t, s, codes, n_groups, n_codes)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes)]
     return [event_stream(t[sel], s[sel], codes[sel], n_groups, n_codes)
             for sel in (st_codes == h for h in range(len(st_levels)))]
 
 
-def gray_pieces(streams: list[EventStream], causes: list[int],
-                rho: float) -> list[list[tuple[np.ndarray, ...]]]:
-    """Per cause, per stratum: crst's (score, v, v2, v3, c) of Gray's test
-    (:func:`survival_stats._compiled_streams.gray_stream`, all causes in one walk)."""
-    from survival_stats import _compiled_streams
+@dataclass(frozen=True)
+class CifArrays:
+    """The CIF walks' output: curve slot g x causes + h holds ``n_jumps[slot]`` jumps from
+    ``jump_offsets[slot]`` in ``jump_time``/``estimate``/``variance``; group g its
+    ``n_times[g]`` distinct times from ``risk_offsets[g]`` in ``risk_time``/``risk_n``."""
 
+    jump_offsets: np.ndarray
+    jump_time: np.ndarray
+    estimate: np.ndarray
+    variance: np.ndarray
+    n_jumps: np.ndarray
+    risk_offsets: np.ndarray
+    risk_time: np.ndarray
+    risk_n: np.ndarray
+    n_times: np.ndarray
+
+
+def cuminc_walks(stream: EventStream | None, gray_streams: list[EventStream] | None,
+                 causes: list[int], rho: float,
+                 workers: int) -> tuple[CifArrays | None, list[list[tuple[np.ndarray, ...]]]]:
+    """The CIFs of every group x cause over ``stream`` (None: none) and, per cause and
+    stratum, crst's (score, v, v2, v3, c) of Gray's test over ``gray_streams`` (None: no
+    test), by :func:`survival_stats._compiled_cuminc.cuminc_walk`. The causes are split
+    over ``workers`` threads; without strata one walk per thread does curves and tests."""
+    from survival_stats import _compiled_cuminc
+
+    nc = len(causes)
     wanted = np.asarray(causes, np.int64)
-    per_stratum = [_compiled_streams.gray_stream(st.time, st.cell, st.n_codes, st.group_size,
-                                                 wanted, float(rho)) for st in streams]
-    return [[tuple(piece[h] for piece in pieces) for pieces in per_stratum]
-            for h in range(len(causes))]
+    chunks = [ch for ch in np.array_split(np.arange(nc), max(1, min(workers, nc))) if ch.size]
+    cif = None
+    ref = stream if stream is not None else (gray_streams[0] if gray_streams else None)
+    ng = ref.group_size.size if ref is not None else 0
+    if stream is not None:
+        room = stream.cell_size.reshape(ng, stream.n_codes)[:, wanted].ravel()
+        jump_offsets = np.r_[0, np.cumsum(room)].astype(np.int64)
+        risk_offsets = np.r_[0, np.cumsum(stream.group_size)].astype(np.int64)
+        total = int(jump_offsets[-1])
+        cif = CifArrays(jump_offsets, np.empty(total), np.empty(total), np.empty(total),
+                        np.zeros(ng * nc, np.int64), risk_offsets,
+                        np.empty(int(risk_offsets[-1])),
+                        np.empty(int(risk_offsets[-1]), np.int64), np.zeros(ng, np.int64))
+    slots = np.arange(ng * nc, dtype=np.int64).reshape(ng, nc) if ng else \
+        np.zeros((0, nc), np.int64)
+    fused = stream is not None and gray_streams is not None and len(gray_streams) == 1 \
+        and gray_streams[0] is stream and (len(chunks) > 1 or workers == 1)
+
+    def walk(st: EventStream, chunk: np.ndarray, gray: bool, curves: bool, risk: bool):
+        out = cif if curves else _EMPTY
+        return _compiled_cuminc.cuminc_walk(
+            st.time, st.cell, st.n_codes, st.group_size, wanted[chunk], float(rho), gray,
+            curves, np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
+            out.estimate, out.variance, out.n_jumps, risk, out.risk_offsets, out.risk_time,
+            out.risk_n, out.n_times, tuple(int(x) for x in st.group_size), st.keys, st.base)
+
+    tasks = []   # (stratum or None, chunk, callable)
+    if stream is not None:
+        tasks += [(0 if fused else None, ch,
+                   partial(walk, stream, ch, fused, True, j == 0))
+                  for j, ch in enumerate(chunks)]
+    if gray_streams is not None and not fused:
+        tasks += [(s, ch, partial(walk, st, ch, True, False, False))
+                  for s, st in enumerate(gray_streams) for ch in chunks]
+    results = run_parallel([task for _, _, task in tasks], workers)
+    n_strata = len(gray_streams) if gray_streams is not None else 0
+    per_stratum: list[list] = [[None] * nc for _ in range(n_strata)]
+    for (s, ch, _), pieces in zip(tasks, results, strict=True):
+        if s is None:
+            continue
+        for j, h in enumerate(ch):
+            per_stratum[s][h] = tuple(piece[j] for piece in pieces)
+    return cif, [[per_stratum[s][h] for s in range(n_strata)] for h in range(nc)]
+
+
+_EMPTY = CifArrays(np.zeros(1, np.int64), np.empty(0), np.empty(0), np.empty(0),
+                   np.zeros(0, np.int64), np.zeros(1, np.int64), np.empty(0),
+                   np.empty(0, np.int64), np.zeros(0, np.int64))

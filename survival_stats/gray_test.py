@@ -15,8 +15,8 @@ import numpy as np
 
 from survival_stats._arrays import chi2_sf, group_codes, quadratic_statistic
 from survival_stats.cumulative_incidence import prepare_competing_risks
-from survival_stats.event_stream import gray_pieces, stratum_streams, uses_streams
-from survival_stats.tied_time_table import TiedTimeTable, tied_time_table
+from survival_stats.event_stream import cuminc_walks, stratum_streams, uses_streams
+from survival_stats.tied_time_table import TiedTimeTable, tied_time_table, worker_threads
 
 
 @dataclass(frozen=True)
@@ -97,8 +97,9 @@ def gray_test(time, status, group, cause: int | None = None, strata=None,
         time, status, np.asarray(group), [cause] if cause is not None else None, cencode)
     if uses_streams(t.size):
         streams = stratum_streams(t, s, codes, len(levels), n_codes, strata)
-        tests = [gray_from_pieces(pieces, k, len(levels))
-                 for k, pieces in zip(causes, gray_pieces(streams, causes, rho), strict=True)]
+        _, pieces = cuminc_walks(None, streams, causes, rho, worker_threads(t.size))
+        tests = [gray_from_pieces(p, k, len(levels))
+                 for k, p in zip(causes, pieces, strict=True)]
         return relabel_tests(tests, labels)
     tables = stratum_tables(t, s, codes, len(levels), n_codes, strata)
     return relabel_tests(gray_statistics(tables, causes, rho), labels)

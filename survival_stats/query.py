@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from survival_stats._arrays import missing_mask
+from survival_stats._arrays import masked_parts, missing_mask
 from survival_stats.gray_test import GrayTest
 from survival_stats.kaplan_meier import kaplan_meier
 from survival_stats.logrank import logrank_test
@@ -92,12 +92,11 @@ class _Columns(dict):
         return list(self)
 
     def missing(self, name: str) -> np.ndarray:
-        col = self[name]
-        mask = np.ma.getmaskarray(col)
-        return mask | missing_mask(np.ma.getdata(col))
+        data, mask = masked_parts(self[name])
+        return mask | missing_mask(data)
 
     def values(self, name: str, rows: np.ndarray) -> np.ndarray:  # type: ignore[override]
-        return np.ma.getdata(self[name])[rows]
+        return masked_parts(self[name])[0][rows]
 
 
 def sandboxed_connection(db_path: str) -> duckdb.DuckDBPyConnection:

@@ -10,6 +10,7 @@ tests of one analysis share it (see :func:`survival_stats.competing_risks`).
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -61,7 +62,11 @@ def tied_time_table(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_g
 def worker_threads(n: int) -> int:
     """Threads for the independent pieces of one analysis of n subjects: one below 50,000
     (a thread pool costs more than it saves there), else ``AML_REGISTRY_STATS_THREADS`` or
-    the machine's cores, at most 4 (numpy's sorts and the compiled kernels release the GIL).
+    the machine's idle cores, at most 4 (numpy's sorts and the compiled kernels release the
+    GIL). Idle: the cores less the 1-minute load average of the other processes (this one
+    counting as about 1), rounded; on a shared machine whose cores are busy a second thread
+    only waits for a core and costs more than it saves (measured: 1M subjects, load 4.5 on
+    2 cores, 0.115 s with 2 threads, 0.085 s with 1).
     """
     if n < 50_000:
         return 1
@@ -71,7 +76,12 @@ def worker_threads(n: int) -> int:
             raise ValueError(f"AML_REGISTRY_STATS_THREADS must be a positive whole number, "
                              f"not {configured!r}")
         return int(configured)
-    return max(1, min(4, os.cpu_count() or 1))
+    cores = max(1, min(4, os.cpu_count() or 1))
+    try:
+        load = os.getloadavg()[0]
+    except OSError:  # no load average on this platform
+        return cores
+    return max(1, min(cores, 1 + math.floor(cores - load + 0.5)))
 
 
 def run_parallel(tasks: list[Callable[[], T]], workers: int) -> list[T]:
