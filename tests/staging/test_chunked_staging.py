@@ -31,6 +31,9 @@ SEED = 2018
 PATIENTS = 160
 DEFECT_RATE = 0.05
 
+#: one worker builds the module's registry once (the fixture is module-scoped)
+pytestmark = pytest.mark.xdist_group("chunked_staging")
+
 
 def _tables(con) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     """Every staging table and the quarantine rows, in the order they are stored."""

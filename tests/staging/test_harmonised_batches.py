@@ -27,6 +27,10 @@ def _read(con) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     return {t: con.execute(f"SELECT * FROM harmonised.{t} ORDER BY rowid").df() for t in OUTPUTS}
 
 
+#: one worker builds the module's registry once (the fixture is module-scoped)
+pytestmark = pytest.mark.xdist_group("harmonised_batches")
+
+
 @pytest.fixture(scope="module")
 def harmonised_ways(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("harmonised_batches")
