@@ -31,7 +31,8 @@ SEED = 2018
 PATIENTS = 160
 DEFECT_RATE = 0.05
 
-#: one worker builds the module's registry once (the fixture is module-scoped)
+#: one worker builds the registry once: the fixture is session-scoped, because xdist may run
+#: other modules between these tests, which would tear a module-scoped fixture down
 pytestmark = pytest.mark.xdist_group("chunked_staging")
 
 
@@ -43,7 +44,7 @@ def _tables(con) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def staged_three_ways(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("chunked")
     generate_registry(root / "landing", seed=SEED, patients=PATIENTS, defect_rate=DEFECT_RATE)

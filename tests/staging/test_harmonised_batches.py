@@ -27,11 +27,12 @@ def _read(con) -> dict[str, pd.DataFrame]:  # noqa: ANN001
     return {t: con.execute(f"SELECT * FROM harmonised.{t} ORDER BY rowid").df() for t in OUTPUTS}
 
 
-#: one worker builds the module's registry once (the fixture is module-scoped)
+#: one worker builds the registry once: the fixture is session-scoped, because xdist may run
+#: other modules between these tests, which would tear a module-scoped fixture down
 pytestmark = pytest.mark.xdist_group("harmonised_batches")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def harmonised_ways(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("harmonised_batches")
     generate_registry(root / "landing", seed=2018, patients=160, defect_rate=0.05)
