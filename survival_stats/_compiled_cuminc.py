@@ -43,6 +43,25 @@ def _flush(h: int, acc: np.ndarray, c: np.ndarray, v: np.ndarray, v2: np.ndarray
         acc[h, k] = 0.0
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _add_failure_variance(h: int, m: int, ng: int, a: np.ndarray, c: np.ndarray,
+                          t3: np.ndarray, t4: np.ndarray, mm: np.ndarray, v: np.ndarray,
+                          v2: np.ndarray) -> None:
+    """crst's variance terms of a failure time of cause h, with its a, t3 and t4:
+    mm = a - c diag(t4), v2 += mm diag(t4 t3), v += mm diag(t3) mm' (inlined in each caller)."""
+    for p in range(m):
+        for k in range(ng):
+            mpk = a[p, k] - t4[k] * c[h, p, k]
+            mm[p, k] = mpk
+            v2[h, p, k] += mpk * t4[k] * t3[k]
+    for p in range(m):
+        for p2 in range(m):
+            s = 0.0
+            for k in range(ng):
+                s += mm[p, k] * t3[k] * mm[p2, k]
+            v[h, p, p2] += s
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _gray_cause_time(h: int, nd1: float, d1: np.ndarray, rho: float, n_risk: np.ndarray,
                      skm: np.ndarray, skmm: np.ndarray, inv_n: np.ndarray, t1: np.ndarray,
@@ -84,17 +103,7 @@ def _gray_cause_time(h: int, nd1: float, d1: np.ndarray, rho: float, n_risk: np.
         t4[r] = t4r
         t3[r] = t3r
         v3[h, r] += t4r * t4r * t3r
-    for p in range(m):
-        for k in range(ng):
-            mpk = a[p, k] - t4[k] * c[h, p, k]
-            mm[p, k] = mpk
-            v2[h, p, k] += mpk * t4[k] * t3[k]
-    for p in range(m):
-        for p2 in range(m):
-            s = 0.0
-            for k in range(ng):
-                s += mm[p, k] * t3[k] * mm[p2, k]
-            v[h, p, p2] += s
+    _add_failure_variance(h, m, ng, a, c, t3, t4, mm, v, v2)
     return fh
 
 
@@ -283,17 +292,7 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                                 t4[r] = t4r
                                 t3[r] = t3r
                                 v3[h, r] += t4r * t4r * t3r
-                            for p in range(m):
-                                for k in range(ng):
-                                    mpk = a[p, k] - t4[k] * c[h, p, k]
-                                    mm[p, k] = mpk
-                                    v2[h, p, k] += mpk * t4[k] * t3[k]
-                            for p in range(m):
-                                for p2 in range(m):
-                                    ss_ = 0.0
-                                    for k in range(ng):
-                                        ss_ += mm[p, k] * t3[k] * mm[p2, k]
-                                    v[h, p, p2] += ss_
+                            _add_failure_variance(h, m, ng, a, c, t3, t4, mm, v, v2)
                             f[h] = fh
                         elif skm[r0] > 0:
                             t4b = (1.0 - f[h]) * inv_skm[r0]

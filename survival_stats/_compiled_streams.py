@@ -43,6 +43,24 @@ def merge_cells(by_cell: np.ndarray, starts: np.ndarray, ends: np.ndarray,
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _count_in_block(cl: int, group_of: np.ndarray, status_of: np.ndarray, block: np.ndarray,
+                    touched: np.ndarray, n_touched: int) -> int:
+    """Count one subject of cell ``cl`` into block[g, k]; its group joins ``touched`` the
+    first time it is seen. Returns the number of groups touched so far."""
+    g = group_of[cl]
+    seen = False
+    for q in range(n_touched):
+        if touched[q] == g:
+            seen = True
+            break
+    if not seen:
+        touched[n_touched] = g
+        n_touched += 1
+    block[g, status_of[cl]] += 1.0
+    return n_touched
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
 def _read_block(time: np.ndarray, cell: np.ndarray, start: int, group_of: np.ndarray,
                 status_of: np.ndarray, block: np.ndarray,
                 touched: np.ndarray) -> tuple[int, int]:
@@ -59,16 +77,8 @@ def _read_block(time: np.ndarray, cell: np.ndarray, start: int, group_of: np.nda
     end = start
     n_touched = 0
     while end < n and time[end] == x:
-        g = group_of[cell[end]]
-        seen = False
-        for q in range(n_touched):
-            if touched[q] == g:
-                seen = True
-                break
-        if not seen:
-            touched[n_touched] = g
-            n_touched += 1
-        block[g, status_of[cell[end]]] += 1.0
+        n_touched = _count_in_block(cell[end], group_of, status_of, block, touched,
+                                    n_touched)
         end += 1
     return end, n_touched
 
@@ -86,17 +96,8 @@ def _read_block_keys(keys: np.ndarray, start: int, group_of: np.ndarray,
     end = start
     n_touched = 0
     while end < n and keys[end] >> four == x:
-        cl = np.int64(keys[end] & mask)
-        g = group_of[cl]
-        seen = False
-        for q in range(n_touched):
-            if touched[q] == g:
-                seen = True
-                break
-        if not seen:
-            touched[n_touched] = g
-            n_touched += 1
-        block[g, status_of[cl]] += 1.0
+        n_touched = _count_in_block(np.int64(keys[end] & mask), group_of, status_of, block,
+                                    touched, n_touched)
         end += 1
     return end, n_touched
 
