@@ -226,14 +226,21 @@ def _cross_table(con: duckdb.DuckDBPyConnection, centre: str, delivery: str,
             if typed.empty:
                 continue
             cast_canonical(typed, table)
-            source = query_frame(con, "staging/chunk_raw_rows", {**params, "lo": lo, "hi": hi},
-                                 table=table).set_index("source_row", drop=False)
             moved: list[pd.DataFrame] = []
+            # the chunk's verbatim text, read only when a rule moves one of its rows (the
+            # reasons quote the value as written)
+            source: dict[str, pd.DataFrame] = {}
 
             def move(tbl: str, frame: pd.DataFrame, mask: pd.Series, column: str, rule: str,
-                     detail: str | pd.Series, step: int, source: pd.DataFrame = source,
+                     detail: str | pd.Series, step: int, lo: int = lo, hi: int = hi,
+                     chunk_table: str = table, source: dict[str, pd.DataFrame] = source,
                      moved: list[pd.DataFrame] = moved) -> None:
-                q = quarantine_by_rule(frame, mask, tbl, column, rule, detail, source)
+                if "rows" not in source:  # the rules move only when a row fails
+                    source["rows"] = query_frame(
+                        con, "staging/chunk_raw_rows", {**params, "lo": lo, "hi": hi},
+                        table=chunk_table).set_index("source_row", drop=False)
+                q = quarantine_by_rule(frame, mask, tbl, column, rule, detail,
+                                       source.get("rows"))
                 moved.append(q.assign(phase=step))
 
             if table == "patients":
