@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import zipfile
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 import duckdb
@@ -171,6 +174,29 @@ def _is_formula(value: object) -> bool:
         value is not None and type(value).__name__ in ("ArrayFormula", "DataTableFormula"))
 
 
+#: a formula element of SpreadsheetML (``<f>``, ``<f t="shared" .../>``, any namespace prefix)
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+
+
+def _sheet_has_formulas(path: Path, worksheet: object) -> bool:
+    """Whether a worksheet's XML holds any formula element, by a streamed byte scan of its
+    part in the package (ECMA-376 Part 1, 18.3.1.40 ``f``): a sheet without formulas needs no
+    second, formula-reading parse. True when the part cannot be located (then it is read)."""
+    member = getattr(worksheet, "_worksheet_path", None)
+    if not member:
+        return True
+    try:
+        with zipfile.ZipFile(path) as archive, archive.open(member) as part:
+            tail = b""
+            while block := part.read(1 << 20):
+                if _FORMULA_TAG.search(tail + block):
+                    return True
+                tail = block[-64:]
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return True
+    return False
+
+
 def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[str, SourceTable]:
     """Read every canonical sheet of one workbook verbatim (cells rendered as text).
 
@@ -189,12 +215,7 @@ def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[
     except Exception as exc:  # openpyxl raises many types for a damaged workbook
         raise DeliveryError(dialect.centre_id, delivery, file,
                             f"unreadable workbook ({type(exc).__name__})") from exc
-    try:
-        formulas_wb = load_workbook(path, read_only=True, data_only=False)
-    except Exception as exc:
-        wb.close()  # openpyxl raises many types for a damaged workbook
-        raise DeliveryError(dialect.centre_id, delivery, file,
-                            f"unreadable workbook ({type(exc).__name__})") from exc
+    formulas_wb = None  # opened only when a sheet holds formulas (a second full parse)
     out: dict[str, SourceTable] = {}
     n_formulas = n_cached = 0
     try:
@@ -203,7 +224,15 @@ def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[
             if sheet not in wb.sheetnames:
                 continue
             it = wb[sheet].iter_rows(values_only=True)
-            formula_it = formulas_wb[sheet].iter_rows(values_only=True)
+            has_formulas = _sheet_has_formulas(path, wb[sheet])
+            if has_formulas and formulas_wb is None:
+                try:
+                    formulas_wb = load_workbook(path, read_only=True, data_only=False)
+                except Exception as exc:  # openpyxl raises many types for a damaged workbook
+                    raise DeliveryError(dialect.centre_id, delivery, file,
+                                        f"unreadable workbook ({type(exc).__name__})") from exc
+            formula_it = (formulas_wb[sheet].iter_rows(values_only=True)
+                          if has_formulas else repeat(()))
             first = next(it, None)
             next(formula_it, None)
             if first is None:
@@ -235,7 +264,8 @@ def read_xlsx_tables(path: Path, dialect: CentreDialect, delivery: str) -> dict[
             out[table] = SourceTable(table, f"{file}#{sheet}", sha, source_cols, frame=frame)
     finally:
         wb.close()
-        formulas_wb.close()
+        if formulas_wb is not None:
+            formulas_wb.close()
     if n_formulas and not n_cached:
         raise DeliveryError(dialect.centre_id, delivery, file,
                             f"the workbook holds {n_formulas} formula cell(s) and none has a "
