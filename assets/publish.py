@@ -49,6 +49,7 @@ def _published_registry(context: dg.AssetExecutionContext, warehouse: WarehouseR
     refresh_id = context.run.tags.get(REFRESH_TAG)
     wh = warehouse.warehouse
     with wh.connect() as con:
+        run_sql(con, "publish/drop_leftover_scratch")  # a crash's, never published
         # every table of the refresh exists now (quality's come from their own assets)
         comment_registry_tables(con)
         checks = query_frame(con, "meta/refresh_checks", [refresh_id])
