@@ -55,16 +55,18 @@ def read_tables_before_quarantine(con: duckdb.DuckDBPyConnection,
                                   dialect_of: DialectOf) -> PreQuarantineTables:
     """Every centre's newest staged delivery typed before quarantine, one frame per table
     (centres in order, each in source-row order; the centres without a dialect last)."""
+    out = PreQuarantineTables({})
+    if not (table_exists(con, "staging.deliveries") and table_exists(con, "raw.deliveries")):
+        return out  # nothing staged yet: every table empty
     deliveries = query_frame(con, "quality/pre_quarantine_deliveries")
     dialects: dict[str, CentreDialect] = {}
-    out = PreQuarantineTables({})
     for row in deliveries.itertuples(index=False):
         dialect = dialect_of(row.centre_id)
         if dialect is None:
             out.staged_only.append(row.centre_id)
             continue
         dialects[row.centre_id] = dialect
-        if row.raw_signature is not None and row.staged_signature == row.raw_signature:
+        if pd.notna(row.raw_signature) and row.staged_signature == row.raw_signature:
             out.from_staging.append(row.centre_id)
         else:
             out.from_raw.append(row.centre_id)

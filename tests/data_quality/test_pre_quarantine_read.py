@@ -146,3 +146,9 @@ def test_a_centre_without_its_dialect_is_validated_on_its_staged_rows(
     pd.testing.assert_frame_equal(
         patients[~patients["centre_id"].eq(centre)].reset_index(drop=True),
         others["patients"].reset_index(drop=True))
+
+
+def test_nothing_staged_yet_gives_no_rows(tmp_path: Path) -> None:
+    with Warehouse(tmp_path).connect() as con:
+        read = read_tables_before_quarantine(con, lambda _c: None)
+    assert read.tables == {} and read.from_staging == [] and read.staged_only == []
