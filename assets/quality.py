@@ -16,13 +16,11 @@ from assets.resources import LandingArea, PseudonymKey, WarehouseResource
 from assets.value_free import value_free_errors
 from data_quality import build_data_docs
 from data_quality.dashboard import render_dashboard
-from data_quality.pre_quarantine import combine_centres, typed_before_quarantine
+from data_quality.pre_quarantine_read import read_tables_before_quarantine
 from data_quality.query_store import refresh_queries, staged_deliveries
 from data_quality.validation import CENTRE_RESULT_COLUMNS
 from data_quality.workbook import write_query_workbooks
-from extraction.stage import read_current_staging
-from schemas.canonical import TABLE_NAMES
-from schemas.dialect import DialectError
+from schemas.dialect import CentreDialect, DialectError
 from warehouse.bookkeeping import record_check
 from warehouse.database import query_frame, table_exists, write_frame
 from warehouse.demo_banner import warehouse_is_demo
@@ -34,27 +32,22 @@ DASHBOARD_KEY = dg.AssetKey("quality_dashboard")
 
 
 def _tables_before_quarantine(con, landing: LandingArea, log) -> dict[str, pd.DataFrame]:
-    """Each centre's current delivery typed before quarantine; a centre whose dialect cannot
-    be read any more (folder removed) is validated on its staged rows instead."""
-    staged = staged_deliveries(con)
-    per_centre: dict[str, dict[str, pd.DataFrame]] = {}
-    fallback: list[str] = []
-    for centre, deliveries in staged.items():
+    """Each centre's current delivery typed before quarantine (staging's typed rows and its
+    quarantined rows typed again, :mod:`data_quality.pre_quarantine_read`); a centre whose
+    dialect cannot be read any more (folder removed) is validated on its staged rows."""
+    def dialect_of(centre: str) -> CentreDialect | None:
         try:
-            dialect = landing.dialect(centre)
+            return landing.dialect(centre)
         except (DialectError, OSError):
-            fallback.append(centre)
-            continue
-        per_centre[centre] = {
-            t: typed_before_quarantine(
-                query_frame(con, "raw/delivery_rows", [centre, max(deliveries)], table=t),
-                t, dialect)
-            for t in TABLE_NAMES if table_exists(con, f"raw.{t}")}
-    if fallback:
-        log.info(f"validated on staged rows (no centre.yaml): {', '.join(fallback)}")
-        current = read_current_staging(con)
-        per_centre["_staged"] = {t: f[f["centre_id"].isin(fallback)] for t, f in current.items()}
-    return combine_centres(per_centre)
+            return None
+
+    read = read_tables_before_quarantine(con, dialect_of)
+    if read.staged_only:
+        log.info(f"validated on staged rows (no centre.yaml): {', '.join(read.staged_only)}")
+    if read.from_raw:
+        log.info("typed from raw in full (raw content changed after staging): "
+                 f"{', '.join(read.from_raw)}")
+    return read.tables
 
 
 @dg.asset(key=EXPECTATIONS_KEY, deps=[*RAW_KEYS.values(), *STAGING_KEYS.values()],
