@@ -19,13 +19,14 @@ Each measurement runs in a fresh process on a file generated in a temporary fold
     .venv/bin/python benchmarks/bench_csv_memory.py --sizes-mb 5 20 80 --with-staging 5 20
     .venv/bin/python benchmarks/bench_csv_memory.py --sizes-mb 20 --encoding cp1252
     .venv/bin/python benchmarks/bench_csv_memory.py --sizes-mb --centre-sizes 5 20 80 200 \
-        --out issue18/centre_memory.json
+        --out issue18/centre_memory.json --baseline /path/to/main
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -126,10 +127,21 @@ def measure_one(mode: str, megabytes: float, encoding: str, chunk_rows: int = 50
             "duckdb": duckdb.__version__, **extra}
 
 
-def _run(mode: str, size: float, encoding: str, chunk_rows: int = 50_000) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--one", mode, str(size), encoding,
-                          str(chunk_rows)], check=True, capture_output=True, text=True).stdout
+def _run(mode: str, size: float, encoding: str, chunk_rows: int = 50_000,
+         baseline: Path | None = None) -> dict:
+    """One measurement in a fresh process; with ``baseline`` (another checkout of the
+    project, with its own .venv), that checkout's code measures it."""
+    python, script, env = sys.executable, __file__, None
+    if baseline is not None:
+        python = str(baseline / ".venv" / "bin" / "python")
+        script = str(baseline / "benchmarks" / "bench_csv_memory.py")
+        env = {**os.environ, "PYTHONPATH": str(baseline)}
+    out = subprocess.run([python, script, "--one", mode, str(size), encoding, str(chunk_rows)],
+                         check=True, capture_output=True, text=True, env=env,
+                         cwd=baseline).stdout
     result = json.loads(out.strip().splitlines()[-1])
+    result["code"] = "baseline" if baseline is not None else "this checkout"
+    result["load_average_1min"] = round(os.getloadavg()[0], 2)
     print(result, flush=True)
     return result
 
@@ -137,11 +149,19 @@ def _run(mode: str, size: float, encoding: str, chunk_rows: int = 50_000) -> dic
 def _best_centre(size: float, args: argparse.Namespace) -> dict:
     """A whole centre refresh and DuckDB's bare read_csv of the same file, side by side in
     turn, best of ``--repeat`` (lowest peak RSS; the machine is shared and noisy)."""
-    centres, bares = [], []
+    centres, bares, baselines = [], [], []
     for _ in range(args.repeat):
+        if args.baseline is not None:
+            baselines.append(_run("centre", size, args.encoding, args.chunk_rows,
+                                  args.baseline))
         centres.append(_run("centre", size, args.encoding, args.chunk_rows))
         bares.append(_run("bare", size, args.encoding))
     best = min(centres, key=lambda r: r["peak_rss_mb"])
+    if baselines:
+        before = min(baselines, key=lambda r: r["peak_rss_mb"])
+        best["baseline_peak_rss_mb"] = before["peak_rss_mb"]
+        best["baseline_peak_rss_mb_runs"] = [r["peak_rss_mb"] for r in baselines]
+        best["baseline_seconds_best"] = min(r["seconds"] for r in baselines)
     bare = min(bares, key=lambda r: r["peak_rss_mb"])
     best["runs"] = len(centres)
     best["peak_rss_mb_runs"] = [r["peak_rss_mb"] for r in centres]
@@ -167,6 +187,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     parser.add_argument("--encoding", default="utf-8")
     parser.add_argument("--out", default="csv_memory.json")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="another checkout (with its .venv) whose whole centre refresh "
+                             "is measured beside this one's, in turn (before/after)")
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
