@@ -182,10 +182,11 @@ def cuminc_walks(stream: EventStream | None, gray_streams: list[EventStream] | N
     def walk(st: EventStream, chunk: np.ndarray, gray: bool, curves: bool, risk: bool):
         out = cif if curves else _EMPTY
         return _compiled_cuminc.cuminc_walk(
-            st.time, st.cell, st.n_codes, st.group_size, wanted[chunk], float(rho), gray,
-            curves, np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
+            st.time, st.cell, st.n_codes, tuple(int(x) for x in st.group_size),
+            tuple(int(k) for k in wanted[chunk]), float(rho), gray, curves,
+            np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
             out.estimate, out.variance, out.n_jumps, risk, out.risk_offsets, out.risk_time,
-            out.risk_n, out.n_times, tuple(int(x) for x in st.group_size), st.keys, st.base)
+            out.risk_n, out.n_times, st.keys, st.base)
 
     tasks = []   # (stratum or None, chunk, callable)
     if stream is not None:
