@@ -115,62 +115,105 @@ def _cell_decoders(n_groups: int, n_codes: int) -> tuple[np.ndarray, np.ndarray]
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def packed_keys(time: np.ndarray, group: np.ndarray, status: np.ndarray,
-                n_codes: int, n_cells: int) -> tuple[np.ndarray, np.uint64, bool, np.ndarray]:
+def positive_time_span(time: np.ndarray) -> tuple[np.uint64, np.uint64]:
+    """The bit patterns of the smallest and the largest time > 0 (all ones and 0 when no
+    time is > 0): the span of :func:`packed_keys`."""
+    bits = time.view(np.uint64)
+    low = np.uint64(0xFFFFFFFFFFFFFFFF)
+    high = np.uint64(0)
+    for i in range(time.size):
+        b = bits[i]
+        if time[i] > 0:
+            low = min(low, b)
+            high = max(high, b)
+    return low, high
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def packed_keys(time: np.ndarray, group: np.ndarray, status: np.ndarray, n_codes: int,
+                n_cells: int, low: np.uint64,
+                high: np.uint64) -> tuple[np.ndarray, np.uint64, bool, np.ndarray]:
     """One sortable unsigned key per subject: its time's bits above 4 bits of its cell
     (group x n_codes + status, < 16). A non-negative double's bits increase with its value,
     so the keys sort by time, then cell; they are taken relative to the smallest positive
-    time (``base``; 0 stands for a zero time) and fit when the times span fewer than 2^60
-    bit patterns (about 256 powers of two), else ``ok`` is False. Also the subjects per
-    cell."""
+    time (``low``, from :func:`positive_time_span` or :func:`scan_inputs`, with the largest
+    ``high``; 0 stands for a zero time) and fit when the times span fewer than 2^59 bit
+    patterns (about 128 powers of two), else ``ok`` is False. Returns (keys, base, ok,
+    subjects per cell)."""
     n = time.size
     bits = time.view(np.uint64)
-    base = np.uint64(0xFFFFFFFFFFFFFFFF)
-    top = np.uint64(0)
-    for i in range(n):
-        b = bits[i]
-        if time[i] > 0:
-            if b < base:
-                base = b
-            if b > top:
-                top = b
+    base = low
     keys = np.empty(n, np.uint64)
     cell_size = np.zeros(n_cells, np.int64)
-    if top == 0:  # every time zero
+    if high == 0:  # every time zero
         base = np.uint64(0)
-    elif top - base >= np.uint64(1 << 59):
+    elif high - base >= np.uint64(1 << 59):
         return keys, base, False, cell_size
     one = np.uint64(1)
     four = np.uint64(4)
-    for i in range(n):
+    for i in range(n):     # no branch, no counter: vectorised
         rel = bits[i] - base + one if time[i] > 0 else np.uint64(0)
-        c = group[i] * n_codes + status[i]
-        cell_size[c] += 1
-        keys[i] = (rel << four) | np.uint64(c)
+        keys[i] = (rel << four) | np.uint64(group[i] * n_codes + status[i])
+    for i in range(n):
+        cell_size[group[i] * n_codes + status[i]] += 1
     return keys, base, True, cell_size
+
+
+#: Up to this many (group x status) code pairs, :func:`scan_inputs` counts pairs (one
+#: increment per subject), else status and group codes apart.
+_PAIRS_COUNTED = 1024
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
 def scan_inputs(time: np.ndarray, status: np.ndarray,
-                group: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray]:
-    """One pass over valid-looking inputs of ``cuminc``: whether every time is finite and
-    >= 0 and every status and group code is a whole number in 0..65535, with the subjects
-    per status code and per group code (counts up to the largest code). False sends the
-    caller to the checks that name the first bad value."""
+                group: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray, np.uint64, np.uint64]:
+    """Whether every time of ``cuminc``'s inputs is finite and >= 0 and every status and
+    group code is a whole number in 0..65535, with the subjects per status code and per
+    group code (counts up to the largest code) and the bit patterns of the smallest and
+    largest time > 0 (as :func:`positive_time_span`). False sends the caller to the checks
+    that name the first bad value. The checks, largest codes and time span are one pass
+    without a branch (numba vectorises it), the counts a second."""
     n = time.size
+    bits = time.view(np.uint64)
+    ones = np.uint64(0xFFFFFFFFFFFFFFFF)
+    zero = np.uint64(0)
+    times_ok = True
     s_top = 0
     g_top = 0
+    s_low = 0
+    g_low = 0
+    low = ones
+    high = zero
     for i in range(n):
         t = time[i]
         s = status[i]
         g = group[i]
-        if not (t >= 0.0 and t < np.inf) or s < 0 or s > 65535 or g < 0 or g > 65535:
-            return False, np.zeros(0, np.int64), np.zeros(0, np.int64)
+        times_ok &= (t >= 0.0) & (t < np.inf)
         s_top = max(s_top, s)
         g_top = max(g_top, g)
-    per_status = np.zeros(s_top + 1 if n else 0, np.int64)
-    per_group = np.zeros(g_top + 1 if n else 0, np.int64)
-    for i in range(n):
-        per_status[status[i]] += 1
-        per_group[group[i]] += 1
-    return True, per_status, per_group
+        s_low = min(s_low, s)
+        g_low = min(g_low, g)
+        b = bits[i]
+        positive = t > 0
+        low = min(low, b if positive else ones)
+        high = max(high, b if positive else zero)
+    if not times_ok or s_low < 0 or g_low < 0 or s_top > 65535 or g_top > 65535:
+        return False, np.zeros(0, np.int64), np.zeros(0, np.int64), low, high
+    if n == 0:
+        return True, np.zeros(0, np.int64), np.zeros(0, np.int64), low, high
+    n_status = s_top + 1
+    per_status = np.zeros(n_status, np.int64)
+    per_group = np.zeros(g_top + 1, np.int64)
+    if n_status * (g_top + 1) <= _PAIRS_COUNTED:
+        pairs = np.zeros(n_status * (g_top + 1), np.int64)
+        for i in range(n):
+            pairs[group[i] * n_status + status[i]] += 1
+        for g in range(g_top + 1):
+            for k in range(n_status):
+                per_status[k] += pairs[g * n_status + k]
+                per_group[g] += pairs[g * n_status + k]
+    else:
+        for i in range(n):
+            per_status[status[i]] += 1
+            per_group[group[i]] += 1
+    return True, per_status, per_group, low, high
