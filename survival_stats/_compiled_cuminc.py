@@ -4,8 +4,9 @@ causes together, from 100,000 subjects.
 
 A call handles the causes it is given, so that threads can take disjoint sets of causes
 (the per-group at-risk and all-cause KM state is cheap and kept by each). ``cinc``'s
-all-cause KM of a group and ``crst``'s are the same estimate: one is kept, with its
-reciprocal and 1 / (number at risk). A block of one subject (continuous times: almost every
+all-cause KM of a group and ``crst``'s are the same estimate, computed as fk (1 - d / r) and
+as S (1 - d x (1 / r)): the same number after blocks of one subject, so that one division
+serves both while no tie has made them differ by a rounding. A block of one subject (continuous times: almost every
 block) has its own code: only that subject's group changes, the failure counts are 0 or 1,
 and every term that is then a zero (a product with a count of 0, a sum with 0) is left out.
 Blocks of tied times take the general code of :mod:`survival_stats._compiled_streams` and
@@ -15,8 +16,7 @@ and sums the other-cause terms per group until then (their factor c changes only
 times): the same sum as ``crst`` in another order. The state is in stack arrays of a size
 fixed at compile time (:mod:`survival_stats._fixed_arrays`). The results equal the
 table-based twins of :mod:`survival_stats._numpy_kernels` (used below that size) to
-rounding: a product by a reciprocal stands for some divisions. Gray (1988) Ann Stat
-16:1141; Aalen & Johansen (1978) Scand J Stat 5:141.
+rounding. Gray (1988) Ann Stat 16:1141; Aalen & Johansen (1978) Scand J Stat 5:141.
 """
 
 from __future__ import annotations
@@ -89,7 +89,10 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, sizes: tuple,
     t4 = fixed_zeros(sizes, causes, "G")
     mm = fixed_zeros(sizes, causes, "MG")
     d1 = fixed_zeros(sizes, causes, "G")
-    # CIF (cinc) per group x cause with its variance sums; the next jump and risk-row slots
+    # CIF (cinc): all-cause KM fk per group (before the current block), the CIF per group x
+    # cause with its variance sums; the next jump and risk-row slots
+    fk = fixed_zeros(sizes, causes, "G")
+    fk[:] = 1.0
     f_cif = fixed_zeros(sizes, causes, "GC")
     cv1 = fixed_zeros(sizes, causes, "GC")
     cv2 = fixed_zeros(sizes, causes, "GC")
@@ -148,16 +151,24 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, sizes: tuple,
                 km[r0] = km_after
                 inv_km[r0] = inv_km_after
                 if do_cif:
-                    fk_rs = km_before / rs
+                    fk_before = fk[r0]
+                    if fk_before == km_before:    # 1 - 1 / r is 1 - 1 x (1 / r)
+                        inv_fkn = inv_km_after
+                        fk[r0] = km_after
+                    else:                         # after a tie: cinc's own rounding
+                        fk_after = fk_before * (1.0 - 1.0 / rs)
+                        inv_fkn = 1.0 / fk_after if fk_after > 0 else 0.0
+                        fk[r0] = fk_after
+                    fk_rs = fk_before / rs
                     w1 = fk_rs * fk_rs        # fk^2 / r^2 x 1 x (1 - 0): one failure
                     for h in range(nc):
                         if h == hk:
                             f_cif[r0, h] += fk_rs
                             fgh = f_cif[r0, h]
-                            b = 1.0 + fgh * inv_km_after
+                            b = 1.0 + fgh * inv_fkn
                             cv1[r0, h] += b * b * w1
-                            cv2[r0, h] += inv_km_after * (b * w1)
-                            cv3[r0, h] += inv_km_after * inv_km_after * w1
+                            cv2[r0, h] += inv_fkn * (b * w1)
+                            cv3[r0, h] += inv_fkn * inv_fkn * w1
                             e = next_jump[r0, h]
                             jump_time[e] = x
                             estimate[e] = fgh
@@ -165,10 +176,10 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, sizes: tuple,
                                            - 2.0 * fgh * cv2[r0, h])
                             next_jump[r0, h] = e + 1
                         else:
-                            aa = f_cif[r0, h] * inv_km_after
+                            aa = f_cif[r0, h] * inv_fkn
                             cv1[r0, h] += aa * aa * w1
-                            cv2[r0, h] += inv_km_after * (aa * w1)
-                            cv3[r0, h] += inv_km_after * inv_km_after * w1
+                            cv2[r0, h] += inv_fkn * (aa * w1)
+                            cv3[r0, h] += inv_fkn * inv_fkn * w1
                 if do_gray:
                     tr = 0.0
                     for r in range(ng):
@@ -220,8 +231,9 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, sizes: tuple,
                 if ndg == 0:
                     continue
                 rs = n_risk[g]
-                inv_fkn = inv_km[g]
-                fk_rs = kmm[g] / rs
+                fk_after = fk[g] * (1.0 - ndg / rs)
+                inv_fkn = 1.0 / fk_after if fk_after > 0 else 0.0
+                fk_rs = fk[g] / rs
                 fk2_rs2 = fk_rs * fk_rs
                 # 1 / (r - 1) of the tie correction; r = 1 only with x <= 1 (not used then)
                 tie = 1.0 / (rs - 1.0) if rs > 1 else 0.0
@@ -243,6 +255,7 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, sizes: tuple,
                         estimate[e] = fgh
                         variance[e] = cv1[g, h] + fgh * fgh * cv3[g, h] - 2.0 * fgh * cv2[g, h]
                         next_jump[g, h] = e + 1
+                fk[g] = fk_after
         if do_gray and nd > 0:
             tr = 0.0
             for r in range(ng):
