@@ -1,7 +1,10 @@
 """Gray's test (cmprsk's Fortran ``crst``) at one block of tied times, for the compiled walk
 of :mod:`survival_stats._compiled_cuminc`: the terms of a failure time of one cause and the
 flush of the other causes' terms summed until it. Every function is inlined into the walk
-(numba ``inline="always"``), so that the walk's state arrays stay on its stack.
+(numba ``inline="always"``), so that the walk's state arrays stay on its stack. numba's
+cache of the walk is keyed on its own file only: after an edit here (or in
+:mod:`survival_stats._compiled_streams`), delete ``survival_stats/__pycache__/*.nb[ci]`` or
+the walk keeps the code it inlined before.
 Gray (1988) Ann Stat 16:1141; formulas as in :mod:`survival_stats._numpy_kernels`.
 """
 

@@ -43,20 +43,17 @@ def merge_cells(by_cell: np.ndarray, starts: np.ndarray, ends: np.ndarray,
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _count_in_block(cl: int, group_of: np.ndarray, status_of: np.ndarray, block: np.ndarray,
-                    touched: np.ndarray, n_touched: int) -> int:
-    """Count one subject of cell ``cl`` into block[g, k]; its group joins ``touched`` the
-    first time it is seen. Returns the number of groups touched so far."""
-    g = group_of[cl]
-    seen = False
-    for q in range(n_touched):
-        if touched[q] == g:
-            seen = True
-            break
-    if not seen:
-        touched[n_touched] = g
-        n_touched += 1
-    block[g, status_of[cl]] += 1.0
+def _touched_groups(block: np.ndarray, touched: np.ndarray) -> int:
+    """The groups with a subject in the block just counted (rows of ``block`` not all 0)
+    into ``touched``, in group order; returns their number."""
+    n_touched = 0
+    for g in range(block.shape[0]):
+        seen = False
+        for k in range(block.shape[1]):
+            seen |= block[g, k] != 0.0
+        if seen:
+            touched[n_touched] = g
+            n_touched += 1
     return n_touched
 
 
@@ -66,7 +63,8 @@ def _read_block(time: np.ndarray, cell: np.ndarray, start: int, group_of: np.nda
                 touched: np.ndarray) -> tuple[int, int]:
     """Count the block of tied times from ``start`` into block[g, k] (``group_of`` and
     ``status_of`` decode a cell); the groups in it go to ``touched``. Returns (end of the
-    block, number of groups touched)."""
+    block, number of groups touched). The cell code g x n_codes + k is block[g, k]'s place
+    in the C-ordered block: the count needs no decoding and no branch per subject."""
     n = time.size
     x = time[start]
     if start + 1 == n or time[start + 1] != x:  # a time of one subject (continuous times)
@@ -74,13 +72,12 @@ def _read_block(time: np.ndarray, cell: np.ndarray, start: int, group_of: np.nda
         touched[0] = g
         block[g, status_of[cell[start]]] += 1.0
         return start + 1, 1
+    flat = block.reshape(block.size)
     end = start
-    n_touched = 0
     while end < n and time[end] == x:
-        n_touched = _count_in_block(cell[end], group_of, status_of, block, touched,
-                                    n_touched)
+        flat[cell[end]] += 1.0
         end += 1
-    return end, n_touched
+    return end, _touched_groups(block, touched)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -93,13 +90,12 @@ def _read_block_keys(keys: np.ndarray, start: int, group_of: np.ndarray,
     four = np.uint64(4)
     mask = np.uint64(15)
     x = keys[start] >> four
+    flat = block.reshape(block.size)
     end = start
-    n_touched = 0
     while end < n and keys[end] >> four == x:
-        n_touched = _count_in_block(np.int64(keys[end] & mask), group_of, status_of, block,
-                                    touched, n_touched)
+        flat[np.int64(keys[end] & mask)] += 1.0
         end += 1
-    return end, n_touched
+    return end, _touched_groups(block, touched)
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
