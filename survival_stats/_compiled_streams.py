@@ -160,15 +160,11 @@ def packed_keys(time: np.ndarray, group: np.ndarray, status: np.ndarray, n_codes
 _PAIRS_COUNTED = 1024
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
-def scan_inputs(time: np.ndarray, status: np.ndarray,
-                group: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray, np.uint64, np.uint64]:
-    """Whether every time of ``cuminc``'s inputs is finite and >= 0 and every status and
-    group code is a whole number in 0..65535, with the subjects per status code and per
-    group code (counts up to the largest code) and the bit patterns of the smallest and
-    largest time > 0 (as :func:`positive_time_span`). False sends the caller to the checks
-    that name the first bad value. The checks, largest codes and time span are one pass
-    without a branch (numba vectorises it), the counts a second."""
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _checked_tops(time: np.ndarray, status: np.ndarray,
+                  group: np.ndarray) -> tuple[bool, int, int, np.uint64, np.uint64]:
+    """(all valid, largest status code, largest group code, smallest and largest bit
+    pattern of a time > 0): one pass without a branch (numba vectorises it)."""
     n = time.size
     bits = time.view(np.uint64)
     ones = np.uint64(0xFFFFFFFFFFFFFFFF)
@@ -193,23 +189,81 @@ def scan_inputs(time: np.ndarray, status: np.ndarray,
         positive = t > 0
         low = min(low, b if positive else ones)
         high = max(high, b if positive else zero)
-    if not times_ok or s_low < 0 or g_low < 0 or s_top > 65535 or g_top > 65535:
-        return False, np.zeros(0, np.int64), np.zeros(0, np.int64), low, high
-    if n == 0:
-        return True, np.zeros(0, np.int64), np.zeros(0, np.int64), low, high
+    ok = times_ok and s_low >= 0 and g_low >= 0 and s_top <= 65535 and g_top <= 65535
+    return ok, s_top, g_top, low, high
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _code_counts(status: np.ndarray, group: np.ndarray, s_top: int, g_top: int,
+                 pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Subjects per status code and per group code from the (group x status) pair counts
+    ``pairs`` (empty: counted here, apart)."""
     n_status = s_top + 1
     per_status = np.zeros(n_status, np.int64)
     per_group = np.zeros(g_top + 1, np.int64)
-    if n_status * (g_top + 1) <= _PAIRS_COUNTED:
-        pairs = np.zeros(n_status * (g_top + 1), np.int64)
-        for i in range(n):
-            pairs[group[i] * n_status + status[i]] += 1
+    if pairs.size:
         for g in range(g_top + 1):
             for k in range(n_status):
                 per_status[k] += pairs[g * n_status + k]
                 per_group[g] += pairs[g * n_status + k]
     else:
-        for i in range(n):
+        for i in range(status.size):
             per_status[status[i]] += 1
             per_group[group[i]] += 1
+    return per_status, per_group
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def scan_inputs(time: np.ndarray, status: np.ndarray,
+                group: np.ndarray) -> tuple[bool, np.ndarray, np.ndarray, np.uint64, np.uint64]:
+    """Whether every time of ``cuminc``'s inputs is finite and >= 0 and every status and
+    group code is a whole number in 0..65535, with the subjects per status code and per
+    group code (counts up to the largest code) and the bit patterns of the smallest and
+    largest time > 0 (as :func:`positive_time_span`). False sends the caller to the checks
+    that name the first bad value. The checks, largest codes and time span are one pass
+    without a branch (numba vectorises it), the counts a second."""
+    ok, s_top, g_top, low, high = _checked_tops(time, status, group)
+    if not ok or time.size == 0:
+        return ok, np.zeros(0, np.int64), np.zeros(0, np.int64), low, high
+    n_pairs = (s_top + 1) * (g_top + 1)
+    pairs = np.zeros(n_pairs if n_pairs <= _PAIRS_COUNTED else 0, np.int64)
+    if pairs.size:
+        for i in range(time.size):
+            pairs[group[i] * (s_top + 1) + status[i]] += 1
+    per_status, per_group = _code_counts(status, group, s_top, g_top, pairs)
     return True, per_status, per_group, low, high
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def scan_and_pack(time: np.ndarray, status: np.ndarray, group: np.ndarray,
+                  max_cells: int) -> tuple[bool, np.ndarray, np.ndarray, np.uint64, np.uint64,
+                                           np.ndarray, np.uint64, np.ndarray]:
+    """:func:`scan_inputs` that also builds the unsorted :func:`packed_keys` of the
+    subjects in its counting pass, for cells = group code x (largest status + 1) + status,
+    when there are at most ``max_cells`` such cells and the times fit the keys: (ok, per
+    status, per group, low, high, keys, base, subjects per cell), the keys empty when they
+    were not built. One pass over the inputs fewer than the scan and then the keys."""
+    empty = np.zeros(0, np.int64)
+    no_keys = np.zeros(0, np.uint64)
+    ok, s_top, g_top, low, high = _checked_tops(time, status, group)
+    if not ok or time.size == 0:
+        return ok, empty, empty, low, high, no_keys, np.uint64(0), empty
+    n_status = s_top + 1
+    n_cells = n_status * (g_top + 1)
+    base = np.uint64(0) if high == 0 else low
+    fits = high == 0 or high - low < np.uint64(1 << 59)
+    if n_cells > max_cells or not fits:
+        per_status, per_group = scan_inputs(time, status, group)[1:3]
+        return True, per_status, per_group, low, high, no_keys, base, empty
+    bits = time.view(np.uint64)
+    keys = np.empty(time.size, np.uint64)
+    cell_size = np.zeros(n_cells, np.int64)
+    one = np.uint64(1)
+    four = np.uint64(4)
+    for i in range(time.size):
+        rel = bits[i] - base + one if time[i] > 0 else np.uint64(0)
+        c = group[i] * n_status + status[i]
+        cell_size[c] += 1
+        keys[i] = (rel << four) | np.uint64(c)
+    per_status, per_group = _code_counts(status, group, s_top, g_top, cell_size)
+    return True, per_status, per_group, low, high, keys, base, cell_size

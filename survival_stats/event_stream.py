@@ -61,12 +61,27 @@ def uses_streams(n: int) -> bool:
     return n > 0 and n >= _numpy_kernels.COMPILED_FROM
 
 
+@dataclass(frozen=True)
+class StreamHint:
+    """What the compiled input scan already knows about a sample
+    (:func:`survival_stats._compiled_streams.scan_and_pack`): the bit patterns of its
+    smallest and largest time > 0 and, when it built them, the unsorted sort keys (above
+    ``base``) with the subjects per cell, for ``n_groups`` groups and ``n_codes`` status
+    codes (``keys`` empty otherwise)."""
+
+    time_span: tuple[int, int]
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)
+    base: int = 0
+    cell_size: np.ndarray | None = None
+    n_groups: int = 0
+    n_codes: int = 0
+
+
 def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_groups: int,
-                 n_codes: int, time_span: tuple[int, int] | None = None) -> EventStream:
+                 n_codes: int, hint: StreamHint | None = None) -> EventStream:
     """The :class:`EventStream` of finite ``time`` with ``group`` codes 0..n_groups-1 and
-    ``status`` codes 0..n_codes-1. ``time_span``: the bit patterns of the smallest and
-    largest time > 0 when the caller has them
-    (:func:`survival_stats._compiled_streams.scan_inputs`), else found here."""
+    ``status`` codes 0..n_codes-1; ``hint``: what the input scan found (its keys are used,
+    and sorted, when they are for these groups and codes)."""
     from survival_stats import _compiled_streams
 
     n_cells = n_groups * n_codes
@@ -74,10 +89,14 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
     g = np.ascontiguousarray(group, dtype=np.int64)
     s = np.ascontiguousarray(status, dtype=np.int64)
     if n_cells <= PACKED_CELLS:
-        low, high = time_span if time_span is not None else \
-            _compiled_streams.positive_time_span(t)
-        keys, base, fits, cell_size = _compiled_streams.packed_keys(
-            t, g, s, n_codes, n_cells, np.uint64(low), np.uint64(high))
+        if hint is not None and hint.keys.size == t.size and hint.n_groups == n_groups \
+                and hint.n_codes == n_codes:
+            keys, base, fits, cell_size = hint.keys, hint.base, True, hint.cell_size
+        else:
+            low, high = hint.time_span if hint is not None else \
+                _compiled_streams.positive_time_span(t)
+            keys, base, fits, cell_size = _compiled_streams.packed_keys(
+                t, g, s, n_codes, n_cells, np.uint64(low), np.uint64(high))
         if fits:
             keys.sort()
             return EventStream(np.zeros(0), np.zeros(0, np.int64), n_codes,
@@ -125,16 +144,16 @@ def _merged(by_cell: np.ndarray, offsets: np.ndarray,
 
 def stratum_streams(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,
                     n_codes: int, strata, whole: EventStream | None = None,
-                    time_span: tuple[int, int] | None = None) -> list[EventStream]:
+                    hint: StreamHint | None = None) -> list[EventStream]:
     """One stream per stratum (a single one without strata: ``whole`` when given), every
-    group in each (``time_span`` as :func:`event_stream`'s, of all of ``t``)."""
+    group in each (``hint`` as :func:`event_stream`'s, of all of ``t``)."""
     from survival_stats._arrays import group_codes
 
     if strata is None:
-        return [whole or event_stream(t, s, codes, n_groups, n_codes, time_span)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes, hint)]
     st_codes, st_levels = group_codes(strata, t.size, "strata")
     if len(st_levels) == 1:
-        return [whole or event_stream(t, s, codes, n_groups, n_codes, time_span)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes, hint)]
     return [event_stream(t[sel], s[sel], codes[sel], n_groups, n_codes)
             for sel in (st_codes == h for h in range(len(st_levels)))]
 

@@ -96,7 +96,7 @@ def gray_test(time, status, group, cause: int | None = None, strata=None,
     t, s, codes, levels, causes, n_codes, labels, span = prepare_competing_risks(
         time, status, np.asarray(group), [cause] if cause is not None else None, cencode)
     if uses_streams(t.size):
-        streams = stratum_streams(t, s, codes, len(levels), n_codes, strata, time_span=span)
+        streams = stratum_streams(t, s, codes, len(levels), n_codes, strata, hint=span)
         _, pieces = cuminc_walks(None, streams, causes, rho, worker_threads(t.size))
         tests = [gray_from_pieces(p, k, len(levels))
                  for k, p in zip(causes, pieces, strict=True)]

@@ -54,3 +54,27 @@ def test_a_bad_time_on_the_compiled_path_names_its_index(monkeypatch, bad, messa
     t[[123, 400]] = bad
     with pytest.raises(ValueError, match=message):
         competing_risks(t, rng.integers(0, 3, 500), rng.integers(0, 2, 500))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, -0.0, 1e-300, 5e-324, 0.5, 3.0, 1e300]),
+                          st.integers(0, 3), st.integers(0, 3)), min_size=1, max_size=60))
+def test_scan_and_pack_keys_equal_packed_keys(rows):
+    """The keys built in the scan's counting pass are :func:`packed_keys`' (when the cells
+    fit and the time span fits), with the same counts as the scan alone."""
+    t = np.array([r[0] for r in rows])
+    s = np.array([r[1] for r in rows], np.int64)
+    g = np.array([r[2] for r in rows], np.int64)
+    ok, per_status, per_group, low, high, keys, base, cell_size = \
+        _compiled_streams.scan_and_pack(t, s, g, 16)
+    scanned = _compiled_streams.scan_inputs(t, s, g)
+    assert ok and np.array_equal(per_status, scanned[1])
+    assert np.array_equal(per_group, scanned[2]) and (low, high) == scanned[3:]
+    n_codes, n_groups = per_status.size, per_group.size
+    want, want_base, fits, want_size = _compiled_streams.packed_keys(
+        t, g, s, n_codes, n_codes * n_groups, np.uint64(low), np.uint64(high))
+    if n_codes * n_groups > 16 or not fits:
+        assert keys.size == 0
+    else:
+        assert np.array_equal(keys, want) and base == want_base
+        assert np.array_equal(cell_size, want_size)
