@@ -3,17 +3,20 @@ cmprsk's Aalen variance, Fortran ``cinc``) and Gray's test (Fortran ``crst``) of
 causes together, from 100,000 subjects.
 
 A call handles the causes it is given, so that threads can take disjoint sets of causes
-(the per-group at-risk and all-cause KM state is cheap and kept by each). A block of one
-subject (continuous times: almost every block) has its own code: only that subject's group
-changes, the failure counts are 0 or 1, and every term that is then a zero (a product with
-a count of 0, a sum with 0) is left out, which gives the very same floating-point results
-as the general block code. Blocks of tied times take the general code of
-:mod:`survival_stats._compiled_streams` (read by cells, touching only the groups in the
-block). Gray's test does its O(groups^2) work only at the times of a failure from its
-cause and sums the other-cause terms per group until then (their factor c changes only at
-cause times): the same sum as ``crst`` in another order. Formulas and sources as in
-:mod:`survival_stats._numpy_kernels` (the table-based twins used below that size).
-Gray (1988) Ann Stat 16:1141; Aalen & Johansen (1978) Scand J Stat 5:141.
+(the per-group at-risk and all-cause KM state is cheap and kept by each). ``cinc``'s
+all-cause KM of a group and ``crst``'s are the same estimate, computed as fk (1 - d / r) and
+as S (1 - d x (1 / r)): the same number after blocks of one subject, so that one division
+serves both while no tie has made them differ by a rounding. A block of one subject (continuous times: almost every
+block) has its own code: only that subject's group changes, the failure counts are 0 or 1,
+and every term that is then a zero (a product with a count of 0, a sum with 0) is left out.
+Blocks of tied times take the general code of :mod:`survival_stats._compiled_streams` and
+:mod:`survival_stats._compiled_gray` (read by cells, touching only the groups in the
+block). Gray's test does its O(groups^2) work only at the times of a failure from its cause
+and sums the other-cause terms per group until then (their factor c changes only at cause
+times): the same sum as ``crst`` in another order. The state is in stack arrays of a size
+fixed at compile time (:mod:`survival_stats._fixed_arrays`). The results equal the
+table-based twins of :mod:`survival_stats._numpy_kernels` (used below that size) to
+rounding. Gray (1988) Ann Stat 16:1141; Aalen & Johansen (1978) Scand J Stat 5:141.
 """
 
 from __future__ import annotations
@@ -21,102 +24,21 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from survival_stats._compiled_gray import flush_other_causes, gray_cause_time
 from survival_stats._compiled_streams import _cell_decoders, _read_block, _read_block_keys
-
-
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _flush(h: int, acc: np.ndarray, c: np.ndarray, v: np.ndarray, v2: np.ndarray,
-           v3: np.ndarray) -> None:
-    """Add cause h's summed other-cause terms t4b^2 t3b per group (``acc[h]``) to crst's v,
-    v2, v3 with the current c: v += c diag(acc) c', v2 -= c diag(acc), v3 += acc."""
-    m, ng = v2.shape[1], v2.shape[2]
-    for k in range(ng):
-        w = acc[h, k]
-        if w == 0.0:
-            continue
-        v3[h, k] += w
-        for p in range(m):
-            cw = c[h, p, k] * w
-            v2[h, p, k] -= cw
-            for q in range(m):
-                v[h, p, q] += cw * c[h, q, k]
-        acc[h, k] = 0.0
-
-
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _add_failure_variance(h: int, m: int, ng: int, a: np.ndarray, c: np.ndarray,
-                          t3: np.ndarray, t4: np.ndarray, mm: np.ndarray, v: np.ndarray,
-                          v2: np.ndarray) -> None:
-    """crst's variance terms of a failure time of cause h, with its a, t3 and t4:
-    mm = a - c diag(t4), v2 += mm diag(t4 t3), v += mm diag(t3) mm' (inlined in each caller)."""
-    for p in range(m):
-        for k in range(ng):
-            mpk = a[p, k] - t4[k] * c[h, p, k]
-            mm[p, k] = mpk
-            v2[h, p, k] += mpk * t4[k] * t3[k]
-    for p in range(m):
-        for p2 in range(m):
-            s = 0.0
-            for k in range(ng):
-                s += mm[p, k] * t3[k] * mm[p2, k]
-            v[h, p, p2] += s
+from survival_stats._fixed_arrays import fixed_int_zeros, fixed_zeros
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
-def _gray_cause_time(h: int, nd1: float, d1: np.ndarray, rho: float, n_risk: np.ndarray,
-                     skm: np.ndarray, skmm: np.ndarray, inv_n: np.ndarray, t1: np.ndarray,
-                     inv_skm: np.ndarray, tr: float, inv_tr: float, f1m: np.ndarray,
-                     fm: float, c: np.ndarray, score: np.ndarray, v: np.ndarray,
-                     v2: np.ndarray, v3: np.ndarray, a: np.ndarray, t3: np.ndarray,
-                     t4: np.ndarray, mm: np.ndarray) -> float:
-    """crst's terms of a time with ``nd1`` > 0 failures from one cause (``d1[r]`` per
-    group; ``f1m`` each group's CIF of the cause before the time, ``fm`` the pooled one;
-    the cause's sums in ``c[h]``, ``score[h]``, ``v[h]``, ``v2[h]``, ``v3[h]``). Returns
-    the pooled CIF after the time. Only rows 0..G-2 of a and c enter the test (are kept)."""
-    ng = n_risk.size
-    m = ng - 1
-    tq = 0.0
-    for r in range(ng):
-        if n_risk[r] > 0:
-            tq += t1[r] * (1.0 - f1m[r])
-    fh = fm + nd1 / tr
-    fb = 1.0 if rho == 0.0 else (1.0 - fm) ** rho
-    w = nd1 * inv_tr / (1.0 - fm)
-    for r in range(m):
-        t1r = t1[r]
-        for k in range(ng):
-            ark = fb * ((t1r if r == k else 0.0) - t1r * t1[k] * inv_tr)
-            a[r, k] = ark
-            c[h, r, k] += ark * w
-    nd1_tq = nd1 / tq
-    for r in range(m):
-        if n_risk[r] > 0:
-            score[h, r] += fb * (d1[r] - nd1_tq * t1[r] * (1.0 - f1m[r]))
-    one_fh = 1.0 - fh
-    for r in range(ng):
-        t4r = 1.0 - one_fh * inv_skm[r] if skm[r] > 0 else 1.0
-        t3r = 0.0
-        if n_risk[r] > 0:
-            t5 = 1.0 - (nd1 - 1.0) / (tr * skmm[r] - 1.0) if nd1 > 1 else 1.0
-            x = t5 * skmm[r] * nd1 * inv_tr * inv_n[r]
-            t3r = x if x - x == 0.0 else 0.0     # x finite
-        t4[r] = t4r
-        t3[r] = t3r
-        v3[h, r] += t4r * t4r * t3r
-    _add_failure_variance(h, m, ng, a, c, t3, t4, mm, v, v2)
-    return fh
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np.ndarray,
-                causes: np.ndarray, rho: float, do_gray: bool, do_cif: bool,
+def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, sizes: tuple,
+                causes: tuple, rho: float, do_gray: bool, do_cif: bool,
                 curve_of: np.ndarray, jump_offsets: np.ndarray, jump_time: np.ndarray,
                 estimate: np.ndarray, variance: np.ndarray, n_jumps: np.ndarray,
                 do_risk: bool, risk_offsets: np.ndarray, risk_time: np.ndarray,
-                risk_n: np.ndarray, n_times: np.ndarray, sizes: tuple,
-                keys: np.ndarray, base: int) -> tuple[np.ndarray, ...]:
-    """CIFs and Gray's test of the causes ``causes`` over one stream (``cell`` = group x
-    n_codes + status per subject, in time order; ``group_size`` the subjects per group).
+                risk_n: np.ndarray, n_times: np.ndarray, keys: np.ndarray,
+                base: int) -> tuple[np.ndarray, ...]:
+    """CIFs and Gray's test of the status codes ``causes`` over one stream (``cell`` = group
+    x n_codes + status per subject, in time order; ``sizes`` the subjects per group).
 
     CIF (``do_cif``): curve (g, h) is the slot ``curve_of[g, h]``, writing its jumps (time,
     estimate, Aalen variance) from ``jump_offsets[slot]`` and counting them in
@@ -128,52 +50,64 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
     :func:`survival_stats._compiled_streams.packed_keys` (above ``base``) instead of
     ``time`` and ``cell``: no decoded copy of the stream.
 
-    ``sizes`` is ``group_size`` as a tuple: its length, the number of groups, is part of
-    its type, so numba compiles it in as a constant (one machine code per number of groups,
-    cached) and the loops over the groups unroll: a third less time than with the number
-    read at run time.
+    ``sizes`` and ``causes`` are tuples: their lengths, the numbers of groups and causes, are
+    part of their type, so numba compiles them in as constants (one machine code per number
+    of groups and of causes, cached); the loops over groups and causes unroll and the state
+    has a fixed size.
     """
     ng = len(sizes)
     m = max(ng - 1, 0)
-    nc = causes.size
+    nc = len(causes)
     group_of, status_of = _cell_decoders(ng, n_codes)
-    local = np.full(n_codes, -1, np.int64)   # status code -> this call's cause index
-    for h in range(nc):
-        local[causes[h]] = h
-    n_risk = group_size.astype(np.float64)
-    # Gray: all-cause KM (skmm: before the current block), 1 / n, n / KM(t-), 1 / KM
-    skm = np.ones(ng)
-    skmm = np.ones(ng)
-    inv_n = np.zeros(ng)
-    t1 = np.zeros(ng)
-    inv_skm = np.ones(ng)
+    # per group: at risk, 1 / at risk, all-cause KM before (kmm) and after (km) the current
+    # block with km's reciprocal, and crst's t1 = at risk / kmm
+    n_risk = fixed_zeros(sizes, causes, "G")
+    inv_n = fixed_zeros(sizes, causes, "G")
+    kmm = fixed_zeros(sizes, causes, "G")
+    km = fixed_zeros(sizes, causes, "G")
+    inv_km = fixed_zeros(sizes, causes, "G")
+    t1 = fixed_zeros(sizes, causes, "G")
     for r in range(ng):
+        n_risk[r] = sizes[r]
+        kmm[r] = km[r] = inv_km[r] = 1.0
         if n_risk[r] > 0:
             inv_n[r] = 1.0 / n_risk[r]
-            t1[r] = n_risk[r] / skmm[r]
-    f1 = np.zeros((nc, ng))
-    f1m = np.empty(ng)
-    f = np.zeros(nc)
-    c = np.zeros((nc, ng, ng))
-    score = np.zeros((nc, m))
-    v = np.zeros((nc, m, m))
-    v2 = np.zeros((nc, m, ng))
-    v3 = np.zeros((nc, ng))
-    acc = np.zeros((nc, ng))
-    a = np.empty((m, ng))
-    t3 = np.empty(ng)
-    t4 = np.empty(ng)
-    mm = np.empty((m, ng))
-    d1 = np.zeros(ng)
-    # CIF (cinc): all-cause KM fk and the CIF f_cif with its variance sums, per group x cause
-    fk = np.ones(ng)
-    f_cif = np.zeros((ng, nc))
-    cv1 = np.zeros((ng, nc))
-    cv2 = np.zeros((ng, nc))
-    cv3 = np.zeros((ng, nc))
+            t1[r] = n_risk[r] / kmm[r]
+    # Gray (crst) per cause: f1 per group and f pooled (its CIF), c, score, v, v2, v3, and
+    # the other-cause terms acc summed until the cause's next failure time
+    f1 = fixed_zeros(sizes, causes, "CG")
+    f1m = fixed_zeros(sizes, causes, "G")
+    f = fixed_zeros(sizes, causes, "C")
+    c = fixed_zeros(sizes, causes, "CGG")
+    score = fixed_zeros(sizes, causes, "CM")
+    v = fixed_zeros(sizes, causes, "CMM")
+    v2 = fixed_zeros(sizes, causes, "CMG")
+    v3 = fixed_zeros(sizes, causes, "CG")
+    acc = fixed_zeros(sizes, causes, "CG")
+    a = fixed_zeros(sizes, causes, "MG")
+    t3 = fixed_zeros(sizes, causes, "G")
+    t4 = fixed_zeros(sizes, causes, "G")
+    mm = fixed_zeros(sizes, causes, "MG")
+    d1 = fixed_zeros(sizes, causes, "G")
+    # CIF (cinc): all-cause KM fk per group (before the current block), the CIF per group x
+    # cause with its variance sums; the next jump and risk-row slots
+    fk = fixed_zeros(sizes, causes, "G")
+    fk[:] = 1.0
+    f_cif = fixed_zeros(sizes, causes, "GC")
+    cv1 = fixed_zeros(sizes, causes, "GC")
+    cv2 = fixed_zeros(sizes, causes, "GC")
+    cv3 = fixed_zeros(sizes, causes, "GC")
+    next_jump = fixed_int_zeros(sizes, causes, "GC")
+    next_risk = fixed_int_zeros(sizes, causes, "G")
+    for g in range(ng):
+        next_risk[g] = risk_offsets[g] + n_times[g] if do_risk else 0
+        for h in range(nc):
+            slot = curve_of[g, h] if do_cif else 0
+            next_jump[g, h] = jump_offsets[slot] + n_jumps[slot] if do_cif else 0
+    # blocks of tied times
     block = np.zeros((ng, n_codes))
     touched = np.empty(ng, np.int64)
-    d_all = np.zeros(ng)
+    d_all = fixed_zeros(sizes, causes, "G")
     packed = keys.size > 0
     n = keys.size if packed else time.size
     four = np.uint64(4)
@@ -181,6 +115,7 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
     base1 = np.uint64(base) - np.uint64(1)
     x_bits = np.zeros(1, np.uint64)      # a key's time: its bits, read back as a double
     x_float = x_bits.view(np.float64)
+    weighted = rho != 0.0
     i = 0
     while i < n:
         if packed:
@@ -200,16 +135,31 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
             k0 = status_of[cl]
             rs = n_risk[r0]
             if do_risk:
-                e = risk_offsets[r0] + n_times[r0]
+                e = next_risk[r0]
                 risk_time[e] = x
                 risk_n[e] = int(rs)
-                n_times[r0] += 1
+                next_risk[r0] = e + 1
             if k0 > 0:
-                hk = local[k0]
+                hk = -1                       # this call's index of the cause (-1: none)
+                for h in range(nc):
+                    if causes[h] == k0:
+                        hk = h
+                inv_rs = inv_n[r0]
+                km_before = kmm[r0]
+                km_after = km_before * (1.0 - inv_rs)
+                inv_km_after = 1.0 / km_after if km_after > 0 else 0.0
+                km[r0] = km_after
+                inv_km[r0] = inv_km_after
                 if do_cif:
-                    fk_after = fk[r0] * (1.0 - 1.0 / rs)
-                    inv_fkn = 1.0 / fk_after if fk_after > 0 else 0.0
-                    fk_rs = fk[r0] / rs
+                    fk_before = fk[r0]
+                    if fk_before == km_before:    # 1 - 1 / r is 1 - 1 x (1 / r)
+                        inv_fkn = inv_km_after
+                        fk[r0] = km_after
+                    else:                         # after a tie: cinc's own rounding
+                        fk_after = fk_before * (1.0 - 1.0 / rs)
+                        inv_fkn = 1.0 / fk_after if fk_after > 0 else 0.0
+                        fk[r0] = fk_after
+                    fk_rs = fk_before / rs
                     w1 = fk_rs * fk_rs        # fk^2 / r^2 x 1 x (1 - 0): one failure
                     for h in range(nc):
                         if h == hk:
@@ -219,91 +169,36 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                             cv1[r0, h] += b * b * w1
                             cv2[r0, h] += inv_fkn * (b * w1)
                             cv3[r0, h] += inv_fkn * inv_fkn * w1
-                            slot = curve_of[r0, h]
-                            e = jump_offsets[slot] + n_jumps[slot]
+                            e = next_jump[r0, h]
                             jump_time[e] = x
                             estimate[e] = fgh
                             variance[e] = (cv1[r0, h] + fgh * fgh * cv3[r0, h]
                                            - 2.0 * fgh * cv2[r0, h])
-                            n_jumps[slot] += 1
+                            next_jump[r0, h] = e + 1
                         else:
                             aa = f_cif[r0, h] * inv_fkn
                             cv1[r0, h] += aa * aa * w1
                             cv2[r0, h] += inv_fkn * (aa * w1)
                             cv3[r0, h] += inv_fkn * inv_fkn * w1
-                    fk[r0] = fk_after
                 if do_gray:
-                    skm[r0] = skmm[r0] * (1.0 - 1.0 * inv_n[r0])
-                    inv_skm[r0] = 1.0 / skm[r0] if skm[r0] > 0 else 0.0
                     tr = 0.0
                     for r in range(ng):
                         tr += t1[r]
                     inv_tr = 1.0 / tr
                     for h in range(nc):
                         if h == hk:
-                            for k in range(ng):
-                                wk = acc[h, k]
-                                if wk != 0.0:
-                                    v3[h, k] += wk
-                                    for p in range(m):
-                                        cw = c[h, p, k] * wk
-                                        v2[h, p, k] -= cw
-                                        for q in range(m):
-                                            v[h, p, q] += cw * c[h, q, k]
-                                    acc[h, k] = 0.0
-                            for r in range(ng):
-                                f1m[r] = f1[h, r]
-                            f1[h, r0] = f1m[r0] + skmm[r0] * 1.0 * inv_n[r0]
-                            # _gray_cause_time with nd1 = 1 written out (a call with this
-                            # many arrays costs about as much as its arithmetic)
-                            f_h = f[h]
-                            tq = 0.0
-                            for r in range(ng):
-                                if n_risk[r] > 0:
-                                    tq += t1[r] * (1.0 - f1m[r])
-                            # (1.0 / tr is inv_tr, and fb = 1 when rho = 0: the products
-                            # by 1 are left out, the same numbers)
-                            fh = f_h + inv_tr
-                            weighted = rho != 0.0
-                            fb = (1.0 - f_h) ** rho if weighted else 1.0
-                            w = inv_tr / (1.0 - f_h)
-                            for r in range(m):
-                                t1r = t1[r]
-                                for k in range(ng):
-                                    diag = t1r if r == k else 0.0
-                                    ark = diag - t1r * t1[k] * inv_tr
-                                    if weighted:
-                                        ark = fb * ark
-                                    a[r, k] = ark
-                                    c[h, r, k] += ark * w
-                            one_tq = 1.0 / tq
-                            for r in range(m):
-                                if n_risk[r] > 0:
-                                    d1r = 1.0 if r == r0 else 0.0
-                                    u = d1r - one_tq * t1[r] * (1.0 - f1m[r])
-                                    score[h, r] += fb * u if weighted else u
-                            one_fh = 1.0 - fh
-                            for r in range(ng):
-                                t4r = 1.0 - one_fh * inv_skm[r] if skm[r] > 0 else 1.0
-                                t3r = 0.0
-                                if n_risk[r] > 0:
-                                    x = skmm[r] * inv_tr * inv_n[r]
-                                    t3r = x if x - x == 0.0 else 0.0     # x finite
-                                t4[r] = t4r
-                                t3[r] = t3r
-                                v3[h, r] += t4r * t4r * t3r
-                            _add_failure_variance(h, m, ng, a, c, t3, t4, mm, v, v2)
-                            f[h] = fh
-                        elif skm[r0] > 0:
-                            t4b = (1.0 - f[h]) * inv_skm[r0]
-                            t3b = skmm[r0] * skmm[r0] * inv_n[r0] * inv_n[r0]
+                            _one_failure(h, r0, rho, weighted, n_risk, inv_n, kmm, km,
+                                         inv_km, t1, inv_tr, f1, f, c, score, v, v2, v3,
+                                         acc, t3, t4, mm)
+                        elif km_after > 0:
+                            t4b = (1.0 - f[h]) * inv_km_after
+                            t3b = km_before * km_before * inv_rs * inv_rs
                             acc[h, r0] += t4b * t4b * t3b
             rs -= 1.0
             n_risk[r0] = rs
-            if do_gray:
-                skmm[r0] = skm[r0]
-                inv_n[r0] = 1.0 / rs if rs > 0 else 0.0
-                t1[r0] = rs / skmm[r0] if rs > 0 else 0.0
+            kmm[r0] = km[r0]
+            inv_n[r0] = 1.0 / rs if rs > 0 else 0.0
+            t1[r0] = rs / kmm[r0] if rs > 0 else 0.0
             i += 1
             continue
         # ---- a block of tied times ----
@@ -319,13 +214,16 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                 s += block[r, k]
             d_all[r] = s
             nd += s
+            if s > 0:
+                km[r] = kmm[r] * (1.0 - s * inv_n[r])
+                inv_km[r] = 1.0 / km[r] if km[r] > 0 else 0.0
         if do_risk:
             for q in range(n_touched):
                 r = touched[q]
-                e = risk_offsets[r] + n_times[r]
+                e = next_risk[r]
                 risk_time[e] = x
                 risk_n[e] = int(n_risk[r])
-                n_times[r] += 1
+                next_risk[r] = e + 1
         if do_cif and nd > 0:
             for q in range(n_touched):
                 g = touched[q]
@@ -351,20 +249,14 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                     cv2[g, h] += inv_fkn * (aa * w_other + b * w_cause)
                     cv3[g, h] += inv_fkn * inv_fkn * (w_other + w_cause)
                     if nd1 > 0:
-                        slot = curve_of[g, h]
-                        e = jump_offsets[slot] + n_jumps[slot]
+                        e = next_jump[g, h]
                         fgh = f_cif[g, h]
                         jump_time[e] = x
                         estimate[e] = fgh
                         variance[e] = cv1[g, h] + fgh * fgh * cv3[g, h] - 2.0 * fgh * cv2[g, h]
-                        n_jumps[slot] += 1
+                        next_jump[g, h] = e + 1
                 fk[g] = fk_after
         if do_gray and nd > 0:
-            for q in range(n_touched):
-                r = touched[q]
-                if d_all[r] > 0:
-                    skm[r] = skmm[r] * (1.0 - d_all[r] * inv_n[r])
-                    inv_skm[r] = 1.0 / skm[r] if skm[r] > 0 else 0.0
             tr = 0.0
             for r in range(ng):
                 tr += t1[r]
@@ -375,26 +267,24 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                 for q in range(n_touched):
                     nd1 += block[touched[q], cause]
                 if nd1 > 0:
-                    _flush(h, acc, c, v, v2, v3)
+                    flush_other_causes(h, acc, c, v, v2, v3)
                     for r in range(ng):
                         f1m[r] = f1[h, r]
                         d1[r] = block[r, cause]
                         if n_risk[r] > 0:
-                            f1[h, r] = f1m[r] + skmm[r] * block[r, cause] * inv_n[r]
-                    f[h] = _gray_cause_time(h, nd1, d1, rho, n_risk, skm, skmm, inv_n, t1,
-                                            inv_skm, tr, inv_tr, f1m, f[h], c, score, v, v2,
-                                            v3, a, t3, t4, mm)
-                    for r in range(ng):
-                        d1[r] = 0.0
+                            f1[h, r] = f1m[r] + kmm[r] * block[r, cause] * inv_n[r]
+                    f[h] = gray_cause_time(h, nd1, d1, rho, n_risk, km, kmm, inv_n, t1,
+                                           inv_km, tr, inv_tr, f1m, f[h], c, score, v, v2,
+                                           v3, a, t3, t4, mm)
                 if nd - nd1 > 0:
                     one_minus_f = 1.0 - f[h]
                     for q in range(n_touched):
                         r = touched[q]
                         d2 = d_all[r] - block[r, cause]
-                        if skm[r] > 0 and d2 > 0:
+                        if km[r] > 0 and d2 > 0:
                             t5 = 1.0 - (d2 - 1.0) / (n_risk[r] - 1.0) if d2 > 1 else 1.0
-                            t4b = one_minus_f * inv_skm[r]
-                            t3b = t5 * skmm[r] * skmm[r] * d2 * inv_n[r] * inv_n[r]
+                            t4b = one_minus_f * inv_km[r]
+                            t3b = t5 * kmm[r] * kmm[r] * d2 * inv_n[r] * inv_n[r]
                             acc[h, r] += t4b * t4b * t3b
         for q in range(n_touched):
             r = touched[q]
@@ -402,12 +292,75 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, group_size: np
                 n_risk[r] -= block[r, k]
                 block[r, k] = 0.0
             d_all[r] = 0.0
-            if do_gray:
-                skmm[r] = skm[r]
-                rn = n_risk[r]
-                inv_n[r] = 1.0 / rn if rn > 0 else 0.0
-                t1[r] = rn / skmm[r] if rn > 0 else 0.0
+            kmm[r] = km[r]
+            rn = n_risk[r]
+            inv_n[r] = 1.0 / rn if rn > 0 else 0.0
+            t1[r] = rn / kmm[r] if rn > 0 else 0.0
         i = end
     for h in range(nc):
-        _flush(h, acc, c, v, v2, v3)
-    return score, v, v2, v3, c[:, :m, :].copy()
+        flush_other_causes(h, acc, c, v, v2, v3)
+    for g in range(ng):
+        if do_risk:
+            n_times[g] = next_risk[g] - risk_offsets[g]
+        for h in range(nc):
+            if do_cif:
+                slot = curve_of[g, h]
+                n_jumps[slot] = next_jump[g, h] - jump_offsets[slot]
+    return score.copy(), v.copy(), v2.copy(), v3.copy(), c[:, :m, :].copy()
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _one_failure(h: int, r0: int, rho: float, weighted: bool, n_risk: np.ndarray,
+                 inv_n: np.ndarray, kmm: np.ndarray, km: np.ndarray, inv_km: np.ndarray,
+                 t1: np.ndarray, inv_tr: float, f1: np.ndarray, f: np.ndarray, c: np.ndarray,
+                 score: np.ndarray, v: np.ndarray, v2: np.ndarray, v3: np.ndarray,
+                 acc: np.ndarray, t3: np.ndarray, t4: np.ndarray, mm: np.ndarray) -> None:
+    """crst's terms of a time with one failure, of cause h in group r0 (a block of one
+    subject): :func:`survival_stats._compiled_gray.gray_cause_time` with nd1 = 1, its
+    products by 1 (and by fb = 1 when rho = 0) left out, after the flush of the cause's
+    other-cause terms; the loops over a, c, mm and v2 are one (inlined into the walk)."""
+    ng = n_risk.size
+    m = ng - 1
+    flush_other_causes(h, acc, c, v, v2, v3)
+    f_h = f[h]
+    tq = 0.0
+    for r in range(ng):
+        if n_risk[r] > 0:
+            tq += t1[r] * (1.0 - f1[h, r])
+    one_tq = 1.0 / tq
+    fb = (1.0 - f_h) ** rho if weighted else 1.0
+    for r in range(m):
+        if n_risk[r] > 0:
+            u = (1.0 if r == r0 else 0.0) - one_tq * t1[r] * (1.0 - f1[h, r])
+            score[h, r] += fb * u if weighted else u
+    f1[h, r0] += kmm[r0] * inv_n[r0]
+    fh = f_h + inv_tr
+    one_fh = 1.0 - fh
+    for k in range(ng):
+        t4k = 1.0 - one_fh * inv_km[k] if km[k] > 0 else 1.0
+        t3k = 0.0
+        if n_risk[k] > 0:
+            y = kmm[k] * inv_tr * inv_n[k]
+            t3k = y if y - y == 0.0 else 0.0     # y finite
+        t4[k] = t4k
+        t3[k] = t3k
+        v3[h, k] += t4k * t4k * t3k
+    w = inv_tr / (1.0 - f_h)
+    for r in range(m):
+        t1r = t1[r]
+        for k in range(ng):
+            ark = (t1r if r == k else 0.0) - t1r * t1[k] * inv_tr
+            if weighted:
+                ark = fb * ark
+            crk = c[h, r, k] + ark * w
+            c[h, r, k] = crk
+            mrk = ark - t4[k] * crk
+            mm[r, k] = mrk
+            v2[h, r, k] += mrk * t4[k] * t3[k]
+    for p in range(m):
+        for q in range(m):
+            s = 0.0
+            for k in range(ng):
+                s += mm[p, k] * t3[k] * mm[q, k]
+            v[h, p, q] += s
+    f[h] = fh

@@ -54,11 +54,11 @@ def competing_risks(time, status, group=None, strata=None, causes=None,
     walk computes the curves and the tests of a set of causes, the causes split over
     :func:`worker_threads`; below, numpy over one tied-time table.
     """
-    t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
+    t, s, codes, levels, causes, n_codes, labels, span = prepare_competing_risks(
         time, status, group, causes, cencode)
     n_groups = len(levels)
     if uses_streams(t.size):
-        stream = event_stream(t, s, codes, n_groups, n_codes)
+        stream = event_stream(t, s, codes, n_groups, n_codes, span)
         streams = [stream] if strata is None or n_groups < 2 else stratum_streams(
             t, s, codes, n_groups, n_codes, np.asarray(strata), stream)
         cif, pieces = cuminc_walks(stream, streams if n_groups > 1 else None, causes, rho,

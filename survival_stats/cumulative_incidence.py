@@ -15,8 +15,10 @@ import numpy as np
 from survival_stats._arrays import as_float, group_codes, z_value
 from survival_stats._validate import as_codes, check_lengths, check_times
 from survival_stats.event_stream import (
+    PACKED_CELLS,
     CifArrays,
     EventStream,
+    StreamHint,
     cuminc_walks,
     event_stream,
     uses_streams,
@@ -123,10 +125,10 @@ def cumulative_incidence(time, status, group=None, causes=None,
     Times must be finite and >= 0, status whole numbers (ValueError naming the first bad
     index otherwise).
     """
-    t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
+    t, s, codes, levels, causes, n_codes, labels, span = prepare_competing_risks(
         time, status, group, causes, cencode)
     if uses_streams(t.size):
-        stream = event_stream(t, s, codes, len(levels), n_codes)
+        stream = event_stream(t, s, codes, len(levels), n_codes, span)
         return relabel_curves(stream_cif_curves(stream, levels, causes), labels)
     if len(levels) * n_codes > DENSE_CELLS:
         return relabel_curves(cif_curves_per_group(t, s, codes, levels, causes, n_codes), labels)
@@ -154,7 +156,9 @@ def cif_curves_per_group(t: np.ndarray, s: np.ndarray, codes: np.ndarray, levels
 
 def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tuple:
     """Validated (time, status, group codes, group levels, causes, number of status codes,
-    cause labels).
+    cause labels, stream hint): the hint, what the compiled scan found for the stream (the
+    time span, the sort keys; :class:`survival_stats.event_stream.StreamHint`), None when
+    the scan did not run.
 
     Internally status 0 is censored and 1..K are causes. With ``cencode`` = 0 (cuminc's
     default) the codes are used as they are and must be whole numbers >= 0. With another
@@ -164,9 +168,9 @@ def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tu
     """
     scanned = _scanned(time, status, group) if cencode == 0 else None
     if scanned is not None:
-        t, s, per_code, codes, levels = scanned
+        t, s, per_code, codes, levels, span = scanned
         labels = list(range(per_code.size))
-        return _with_causes(t, s, per_code, codes, levels, causes, labels)
+        return (*_with_causes(t, s, per_code, codes, levels, causes, labels), span)
     t = np.asarray(time)
     t = (t.astype(float) if t.dtype == object else t).ravel()
     check_times(t)
@@ -185,12 +189,12 @@ def prepare_competing_risks(time, status, group, causes, cencode: int = 0) -> tu
             causes = [labels.index(k) for k in causes if k in labels[1:]] + unknown
     per_code = np.bincount(s) if s.size else np.zeros(1, np.int64)
     codes, levels = group_codes(group, t.size)
-    return _with_causes(t, s, per_code, codes, levels, causes, labels)
+    return (*_with_causes(t, s, per_code, codes, levels, causes, labels), None)
 
 
 def _scanned(time, status, group) -> tuple | None:
-    """(time, status, subjects per status code, group codes, levels) of large (compiled
-    path) float times with integer status and group codes, all valid, by one compiled pass
+    """(time, status, subjects per status code, group codes, levels, stream hint) of large
+    (compiled path) float times with integer status and group codes, all valid, by one compiled pass
     (:func:`survival_stats._compiled_streams.scan_inputs`); None otherwise (then the checks
     of :func:`prepare_competing_risks` run and name the first bad value)."""
     if group is None:
@@ -202,12 +206,19 @@ def _scanned(time, status, group) -> tuple | None:
     from survival_stats import _compiled_streams
 
     s, g = s.astype(np.int64, copy=False), g.astype(np.int64, copy=False)
-    ok, per_code, per_group = _compiled_streams.scan_inputs(t, s, g)
+    ok, per_code, per_group, low, high, keys, base, cell_size = \
+        _compiled_streams.scan_and_pack(t, s, g, PACKED_CELLS)
     if not ok:
         return None
     present = per_group > 0
-    codes = g if present.all() else (np.cumsum(present) - 1)[g]
-    return t, s, per_code, codes, np.flatnonzero(present).tolist()
+    if present.all():
+        codes = g
+        hint = StreamHint((int(low), int(high)), keys, int(base), cell_size, per_group.size,
+                          per_code.size)
+    else:  # codes renumbered: the keys' cells are not the stream's
+        codes = (np.cumsum(present) - 1)[g]
+        hint = StreamHint((int(low), int(high)))
+    return t, s, per_code, codes, np.flatnonzero(present).tolist(), hint
 
 
 def _with_causes(t: np.ndarray, s: np.ndarray, per_code: np.ndarray, codes: np.ndarray,

@@ -61,10 +61,27 @@ def uses_streams(n: int) -> bool:
     return n > 0 and n >= _numpy_kernels.COMPILED_FROM
 
 
+@dataclass(frozen=True)
+class StreamHint:
+    """What the compiled input scan already knows about a sample
+    (:func:`survival_stats._compiled_streams.scan_and_pack`): the bit patterns of its
+    smallest and largest time > 0 and, when it built them, the unsorted sort keys (above
+    ``base``) with the subjects per cell, for ``n_groups`` groups and ``n_codes`` status
+    codes (``keys`` empty otherwise)."""
+
+    time_span: tuple[int, int]
+    keys: np.ndarray = field(default_factory=lambda: _NO_KEYS)
+    base: int = 0
+    cell_size: np.ndarray | None = None
+    n_groups: int = 0
+    n_codes: int = 0
+
+
 def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_groups: int,
-                 n_codes: int) -> EventStream:
+                 n_codes: int, hint: StreamHint | None = None) -> EventStream:
     """The :class:`EventStream` of finite ``time`` with ``group`` codes 0..n_groups-1 and
-    ``status`` codes 0..n_codes-1."""
+    ``status`` codes 0..n_codes-1; ``hint``: what the input scan found (its keys are used,
+    and sorted, when they are for these groups and codes)."""
     from survival_stats import _compiled_streams
 
     n_cells = n_groups * n_codes
@@ -72,7 +89,14 @@ def event_stream(time: np.ndarray, status: np.ndarray, group: np.ndarray, n_grou
     g = np.ascontiguousarray(group, dtype=np.int64)
     s = np.ascontiguousarray(status, dtype=np.int64)
     if n_cells <= PACKED_CELLS:
-        keys, base, fits, cell_size = _compiled_streams.packed_keys(t, g, s, n_codes, n_cells)
+        if hint is not None and hint.keys.size == t.size and hint.n_groups == n_groups \
+                and hint.n_codes == n_codes:
+            keys, base, fits, cell_size = hint.keys, hint.base, True, hint.cell_size
+        else:
+            low, high = hint.time_span if hint is not None else \
+                _compiled_streams.positive_time_span(t)
+            keys, base, fits, cell_size = _compiled_streams.packed_keys(
+                t, g, s, n_codes, n_cells, np.uint64(low), np.uint64(high))
         if fits:
             keys.sort()
             return EventStream(np.zeros(0), np.zeros(0, np.int64), n_codes,
@@ -119,16 +143,17 @@ def _merged(by_cell: np.ndarray, offsets: np.ndarray,
 
 
 def stratum_streams(t: np.ndarray, s: np.ndarray, codes: np.ndarray, n_groups: int,
-                    n_codes: int, strata, whole: EventStream | None = None) -> list[EventStream]:
+                    n_codes: int, strata, whole: EventStream | None = None,
+                    hint: StreamHint | None = None) -> list[EventStream]:
     """One stream per stratum (a single one without strata: ``whole`` when given), every
-    group in each."""
+    group in each (``hint`` as :func:`event_stream`'s, of all of ``t``)."""
     from survival_stats._arrays import group_codes
 
     if strata is None:
-        return [whole or event_stream(t, s, codes, n_groups, n_codes)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes, hint)]
     st_codes, st_levels = group_codes(strata, t.size, "strata")
     if len(st_levels) == 1:
-        return [whole or event_stream(t, s, codes, n_groups, n_codes)]
+        return [whole or event_stream(t, s, codes, n_groups, n_codes, hint)]
     return [event_stream(t[sel], s[sel], codes[sel], n_groups, n_codes)
             for sel in (st_codes == h for h in range(len(st_levels)))]
 
@@ -182,10 +207,11 @@ def cuminc_walks(stream: EventStream | None, gray_streams: list[EventStream] | N
     def walk(st: EventStream, chunk: np.ndarray, gray: bool, curves: bool, risk: bool):
         out = cif if curves else _EMPTY
         return _compiled_cuminc.cuminc_walk(
-            st.time, st.cell, st.n_codes, st.group_size, wanted[chunk], float(rho), gray,
-            curves, np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
+            st.time, st.cell, st.n_codes, tuple(int(x) for x in st.group_size),
+            tuple(int(k) for k in wanted[chunk]), float(rho), gray, curves,
+            np.ascontiguousarray(slots[:, chunk]), out.jump_offsets, out.jump_time,
             out.estimate, out.variance, out.n_jumps, risk, out.risk_offsets, out.risk_time,
-            out.risk_n, out.n_times, tuple(int(x) for x in st.group_size), st.keys, st.base)
+            out.risk_n, out.n_times, st.keys, st.base)
 
     tasks = []   # (stratum or None, chunk, callable)
     if stream is not None:

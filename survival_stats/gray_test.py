@@ -93,10 +93,10 @@ def gray_test(time, status, group, cause: int | None = None, strata=None,
     """
     if group is None:
         raise ValueError("Gray's test needs a group")
-    t, s, codes, levels, causes, n_codes, labels = prepare_competing_risks(
+    t, s, codes, levels, causes, n_codes, labels, span = prepare_competing_risks(
         time, status, np.asarray(group), [cause] if cause is not None else None, cencode)
     if uses_streams(t.size):
-        streams = stratum_streams(t, s, codes, len(levels), n_codes, strata)
+        streams = stratum_streams(t, s, codes, len(levels), n_codes, strata, hint=span)
         _, pieces = cuminc_walks(None, streams, causes, rho, worker_threads(t.size))
         tests = [gray_from_pieces(p, k, len(levels))
                  for k, p in zip(causes, pieces, strict=True)]
