@@ -4,18 +4,15 @@ and a centre whose rows an older code version derived is re-derived without bein
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
-from registry_fixtures import write_demo_marker
+from registry_fixtures import refreshed_centres
 
 from pipelines.refresh import run_refresh
-from schemas.dialect import discover_centres
-from synthetic_registry import generate_registry
 from warehouse.database import write_centre_partition
 from warehouse.version import code_version
 
@@ -34,17 +31,7 @@ def _harmonised(warehouse: Path) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def two_centre_warehouse(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("harmonised_partitions")
-    landing, warehouse = root / "landing", root / "warehouse"
-    generate_registry(landing, patients=150)
-    for centre, folder in discover_centres(landing).items():
-        if centre not in CENTRES:
-            shutil.rmtree(folder)
-    write_demo_marker(landing)
-    outcome = run_refresh(landing, warehouse, progress=lambda _m: None,
-                          instance=dg.DagsterInstance.ephemeral())
-    assert outcome.published, outcome.message
-    return landing, warehouse
+    return refreshed_centres(tmp_path_factory.mktemp("harmonised_partitions"), CENTRES, 150)
 
 
 def test_each_centre_partition_holds_its_current_patients(two_centre_warehouse) -> None:

@@ -15,11 +15,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from registry_fixtures import write_demo_marker
+from registry_fixtures import refreshed_centres
 
 from pipelines.refresh import run_refresh
-from schemas.dialect import discover_centres
-from synthetic_registry import generate_registry
 from warehouse.database import Warehouse
 
 CENTRES = ("LYS", "PSL")
@@ -72,17 +70,7 @@ def _plant_leftovers(warehouse: Path) -> None:
 
 @pytest.fixture(scope="module")
 def two_centres(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    root = tmp_path_factory.mktemp("leftover_scratch")
-    landing, warehouse = root / "landing", root / "warehouse"
-    generate_registry(landing, patients=120)
-    for centre, folder in discover_centres(landing).items():
-        if centre not in CENTRES:
-            shutil.rmtree(folder)
-    write_demo_marker(landing)
-    outcome = run_refresh(landing, warehouse, progress=lambda _m: None,
-                          instance=dg.DagsterInstance.ephemeral())
-    assert outcome.published, outcome.message
-    return landing, warehouse
+    return refreshed_centres(tmp_path_factory.mktemp("leftover_scratch"), CENTRES, 120)
 
 
 def test_leftover_scratch_is_never_published_and_a_new_delivery_stages_cleanly(

@@ -41,6 +41,29 @@ def write_demo_marker(landing: Path) -> None:
     (landing / DEMO_MARKER).write_text("synthetic\n", encoding="utf-8")
 
 
+def refreshed_centres(root: Path, centres: tuple[str, ...], patients: int
+                      ) -> tuple[Path, Path]:
+    """A small registry of only ``centres`` (generated with ``patients`` in all, the other
+    centres' folders removed), marked synthetic and refreshed once into ``root/warehouse``
+    with the session's key and an ephemeral Dagster instance; returns (landing, warehouse)."""
+    import dagster as dg
+
+    from pipelines.refresh import run_refresh
+    from schemas.dialect import discover_centres
+    from synthetic_registry import generate_registry
+
+    landing, warehouse = root / "landing", root / "warehouse"
+    generate_registry(landing, patients=patients)
+    for centre, folder in discover_centres(landing).items():
+        if centre not in centres:
+            shutil.rmtree(folder)
+    write_demo_marker(landing)
+    outcome = run_refresh(landing, warehouse, progress=lambda _m: None,
+                          instance=dg.DagsterInstance.ephemeral())
+    assert outcome.published, outcome.message
+    return landing, warehouse
+
+
 @pytest.fixture(scope="session")
 def default_registry(tmp_path_factory: pytest.TempPathFactory) -> GenerationSummary:
     """The default (study-sized) synthetic registry, generated once per session."""
