@@ -24,7 +24,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from survival_stats._compiled_gray import flush_other_causes, gray_cause_time
+from survival_stats._compiled_gray import (
+    add_failure_variance,
+    flush_other_causes,
+    gray_cause_time,
+)
 from survival_stats._compiled_streams import _cell_decoders, _read_block, _read_block_keys
 from survival_stats._fixed_arrays import fixed_int_zeros, fixed_zeros
 
@@ -189,7 +193,7 @@ def cuminc_walk(time: np.ndarray, cell: np.ndarray, n_codes: int, sizes: tuple,
                         if h == hk:
                             _one_failure(h, r0, rho, weighted, n_risk, inv_n, kmm, km,
                                          inv_km, t1, inv_tr, f1, f, c, score, v, v2, v3,
-                                         acc, t3, t4, mm)
+                                         acc, a, t3, t4, mm)
                         elif km_after > 0:
                             t4b = (1.0 - f[h]) * inv_km_after
                             t3b = km_before * km_before * inv_rs * inv_rs
@@ -314,11 +318,13 @@ def _one_failure(h: int, r0: int, rho: float, weighted: bool, n_risk: np.ndarray
                  inv_n: np.ndarray, kmm: np.ndarray, km: np.ndarray, inv_km: np.ndarray,
                  t1: np.ndarray, inv_tr: float, f1: np.ndarray, f: np.ndarray, c: np.ndarray,
                  score: np.ndarray, v: np.ndarray, v2: np.ndarray, v3: np.ndarray,
-                 acc: np.ndarray, t3: np.ndarray, t4: np.ndarray, mm: np.ndarray) -> None:
+                 acc: np.ndarray, a: np.ndarray, t3: np.ndarray, t4: np.ndarray,
+                 mm: np.ndarray) -> None:
     """crst's terms of a time with one failure, of cause h in group r0 (a block of one
     subject): :func:`survival_stats._compiled_gray.gray_cause_time` with nd1 = 1, its
     products by 1 (and by fb = 1 when rho = 0) left out, after the flush of the cause's
-    other-cause terms; the loops over a, c, mm and v2 are one (inlined into the walk)."""
+    other-cause terms; the variance terms are the shared
+    :func:`survival_stats._compiled_gray.add_failure_variance` (inlined into the walk)."""
     ng = n_risk.size
     m = ng - 1
     flush_other_causes(h, acc, c, v, v2, v3)
@@ -352,15 +358,7 @@ def _one_failure(h: int, r0: int, rho: float, weighted: bool, n_risk: np.ndarray
             ark = (t1r if r == k else 0.0) - t1r * t1[k] * inv_tr
             if weighted:
                 ark = fb * ark
-            crk = c[h, r, k] + ark * w
-            c[h, r, k] = crk
-            mrk = ark - t4[k] * crk
-            mm[r, k] = mrk
-            v2[h, r, k] += mrk * t4[k] * t3[k]
-    for p in range(m):
-        for q in range(m):
-            s = 0.0
-            for k in range(ng):
-                s += mm[p, k] * t3[k] * mm[q, k]
-            v[h, p, q] += s
+            a[r, k] = ark
+            c[h, r, k] += ark * w
+    add_failure_variance(h, m, ng, a, c, t3, t4, mm, v, v2)
     f[h] = fh
